@@ -1,0 +1,159 @@
+// CPU backend of TileFitter: normalise each trace, seed by linear prediction, refine by the lane-parallel LM.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "fit/damped_cosine.h"
+#include "fit/damped_cosine_exp.h"
+#include "fit/damped_cosine_seed.h"
+#include "fit/fit_status.h"
+#include "fit/lm_solver.h"
+#include "fit/tile_fitter.h"
+
+namespace xpulse::fit {
+namespace {
+
+template <class Model>
+class CpuTileFitter final : public TileFitter {
+ public:
+  static constexpr int P = Model::kParams;
+
+  CpuTileFitter(const FitProblem& problem, const FitOptions& options)
+      : problem_(problem), options_(options), seeder_(problem_.t, problem_.max_frequency_thz) {
+    model_.max_frequency = problem_.max_frequency_thz;
+    if constexpr (P == DampedCosineExp::kParams) model_.min_tau = static_cast<float>(seeder_.step() * 0.5);
+  }
+
+  void fit(const TileView& tile, const std::uint8_t* mask, FitMaps& maps) override {
+    const std::size_t n = problem_.t.size();
+    const std::size_t pixels = tile.height * tile.width;
+    traces_.resize(pixels * n);
+    pixel_.clear();
+    mean_.clear();
+    scale_.clear();
+    std::vector<double> trace(n);
+    for (std::size_t iy = 0; iy < tile.height; ++iy) {
+      for (std::size_t ix = 0; ix < tile.width; ++ix) {
+        const std::size_t out = (tile.y0 + iy) * maps.nx + tile.x0 + ix;
+        if (mask != nullptr && mask[out] != 0) {
+          maps.status[out] = static_cast<std::uint8_t>(FitStatus::masked);
+          continue;
+        }
+        const float* src = tile.data + iy * tile.row_stride + ix;
+        bool finite = true;
+        double sum = 0.0;
+        for (std::size_t k = 0; k < n; ++k) {
+          trace[k] = src[k * tile.frame_stride];
+          finite &= std::isfinite(trace[k]);
+          sum += trace[k];
+        }
+        if (!finite) {
+          maps.status[out] = static_cast<std::uint8_t>(FitStatus::non_finite_input);
+          continue;
+        }
+        const double mean = sum / static_cast<double>(n);
+        double ss = 0.0;
+        for (std::size_t k = 0; k < n; ++k) ss += (trace[k] - mean) * (trace[k] - mean);
+        const double rms = std::sqrt(ss / static_cast<double>(n));
+        if (!(rms > 1e-6 * std::max(std::abs(mean), 1e-30))) {  // flat trace: nothing oscillates
+          maps.status[out] = static_cast<std::uint8_t>(FitStatus::no_signal);
+          maps.value[DampedCosine::kAmplitude][out] = 0.0f;
+          maps.value[DampedCosine::kOffset][out] = static_cast<float>(mean);
+          maps.chi2_reduced[out] = static_cast<float>(ss / static_cast<double>(n - P));
+          continue;
+        }
+        // Fit a normalised trace (zero mean, unit rms): float arithmetic stays exact enough at any data scale.
+        float* dst = &traces_[pixel_.size() * n];
+        for (std::size_t k = 0; k < n; ++k) dst[k] = static_cast<float>((trace[k] - mean) / rms);
+        pixel_.push_back(out);
+        mean_.push_back(mean);
+        scale_.push_back(rms);
+      }
+    }
+    const std::size_t count = pixel_.size();
+    if (count == 0) return;
+    seeds_.resize(count * P);
+    params_.resize(count * P);
+    inverse_diagonal_.resize(count * P);
+    chi2_.resize(count);
+    status_.resize(count);
+    iterations_.resize(count);
+    if constexpr (P == DampedCosine::kParams) {
+      seeder_.seed(traces_.data(), count, seeds_.data());
+    } else {
+      seeder_.seed_with_background(traces_.data(), count, seeds_.data());
+    }
+    LmBatch<float, P> batch{problem_.t,         traces_.data(),  seeds_.data(), count,
+                            params_.data(),     chi2_.data(),    inverse_diagonal_.data(),
+                            status_.data(),     iterations_.data()};
+    solve_lm(model_, batch, options_.lm);
+    store(maps, n);
+  }
+
+ private:
+  void store(FitMaps& maps, std::size_t n) const {
+    const double dof = static_cast<double>(n - P);
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    for (std::size_t i = 0; i < pixel_.size(); ++i) {
+      const std::size_t out = pixel_[i];
+      const double s = scale_[i];
+      const double variance_factor = chi2_[i] / dof;  // normalised units
+      FitStatus status = status_[i];
+      for (int a = 0; a < P; ++a) {
+        // amplitude, offset and background scale with the data; the offset also gets the mean back
+        const bool data_units = a == DampedCosine::kAmplitude || a == DampedCosine::kOffset ||
+                                (P == DampedCosineExp::kParams && a == DampedCosineExp::kBackground);
+        double value = params_[i * P + a];
+        double error = std::sqrt(inverse_diagonal_[i * P + a] * variance_factor);
+        if (data_units) {
+          value *= s;
+          error *= s;
+        }
+        if (a == DampedCosine::kOffset) value += mean_[i];
+        maps.value[static_cast<std::size_t>(a)][out] = static_cast<float>(value);
+        maps.std_error[static_cast<std::size_t>(a)][out] = static_cast<float>(error);
+      }
+      maps.chi2_reduced[out] = static_cast<float>(chi2_[i] * s * s / dof);
+      maps.iterations[out] = static_cast<std::uint16_t>(iterations_[i]);
+      const double amplitude = maps.value[DampedCosine::kAmplitude][out];
+      const double amplitude_error = maps.std_error[DampedCosine::kAmplitude][out];
+      if (status != FitStatus::singular_hessian &&
+          (amplitude < options_.amp_threshold || !(amplitude >= options_.min_snr * amplitude_error))) {
+        status = FitStatus::no_signal;
+        for (int a : {DampedCosine::kFrequency, DampedCosine::kDamping, DampedCosine::kPhase}) {
+          maps.value[static_cast<std::size_t>(a)][out] = nan;
+          maps.std_error[static_cast<std::size_t>(a)][out] = nan;
+        }
+      }
+      maps.status[out] = static_cast<std::uint8_t>(status);
+    }
+  }
+
+  FitProblem problem_;
+  FitOptions options_;
+  DampedCosineSeeder seeder_;
+  Model model_;
+  std::vector<float> traces_;  // [pixel][n] normalised traces of the pixels that are fitted
+  std::vector<std::size_t> pixel_;
+  std::vector<double> mean_;
+  std::vector<double> scale_;
+  std::vector<float> seeds_;
+  std::vector<float> params_;
+  std::vector<double> inverse_diagonal_;
+  std::vector<double> chi2_;
+  std::vector<FitStatus> status_;
+  std::vector<int> iterations_;
+};
+
+}  // namespace
+
+std::unique_ptr<TileFitter> TileFitter::create_cpu(const FitProblem& problem, const FitOptions& options) {
+  options.validate();
+  if (options.model == ModelKind::damped_cosine) {
+    return std::make_unique<CpuTileFitter<DampedCosine>>(problem, options);
+  }
+  return std::make_unique<CpuTileFitter<DampedCosineExp>>(problem, options);
+}
+
+}  // namespace xpulse::fit

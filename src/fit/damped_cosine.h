@@ -1,0 +1,58 @@
+#pragma once
+// I(t) = C + A exp(-g t) cos(2 pi f t + phi), t = delay - t0 in ps, f in THz, g in 1/ps, phi in rad.
+// Bounds: A >= 0 (a negative amplitude is phi + pi), g >= 0, 0 <= f <= max_frequency (Nyquist).
+#include <array>
+#include <string_view>
+
+#include "fit/vector_math.h"
+
+namespace xpulse::fit {
+
+struct DampedCosine {
+  using Scalar = float;
+  static constexpr int kParams = 5;
+  enum Index { kFrequency = 0, kAmplitude = 1, kDamping = 2, kPhase = 3, kOffset = 4 };
+  static constexpr std::array<std::string_view, kParams> kNames = {"frequency", "amplitude", "damping", "phase",
+                                                                   "offset"};
+
+  float max_frequency = 1e30f;  // THz
+
+  void evaluate(double t, const float* p, float& value, float* gradient) const {
+    const double turns = static_cast<double>(p[kFrequency]) * t +
+                         static_cast<double>(p[kPhase]) * (1.0 / kTwoPi);
+    float s;
+    float c;
+    sincos_turns(reduce_turns(turns), s, c);
+    const float tf = static_cast<float>(t);
+    const float e = exp_nonpositive(-p[kDamping] * tf);
+    const float ae = p[kAmplitude] * e;
+    const float aec = ae * c;
+    const float aes = ae * s;
+    value = p[kOffset] + aec;
+    gradient[kFrequency] = -static_cast<float>(kTwoPi) * tf * aes;
+    gradient[kAmplitude] = e * c;
+    gradient[kDamping] = -tf * aec;
+    gradient[kPhase] = -aes;
+    gradient[kOffset] = 1.0f;
+  }
+
+  void project(float* p) const { project_oscillation(p, max_frequency); }
+
+  // Canonical form of the oscillating part, shared with DampedCosineExp.
+  static void project_oscillation(float* p, float max_frequency) {
+    constexpr float kPi = 3.14159265358979323846f;
+    if (p[kAmplitude] < 0.0f) {
+      p[kAmplitude] = -p[kAmplitude];
+      p[kPhase] += kPi;
+    }
+    if (p[kFrequency] < 0.0f) {
+      p[kFrequency] = -p[kFrequency];
+      p[kPhase] = -p[kPhase];
+    }
+    if (p[kFrequency] > max_frequency) p[kFrequency] = max_frequency;
+    if (p[kDamping] < 0.0f) p[kDamping] = 0.0f;
+    p[kPhase] -= 2.0f * kPi * __builtin_rintf(p[kPhase] * (0.5f / kPi));
+  }
+};
+
+}  // namespace xpulse::fit

@@ -1,0 +1,202 @@
+#include "fit/damped_cosine_seed.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "fit/damped_cosine.h"
+#include "fit/damped_cosine_exp.h"
+#include "fit/lm_solver.h"
+#include "fit/small_cholesky.h"
+#include "fit/vector_math.h"
+
+namespace xpulse::fit {
+
+DampedCosineSeeder::DampedCosineSeeder(std::span<const double> t, float max_frequency)
+    : t_(t.begin(), t.end()), max_frequency_(max_frequency) {
+  const std::size_t n = t_.size();
+  span_ = t_.back() - t_.front();
+  step_ = span_ / static_cast<double>(n - 1);
+  for (std::size_t k = 1; k < n; ++k) {
+    if (std::abs((t_[k] - t_[k - 1]) - step_) > 1e-6 * step_) uniform_ = false;
+  }
+  if (!uniform_) {
+    left_.resize(n);
+    weight_.resize(n);
+    std::size_t i = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+      const double tj = t_.front() + step_ * static_cast<double>(j);
+      while (i + 2 < n && t_[i + 1] <= tj) ++i;
+      left_[j] = i;
+      weight_[j] = static_cast<float>(std::clamp((tj - t_[i]) / (t_[i + 1] - t_[i]), 0.0, 1.0));
+    }
+  }
+}
+
+void DampedCosineSeeder::seed(const float* traces, std::size_t count, float* seeds) const {
+  seed_lanes<3>(traces, count, seeds);
+}
+
+void DampedCosineSeeder::seed_with_background(const float* traces, std::size_t count, float* seeds) const {
+  seed_lanes<4>(traces, count, seeds);
+}
+
+namespace {
+
+// Solves the 3x3 system m x = r by Gaussian elimination with partial pivoting; false if singular.
+bool solve3(double (&m)[3][3], double (&r)[3], double (&x)[3]) {
+  for (int c = 0; c < 3; ++c) {
+    int piv = c;
+    for (int i = c + 1; i < 3; ++i) {
+      if (std::abs(m[i][c]) > std::abs(m[piv][c])) piv = i;
+    }
+    if (!(std::abs(m[piv][c]) > 0.0)) return false;
+    std::swap(m[c], m[piv]);
+    std::swap(r[c], r[piv]);
+    for (int i = c + 1; i < 3; ++i) {
+      const double f = m[i][c] / m[c][c];
+      for (int j = c; j < 3; ++j) m[i][j] -= f * m[c][j];
+      r[i] -= f * r[c];
+    }
+  }
+  for (int i = 2; i >= 0; --i) {
+    double s = r[i];
+    for (int j = i + 1; j < 3; ++j) s -= m[i][j] * x[j];
+    x[i] = s / m[i][i];
+  }
+  return std::isfinite(x[0]) && std::isfinite(x[1]) && std::isfinite(x[2]);
+}
+
+}  // namespace
+
+// K linear coefficients: offset, cosine, sine (and background when K == 4).
+template <int K>
+void DampedCosineSeeder::seed_lanes(const float* traces, std::size_t count, float* seeds) const {
+  constexpr int P = K == 3 ? DampedCosine::kParams : DampedCosineExp::kParams;
+  const std::size_t n = t_.size();
+  const double tau0 = span_ / 3.0;  // start of the background's time constant
+  std::vector<float> x(n * kLanes);   // uniform series, point-major [n][kLanes]
+  std::vector<float> yt(n * kLanes);  // the traces themselves, point-major
+  for (std::size_t first = 0; first < count; first += kLanes) {
+    const int lanes = static_cast<int>(std::min<std::size_t>(kLanes, count - first));
+    // Uniform series, point-major [n][kLanes]; lanes past the batch repeat the last trace.
+    for (int l = 0; l < kLanes; ++l) {
+      const float* y = traces + (first + static_cast<std::size_t>(std::min(l, lanes - 1))) * n;
+      for (std::size_t j = 0; j < n; ++j) yt[j * kLanes + l] = y[j];
+      if (uniform_) {
+        for (std::size_t j = 0; j < n; ++j) x[j * kLanes + l] = y[j];
+      } else {
+        for (std::size_t j = 0; j < n; ++j) {
+          const float w = weight_[j];
+          x[j * kLanes + l] = (1.0f - w) * y[left_[j]] + w * y[left_[j] + 1];
+        }
+      }
+    }
+    // Instrumental-variable AR(2) with intercept: sums of z r^T and z x[j+1], z = (x[j-2], x[j-3], 1).
+    alignas(64) double s[12][kLanes] = {};
+    for (std::size_t j = 3; j + 1 < n; ++j) {
+      const float* x3 = &x[(j - 3) * kLanes];
+      const float* x2 = &x[(j - 2) * kLanes];
+      const float* x1 = &x[(j - 1) * kLanes];
+      const float* x0 = &x[j * kLanes];
+      const float* xn = &x[(j + 1) * kLanes];
+#pragma omp simd
+      for (int l = 0; l < kLanes; ++l) {
+        const double z0 = x2[l], z1 = x3[l], r0 = x0[l], r1 = x1[l], target = xn[l];
+        s[0][l] += z0 * r0;
+        s[1][l] += z0 * r1;
+        s[2][l] += z0;
+        s[3][l] += z1 * r0;
+        s[4][l] += z1 * r1;
+        s[5][l] += z1;
+        s[6][l] += r0;
+        s[7][l] += r1;
+        s[8][l] += z0 * target;
+        s[9][l] += z1 * target;
+        s[10][l] += target;
+      }
+    }
+    const double rows = static_cast<double>(n - 4);
+    alignas(64) float freq[kLanes];
+    alignas(64) float damp[kLanes];
+    for (int l = 0; l < kLanes; ++l) {
+      double m[3][3] = {{s[0][l], s[1][l], s[2][l]}, {s[3][l], s[4][l], s[5][l]}, {s[6][l], s[7][l], rows}};
+      double r[3] = {s[8][l], s[9][l], s[10][l]};
+      double a[3] = {0, 0, 0};
+      double f = -1.0;
+      double g = 0.0;
+      if (solve3(m, r, a) && a[1] < 0.0) {
+        const double radius = std::sqrt(-a[1]);
+        const double c = a[0] / (2.0 * radius);
+        if (c > -1.0 && c < 1.0) {
+          f = std::acos(c) / (kTwoPi * step_);
+          g = -std::log(radius) / step_;
+        }
+      }
+      if (!(f > 0.0) || !std::isfinite(f)) {  // no oscillation found: zero-crossing rate about the mean
+        double mean = 0.0;
+        for (std::size_t j = 0; j < n; ++j) mean += x[j * kLanes + l];
+        mean /= static_cast<double>(n);
+        int crossings = 0;
+        for (std::size_t j = 1; j < n; ++j) {
+          crossings += (x[(j - 1) * kLanes + l] - mean) * (x[j * kLanes + l] - mean) < 0.0;
+        }
+        f = std::max(1, crossings) / (2.0 * span_);
+        g = 0.0;
+      }
+      freq[l] = static_cast<float>(std::min<double>(f, max_frequency_));
+      damp[l] = static_cast<float>(std::clamp(g, 0.0, 5.0 / span_));
+    }
+    // Linear least squares for the coefficients of offset, E cos, E sin (, background) on the real delays.
+    alignas(64) double nm[K * (K + 1) / 2][kLanes] = {};
+    alignas(64) double rhs[K][kLanes] = {};
+    for (std::size_t k = 0; k < n; ++k) {
+      const double tk = t_[k];
+      const float tf = static_cast<float>(tk);
+      const float bg = exp_nonpositive(static_cast<float>(-tk / tau0));
+#pragma omp simd
+      for (int l = 0; l < kLanes; ++l) {
+        float sn;
+        float cs;
+        sincos_turns(reduce_turns(static_cast<double>(freq[l]) * tk), sn, cs);
+        const float e = exp_nonpositive(-damp[l] * tf);
+        const double basis[4] = {1.0, e * cs, e * sn, bg};
+        const double yk = yt[k * kLanes + l];
+        for (int a = 0; a < K; ++a) {
+          rhs[a][l] += basis[a] * yk;
+          for (int b = 0; b <= a; ++b) nm[a * (a + 1) / 2 + b][l] += basis[a] * basis[b];
+        }
+      }
+    }
+    for (int l = 0; l < lanes; ++l) {
+      double m[K][K];
+      double b[K];
+      for (int a = 0; a < K; ++a) {
+        b[a] = rhs[a][l];
+        for (int c = 0; c <= a; ++c) m[a][c] = m[c][a] = nm[a * (a + 1) / 2 + c][l];
+      }
+      double coef[K] = {};
+      if (cholesky_factor(m)) {
+        cholesky_solve(m, b, coef);
+      } else {
+        coef[0] = b[0] / static_cast<double>(n);  // degenerate basis: offset only
+        coef[1] = 1e-3;
+      }
+      float* out = seeds + (first + static_cast<std::size_t>(l)) * P;
+      // A cos(wt + phi) = (A cos phi) cos wt - (A sin phi) sin wt
+      out[DampedCosine::kFrequency] = freq[l];
+      out[DampedCosine::kAmplitude] = static_cast<float>(std::hypot(coef[1], coef[2]));
+      out[DampedCosine::kDamping] = damp[l];
+      out[DampedCosine::kPhase] = static_cast<float>(std::atan2(-coef[2], coef[1]));
+      out[DampedCosine::kOffset] = static_cast<float>(coef[0]);
+      if constexpr (K == 4) {
+        out[DampedCosineExp::kBackground] = static_cast<float>(coef[3]);
+        out[DampedCosineExp::kTau] = static_cast<float>(tau0);
+      }
+    }
+  }
+}
+
+template void DampedCosineSeeder::seed_lanes<3>(const float*, std::size_t, float*) const;
+template void DampedCosineSeeder::seed_lanes<4>(const float*, std::size_t, float*) const;
+
+}  // namespace xpulse::fit

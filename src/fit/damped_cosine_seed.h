@@ -1,0 +1,43 @@
+#pragma once
+// Starting parameters for the damped-cosine fits by linear prediction (REFERENCE.md section 1).
+//
+// 1. Traces on a non-uniform delay grid are linearly resampled onto a uniform one of the same length.
+// 2. A damped cosine plus offset obeys x[n+1] = a1 x[n] + a2 x[n-1] + b exactly. (a1, a2, b) are estimated by
+//    instrumental variables, with the lagged samples x[n-2], x[n-3] as instruments: unlike ordinary least
+//    squares this is not biased by white noise in the regressors. Poles r e^{+-i w}: r = sqrt(-a2),
+//    cos w = a1 / (2 r), so f = w / (2 pi h) and g = -ln(r) / h.
+// 3. With f and g fixed, amplitude, phase and offset (and the background's B) follow from linear least
+//    squares on the real delays: the phase comes from the data, never from phi = 0.
+// Traces where no oscillation is found (real poles) are seeded from their zero-crossing rate.
+#include <cstddef>
+#include <span>
+#include <vector>
+
+namespace xpulse::fit {
+
+class DampedCosineSeeder {
+ public:
+  // t: fit abscissae (delay - t0, ps), increasing, >= 8 points. max_frequency in THz.
+  DampedCosineSeeder(std::span<const double> t, float max_frequency);
+
+  // traces [count][n] -> seeds [count][5] (frequency, amplitude, damping, phase, offset).
+  void seed(const float* traces, std::size_t count, float* seeds) const;
+  // traces [count][n] -> seeds [count][7], adding background B and tau (DampedCosineExp).
+  void seed_with_background(const float* traces, std::size_t count, float* seeds) const;
+
+  double step() const { return step_; }
+
+ private:
+  template <int K>
+  void seed_lanes(const float* traces, std::size_t count, float* seeds) const;
+
+  std::vector<double> t_;
+  std::vector<std::size_t> left_;  // resampling: uniform point j lies between t_[left_[j]] and the next
+  std::vector<float> weight_;      // weight of the right neighbour
+  bool uniform_ = true;
+  double step_ = 0.0;   // uniform grid step, ps
+  double span_ = 0.0;   // t.back() - t.front(), ps
+  float max_frequency_;
+};
+
+}  // namespace xpulse::fit

@@ -1,0 +1,242 @@
+#pragma once
+// Generic batched Levenberg-Marquardt, vectorised across traces.
+//
+// kLanes traces are fitted together, one per SIMD lane: the inner loop of the point sum runs across lanes, so
+// the compiler turns every model evaluation into vector code. Each lane keeps its own LM state (lambda,
+// scaling, iteration count, status); when a lane's fit ends, the next trace of the batch is loaded into that
+// lane, so lanes never idle waiting for the slowest fit of a group. A trace's arithmetic does not depend on
+// which lane it runs in or on its neighbours, so results are bit-identical for any batching.
+//
+// A model supplies (see damped_cosine.h):
+//   using Scalar = float | double;  static constexpr int kParams;
+//   void evaluate(double t, const Scalar* p, Scalar& value, Scalar* gradient) const;  // inlined, branch-free
+//   void project(Scalar* p) const;   // maps p onto the bounds / canonical form (same model value)
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "fit/fit_status.h"
+#include "fit/lm_options.h"
+#include "fit/small_cholesky.h"
+
+namespace xpulse::fit {
+
+inline constexpr int kLanes = 16;               // one AVX-512 float vector, two AVX2 vectors
+inline constexpr std::size_t kFloatChunk = 32;  // points summed in Scalar before adding to double
+
+template <int P>
+struct NormalEquations {
+  static constexpr int kPacked = P * (P + 1) / 2;  // lower triangle, row by row: (0,0) (1,0) (1,1) (2,0) ...
+  alignas(64) double chi2[kLanes];
+  alignas(64) double jtr[P][kLanes];
+  alignas(64) double jtj[kPacked][kLanes];
+};
+
+// chi2, J^T r and J^T J of every lane at parameters p over all points. y is [n_points][kLanes].
+template <class Model>
+void accumulate_normal_equations(const Model& model, std::span<const double> t, const typename Model::Scalar* y,
+                                 const typename Model::Scalar (&p)[Model::kParams][kLanes],
+                                 NormalEquations<Model::kParams>& out) {
+  using S = typename Model::Scalar;
+  constexpr int P = Model::kParams;
+  constexpr int Q = NormalEquations<P>::kPacked;
+  std::fill_n(out.chi2, kLanes, 0.0);
+  std::fill_n(&out.jtr[0][0], P * kLanes, 0.0);
+  std::fill_n(&out.jtj[0][0], Q * kLanes, 0.0);
+  for (std::size_t k0 = 0; k0 < t.size(); k0 += kFloatChunk) {
+    const std::size_t k1 = std::min(t.size(), k0 + kFloatChunk);
+    alignas(64) S c2[kLanes] = {};
+    alignas(64) S cr[P][kLanes] = {};
+    alignas(64) S cj[Q][kLanes] = {};
+    for (std::size_t k = k0; k < k1; ++k) {
+      const double tk = t[k];
+      const S* yk = y + k * kLanes;
+#pragma omp simd
+      for (int l = 0; l < kLanes; ++l) {
+        S pl[P];
+#pragma GCC unroll 8
+        for (int a = 0; a < P; ++a) pl[a] = p[a][l];
+        S v;
+        S g[P];
+        model.evaluate(tk, pl, v, g);
+        const S r = yk[l] - v;
+        c2[l] += r * r;
+#pragma GCC unroll 8
+        for (int a = 0; a < P; ++a) cr[a][l] += g[a] * r;
+#pragma GCC unroll 8
+        for (int a = 0; a < P; ++a) {
+#pragma GCC unroll 8
+          for (int b = 0; b <= a; ++b) cj[a * (a + 1) / 2 + b][l] += g[a] * g[b];
+        }
+      }
+    }
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) {
+      out.chi2[l] += c2[l];
+      for (int a = 0; a < P; ++a) out.jtr[a][l] += cr[a][l];
+      for (int q = 0; q < Q; ++q) out.jtj[q][l] += cj[q][l];
+    }
+  }
+}
+
+// A batch of traces sharing one set of abscissae, and where the results go.
+template <class Scalar, int P>
+struct LmBatch {
+  std::span<const double> t;      // abscissae, n points
+  const Scalar* traces = nullptr;  // [count][n]
+  const Scalar* seeds = nullptr;   // [count][P] starting parameters
+  std::size_t count = 0;
+  Scalar* params = nullptr;          // [count][P] result
+  double* chi2 = nullptr;            // [count] sum of squared residuals
+  double* inverse_diagonal = nullptr;  // [count][P] diag((J^T J)^-1) at the result; NaN when singular
+  FitStatus* status = nullptr;       // [count]
+  int* iterations = nullptr;         // [count] trial steps taken
+};
+
+namespace detail {
+template <int P>
+void unpack_lane(const double (&packed)[NormalEquations<P>::kPacked][kLanes], int lane, double (&m)[P][P]) {
+  for (int a = 0; a < P; ++a) {
+    for (int b = 0; b <= a; ++b) m[a][b] = m[b][a] = packed[a * (a + 1) / 2 + b][lane];
+  }
+}
+}  // namespace detail
+
+template <class Model>
+void solve_lm(const Model& model, const LmBatch<typename Model::Scalar, Model::kParams>& batch,
+              const LmOptions& options) {
+  using S = typename Model::Scalar;
+  constexpr int P = Model::kParams;
+  constexpr int Q = NormalEquations<P>::kPacked;
+  const std::size_t n = batch.t.size();
+  if (batch.count == 0) return;
+
+  std::vector<S> y(n * kLanes, S(0));
+  alignas(64) S params[P][kLanes];
+  alignas(64) S trial[P][kLanes];
+  NormalEquations<P> current;
+  NormalEquations<P> candidate;
+  double scale[P][kLanes];
+  double lambda[kLanes];
+  int iterations[kLanes];
+  std::ptrdiff_t trace[kLanes];
+  bool fresh[kLanes];
+  std::size_t next = 0;
+
+  auto load = [&](int l) {
+    if (next >= batch.count) {
+      trace[l] = -1;  // empty lane: keeps its last (finite) parameters, results are ignored
+      return;
+    }
+    trace[l] = static_cast<std::ptrdiff_t>(next);
+    const S* src = batch.traces + next * n;
+    for (std::size_t k = 0; k < n; ++k) y[k * kLanes + l] = src[k];
+    S p[P];
+    for (int a = 0; a < P; ++a) p[a] = batch.seeds[next * P + a];
+    model.project(p);
+    for (int a = 0; a < P; ++a) trial[a][l] = p[a];
+    lambda[l] = options.initial_lambda;
+    iterations[l] = 0;
+    fresh[l] = true;
+    ++next;
+  };
+
+  auto finish = [&](int l, FitStatus status) {
+    const std::size_t i = static_cast<std::size_t>(trace[l]);
+    for (int a = 0; a < P; ++a) batch.params[i * P + a] = params[a][l];
+    batch.chi2[i] = current.chi2[l];
+    double m[P][P];
+    detail::unpack_lane<P>(current.jtj, l, m);
+    double diag[P];
+    if (cholesky_factor(m)) {
+      cholesky_inverse_diagonal(m, diag);
+    } else {
+      std::fill_n(diag, P, std::nan(""));
+    }
+    for (int a = 0; a < P; ++a) batch.inverse_diagonal[i * P + a] = diag[a];
+    batch.status[i] = status;
+    batch.iterations[i] = iterations[l];
+    load(l);
+  };
+
+  // Solves (J^T J + lambda diag(scale)) delta = J^T r for lane l and sets its trial point.
+  auto propose = [&](int l) {
+    double m[P][P];
+    detail::unpack_lane<P>(current.jtj, l, m);
+    double rhs[P];
+    for (int a = 0; a < P; ++a) {
+      m[a][a] += lambda[l] * scale[a][l];
+      rhs[a] = current.jtr[a][l];
+    }
+    if (!cholesky_factor(m)) return false;
+    double delta[P];
+    cholesky_solve(m, rhs, delta);
+    S p[P];
+    for (int a = 0; a < P; ++a) {
+      if (!std::isfinite(delta[a])) return false;
+      p[a] = static_cast<S>(params[a][l] + delta[a]);
+    }
+    model.project(p);
+    for (int a = 0; a < P; ++a) trial[a][l] = p[a];
+    return true;
+  };
+
+  auto accept = [&](int l) {
+    for (int a = 0; a < P; ++a) params[a][l] = trial[a][l];
+    current.chi2[l] = candidate.chi2[l];
+    for (int a = 0; a < P; ++a) current.jtr[a][l] = candidate.jtr[a][l];
+    for (int q = 0; q < Q; ++q) current.jtj[q][l] = candidate.jtj[q][l];
+    for (int a = 0; a < P; ++a) {
+      const double d = candidate.jtj[a * (a + 1) / 2 + a][l];
+      scale[a][l] = fresh[l] ? d : std::max(scale[a][l], d);
+    }
+  };
+
+  for (int l = 0; l < kLanes; ++l) load(l);
+  for (int l = 0; l < kLanes; ++l) {  // empty lanes of a short batch copy lane 0 so they stay finite
+    if (trace[l] < 0) {
+      for (int a = 0; a < P; ++a) trial[a][l] = trial[a][0];
+    }
+  }
+
+  for (;;) {
+    bool any = false;
+    for (int l = 0; l < kLanes; ++l) any |= trace[l] >= 0;
+    if (!any) break;
+    accumulate_normal_equations(model, batch.t, y.data(), trial, candidate);
+    for (int l = 0; l < kLanes; ++l) {
+      if (trace[l] < 0) continue;
+      if (fresh[l]) {
+        accept(l);
+        fresh[l] = false;
+        if (!std::isfinite(current.chi2[l])) {
+          finish(l, FitStatus::singular_hessian);
+          continue;
+        }
+      } else {
+        ++iterations[l];
+        const double before = current.chi2[l];
+        const double after = candidate.chi2[l];
+        if (after < before) {
+          accept(l);
+          lambda[l] = std::max(lambda[l] * 0.1, 1e-15);
+        } else {
+          lambda[l] = std::min(lambda[l] * 10.0, 1e15);
+        }
+        if (std::abs(after - before) <= options.tolerance * std::max(1.0, current.chi2[l])) {
+          finish(l, FitStatus::converged);
+          continue;
+        }
+        if (iterations[l] >= options.max_iterations) {
+          finish(l, FitStatus::max_iterations);
+          continue;
+        }
+      }
+      if (!propose(l)) finish(l, FitStatus::singular_hessian);
+    }
+  }
+}
+
+}  // namespace xpulse::fit

@@ -1,0 +1,35 @@
+#pragma once
+// Fits every pixel of a tile. One interface per backend, chosen by a factory (CPU now; CUDA later).
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "fit/fit_maps.h"
+#include "fit/fit_problem.h"
+
+namespace xpulse::fit {
+
+// A tile of the detector stack: value(k, y, x) = data[k * frame_stride + y * row_stride + x] for the fitted
+// delays k (index 0 = FitProblem::first_delay), 0 <= y < height, 0 <= x < width.
+struct TileView {
+  const float* data = nullptr;
+  std::size_t frame_stride = 0;
+  std::size_t row_stride = 0;
+  std::size_t height = 0;
+  std::size_t width = 0;
+  std::size_t y0 = 0;  // position of the tile's first pixel on the detector
+  std::size_t x0 = 0;
+};
+
+class TileFitter {
+ public:
+  virtual ~TileFitter() = default;
+  // Fits the tile and writes its pixels of `maps` (no other pixel is touched, so tiles may run concurrently
+  // on separate fitters). mask: [ny][nx] of the whole detector, nonzero = bad, or nullptr.
+  virtual void fit(const TileView& tile, const std::uint8_t* mask, FitMaps& maps) = 0;
+
+  // One fitter per worker thread: a fitter owns its scratch memory.
+  static std::unique_ptr<TileFitter> create_cpu(const FitProblem& problem, const FitOptions& options);
+};
+
+}  // namespace xpulse::fit

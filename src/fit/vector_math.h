@@ -1,0 +1,49 @@
+#pragma once
+// Branch-free float kernels for cos/sin/exp that GCC vectorises inside `omp simd` loops.
+//
+// Why not <cmath>: glibc's vector variants (libmvec) are only used under -ffast-math, and GCC turns
+// sin/cos of one argument into scalar sincos, which blocks vectorisation. These polynomials are accurate to
+// a few float ulps on the ranges used, evaluate identically in every SIMD lane, and need no fast-math.
+#include <bit>
+#include <cstdint>
+
+namespace xpulse::fit {
+
+inline constexpr double kTwoPi = 6.283185307179586476925286766559;
+
+// Reduces `cycles` (a phase in turns, held in double so that large 2*pi*f*t stays exact) to [-0.5, 0.5].
+inline float reduce_turns(double cycles) {
+  return static_cast<float>(cycles - __builtin_rint(cycles));
+}
+
+// sin(2*pi*u) and cos(2*pi*u) for u in [-0.5, 0.5] turns. Max error ~2e-7 absolute.
+inline void sincos_turns(float u, float& s, float& c) {
+  const float q = __builtin_rintf(4.0f * u);  // quadrant, -2..2
+  const float x = (u - 0.25f * q) * 6.28318530717958647692f;  // |x| <= pi/4
+  const float x2 = x * x;
+  // Taylor series to x^11 (sin) and x^10 (cos): truncation < 3e-9 on |x| <= pi/4.
+  const float sp = x * (1.0f + x2 * (-1.6666667e-1f + x2 * (8.3333333e-3f + x2 * (-1.9841270e-4f +
+                                                                               x2 * 2.7557319e-6f))));
+  const float cp = 1.0f + x2 * (-0.5f + x2 * (4.1666667e-2f + x2 * (-1.3888889e-3f + x2 * (2.4801587e-5f +
+                                                                                            x2 * -2.7557319e-7f))));
+  const int quadrant = static_cast<int>(q) & 3;
+  const float s_base = (quadrant & 1) ? cp : sp;
+  const float c_base = (quadrant & 1) ? sp : cp;
+  s = (quadrant & 2) ? -s_base : s_base;
+  c = ((quadrant + 1) & 2) ? -c_base : c_base;
+}
+
+// exp(x) for x <= 0 (decay factors); returns 0 below -87. Relative error ~2e-7.
+inline float exp_nonpositive(float x) {
+  const bool underflow = x < -87.0f;
+  x = underflow ? -87.0f : x;
+  const float n = __builtin_rintf(x * 1.44269504088896341f);
+  const float r = (x - n * 0.693145751953125f) - n * 1.42860682030941723212e-6f;  // Cody-Waite ln 2
+  const float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.6666667e-1f + r * (4.1666668e-2f + r * (8.3333338e-3f +
+                                                                                           r * 1.3888889e-3f)))));
+  const std::int32_t bits = (static_cast<std::int32_t>(n) + 127) << 23;
+  const float scale = std::bit_cast<float>(bits);
+  return underflow ? 0.0f : p * scale;
+}
+
+}  // namespace xpulse::fit
