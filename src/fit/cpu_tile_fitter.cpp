@@ -25,7 +25,7 @@ class CpuTileFitter final : public TileFitter {
     if constexpr (P == DampedCosineExp::kParams) model_.min_tau = static_cast<float>(seeder_.step() * 0.5);
   }
 
-  void fit(const TileView& tile, const std::uint8_t* mask, FitMaps& maps) override {
+  std::size_t fit(const TileView& tile, const std::uint8_t* mask, FitMaps& maps) override {
     const std::size_t n = problem_.t.size();
     const std::size_t pixels = tile.height * tile.width;
     traces_.resize(pixels * n);
@@ -72,7 +72,7 @@ class CpuTileFitter final : public TileFitter {
       }
     }
     const std::size_t count = pixel_.size();
-    if (count == 0) return;
+    if (count == 0) return 0;
     seeds_.resize(count * P);
     params_.resize(count * P);
     inverse_diagonal_.resize(count * P);
@@ -89,6 +89,7 @@ class CpuTileFitter final : public TileFitter {
                             status_.data(),     iterations_.data()};
     solve_lm(model_, batch, options_.lm);
     store(maps, n);
+    return count;
   }
 
  private:

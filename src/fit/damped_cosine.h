@@ -4,6 +4,7 @@
 #include <array>
 #include <string_view>
 
+#include "fit/lanes.h"
 #include "fit/vector_math.h"
 
 namespace xpulse::fit {
@@ -17,23 +18,27 @@ struct DampedCosine {
 
   float max_frequency = 1e30f;  // THz
 
-  void evaluate(double t, const float* p, float& value, float* gradient) const {
-    const double turns = static_cast<double>(p[kFrequency]) * t +
-                         static_cast<double>(p[kPhase]) * (1.0 / kTwoPi);
-    float s;
-    float c;
-    sincos_turns(reduce_turns(turns), s, c);
+  void evaluate(double t, const float (&p)[kParams][kLanes], float (&value)[kLanes],
+                float (&gradient)[kParams][kLanes]) const {
     const float tf = static_cast<float>(t);
-    const float e = exp_nonpositive(-p[kDamping] * tf);
-    const float ae = p[kAmplitude] * e;
-    const float aec = ae * c;
-    const float aes = ae * s;
-    value = p[kOffset] + aec;
-    gradient[kFrequency] = -static_cast<float>(kTwoPi) * tf * aes;
-    gradient[kAmplitude] = e * c;
-    gradient[kDamping] = -tf * aec;
-    gradient[kPhase] = -aes;
-    gradient[kOffset] = 1.0f;
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) {
+      const double turns = static_cast<double>(p[kFrequency][l]) * t +
+                           static_cast<double>(p[kPhase][l]) * (1.0 / kTwoPi);
+      float s;
+      float c;
+      sincos_turns(reduce_turns(turns), s, c);
+      const float e = exp_nonpositive(-p[kDamping][l] * tf);
+      const float ae = p[kAmplitude][l] * e;
+      const float aec = ae * c;
+      const float aes = ae * s;
+      value[l] = p[kOffset][l] + aec;
+      gradient[kFrequency][l] = -static_cast<float>(kTwoPi) * tf * aes;
+      gradient[kAmplitude][l] = e * c;
+      gradient[kDamping][l] = -tf * aec;
+      gradient[kPhase][l] = -aes;
+      gradient[kOffset][l] = 1.0f;
+    }
   }
 
   void project(float* p) const { project_oscillation(p, max_frequency); }

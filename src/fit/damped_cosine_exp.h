@@ -11,21 +11,38 @@ namespace xpulse::fit {
 struct DampedCosineExp {
   using Scalar = float;
   static constexpr int kParams = 7;
-  enum Index { kBackground = 5, kTau = 6 };
+  enum Index { kFrequency = 0, kAmplitude = 1, kDamping = 2, kPhase = 3, kOffset = 4, kBackground = 5, kTau = 6 };
   static constexpr std::array<std::string_view, kParams> kNames = {
       "frequency", "amplitude", "damping", "phase", "offset", "background", "background_tau"};
 
   float max_frequency = 1e30f;  // THz
   float min_tau = 1e-3f;        // ps
 
-  void evaluate(double t, const float* p, float& value, float* gradient) const {
-    DampedCosine{max_frequency}.evaluate(t, p, value, gradient);
+  void evaluate(double t, const float (&p)[kParams][kLanes], float (&value)[kLanes],
+                float (&gradient)[kParams][kLanes]) const {
     const float tf = static_cast<float>(t);
-    const float inv_tau = 1.0f / p[kTau];
-    const float b = exp_nonpositive(-tf * inv_tau);
-    value += p[kBackground] * b;
-    gradient[kBackground] = b;
-    gradient[kTau] = p[kBackground] * b * tf * inv_tau * inv_tau;
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) {
+      const double turns = static_cast<double>(p[kFrequency][l]) * t +
+                           static_cast<double>(p[kPhase][l]) * (1.0 / kTwoPi);
+      float s;
+      float c;
+      sincos_turns(reduce_turns(turns), s, c);
+      const float e = exp_nonpositive(-p[kDamping][l] * tf);
+      const float ae = p[kAmplitude][l] * e;
+      const float aec = ae * c;
+      const float aes = ae * s;
+      const float inv_tau = 1.0f / p[kTau][l];
+      const float b = exp_nonpositive(-tf * inv_tau);
+      value[l] = p[kOffset][l] + aec + p[kBackground][l] * b;
+      gradient[kFrequency][l] = -static_cast<float>(kTwoPi) * tf * aes;
+      gradient[kAmplitude][l] = e * c;
+      gradient[kDamping][l] = -tf * aec;
+      gradient[kPhase][l] = -aes;
+      gradient[kOffset][l] = 1.0f;
+      gradient[kBackground][l] = b;
+      gradient[kTau][l] = p[kBackground][l] * b * tf * inv_tau * inv_tau;
+    }
   }
 
   void project(float* p) const {

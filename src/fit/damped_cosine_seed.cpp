@@ -1,7 +1,11 @@
 #include "fit/damped_cosine_seed.h"
 
 #include <algorithm>
+#include <stdexcept>
 #include <cmath>
+#include <mutex>
+
+#include <fftw3.h>
 
 #include "fit/damped_cosine.h"
 #include "fit/damped_cosine_exp.h"
@@ -11,6 +15,13 @@
 
 namespace xpulse::fit {
 
+namespace {
+std::mutex& fftw_planner_mutex() {  // FFTW's planner is not thread-safe; execution is
+  static std::mutex m;
+  return m;
+}
+}  // namespace
+
 DampedCosineSeeder::DampedCosineSeeder(std::span<const double> t, float max_frequency)
     : t_(t.begin(), t.end()), max_frequency_(max_frequency) {
   const std::size_t n = t_.size();
@@ -19,6 +30,18 @@ DampedCosineSeeder::DampedCosineSeeder(std::span<const double> t, float max_freq
   for (std::size_t k = 1; k < n; ++k) {
     if (std::abs((t_[k] - t_[k - 1]) - step_) > 1e-6 * step_) uniform_ = false;
   }
+  fft_size_ = 1;
+  while (fft_size_ < 2 * n) fft_size_ *= 2;
+  fft_in_ = fftwf_alloc_real(fft_size_ * kLanes);
+  fft_out_ = fftwf_alloc_complex((fft_size_ / 2 + 1) * kLanes);
+  {
+    std::lock_guard lock(fftw_planner_mutex());
+    const int size = static_cast<int>(fft_size_);
+    // FFTW_ESTIMATE: the same plan every run, so seeds (and fits) are reproducible bit for bit.
+    fft_plan_ = fftwf_plan_many_dft_r2c(1, &size, kLanes, fft_in_, nullptr, kLanes, 1,
+                                        static_cast<fftwf_complex*>(fft_out_), nullptr, kLanes, 1, FFTW_ESTIMATE);
+  }
+  if (fft_plan_ == nullptr) throw std::runtime_error("FFTW could not plan the seeding transform");
   if (!uniform_) {
     left_.resize(n);
     weight_.resize(n);
@@ -29,6 +52,53 @@ DampedCosineSeeder::DampedCosineSeeder(std::span<const double> t, float max_freq
       left_[j] = i;
       weight_[j] = static_cast<float>(std::clamp((tj - t_[i]) / (t_[i + 1] - t_[i]), 0.0, 1.0));
     }
+  }
+}
+
+DampedCosineSeeder::~DampedCosineSeeder() {
+  std::lock_guard lock(fftw_planner_mutex());
+  if (fft_plan_ != nullptr) fftwf_destroy_plan(static_cast<fftwf_plan>(fft_plan_));
+  fftwf_free(fft_in_);
+  fftwf_free(fft_out_);
+}
+
+void DampedCosineSeeder::spectral_peak(const float* x, float* frequency) const {
+  const std::size_t n = t_.size();
+  const std::size_t m = fft_size_;
+  std::copy(x, x + n * kLanes, fft_in_);
+  std::fill(fft_in_ + n * kLanes, fft_in_ + m * kLanes, 0.0f);
+  fftwf_execute(static_cast<fftwf_plan>(fft_plan_));
+  const auto* out = static_cast<const fftwf_complex*>(fft_out_);
+  // Search above half a cycle per span (slower "oscillations" are offset drifts) and up to max_frequency.
+  const double bin_thz = 1.0 / (static_cast<double>(m) * step_);
+  const std::size_t lo = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(0.5 / span_ / bin_thz)));
+  const std::size_t hi = std::min(m / 2 - 1, static_cast<std::size_t>(max_frequency_ / bin_thz));
+  alignas(64) float best[kLanes];
+  alignas(64) int where[kLanes];
+  std::fill_n(best, kLanes, -1.0f);
+  std::fill_n(where, kLanes, static_cast<int>(lo));
+  auto power = [&](std::size_t b, int l) {
+    const auto& c = out[b * kLanes + static_cast<std::size_t>(l)];
+    return c[0] * c[0] + c[1] * c[1];
+  };
+  for (std::size_t b = lo; b <= hi; ++b) {
+    for (int l = 0; l < kLanes; ++l) {
+      const float p = power(b, l);
+      if (p > best[l]) {
+        best[l] = p;
+        where[l] = static_cast<int>(b);
+      }
+    }
+  }
+  for (int l = 0; l < kLanes; ++l) {
+    const std::size_t b = static_cast<std::size_t>(where[l]);
+    double offset = 0.0;
+    if (b > 1 && b + 1 < m / 2) {
+      const double left = power(b - 1, l), mid = power(b, l), right = power(b + 1, l);
+      const double curvature = left - 2.0 * mid + right;
+      if (curvature < 0.0) offset = std::clamp(0.5 * (left - right) / curvature, -0.5, 0.5);
+    }
+    frequency[l] = static_cast<float>((static_cast<double>(b) + offset) * bin_thz);
   }
 }
 
@@ -116,34 +186,29 @@ void DampedCosineSeeder::seed_lanes(const float* traces, std::size_t count, floa
       }
     }
     const double rows = static_cast<double>(n - 4);
+    alignas(64) float spectral[kLanes];
+    spectral_peak(x.data(), spectral);
+    const double bin_thz = 1.0 / (static_cast<double>(fft_size_) * step_);
     alignas(64) float freq[kLanes];
     alignas(64) float damp[kLanes];
     for (int l = 0; l < kLanes; ++l) {
       double m[3][3] = {{s[0][l], s[1][l], s[2][l]}, {s[3][l], s[4][l], s[5][l]}, {s[6][l], s[7][l], rows}};
       double r[3] = {s[8][l], s[9][l], s[10][l]};
       double a[3] = {0, 0, 0};
-      double f = -1.0;
-      double g = 0.0;
+      double f = spectral[l];
+      double g = 1.0 / span_;
       if (solve3(m, r, a) && a[1] < 0.0) {
         const double radius = std::sqrt(-a[1]);
         const double c = a[0] / (2.0 * radius);
         if (c > -1.0 && c < 1.0) {
-          f = std::acos(c) / (kTwoPi * step_);
-          g = -std::log(radius) / step_;
+          const double f_lp = std::acos(c) / (kTwoPi * step_);
+          if (std::abs(f_lp - spectral[l]) <= bin_thz) {
+            f = f_lp;
+            g = -std::log(radius) / step_;
+          }
         }
       }
-      if (!(f > 0.0) || !std::isfinite(f)) {  // no oscillation found: zero-crossing rate about the mean
-        double mean = 0.0;
-        for (std::size_t j = 0; j < n; ++j) mean += x[j * kLanes + l];
-        mean /= static_cast<double>(n);
-        int crossings = 0;
-        for (std::size_t j = 1; j < n; ++j) {
-          crossings += (x[(j - 1) * kLanes + l] - mean) * (x[j * kLanes + l] - mean) < 0.0;
-        }
-        f = std::max(1, crossings) / (2.0 * span_);
-        g = 0.0;
-      }
-      freq[l] = static_cast<float>(std::min<double>(f, max_frequency_));
+      freq[l] = static_cast<float>(std::clamp<double>(f, 0.0, max_frequency_));
       damp[l] = static_cast<float>(std::clamp(g, 0.0, 5.0 / span_));
     }
     // Linear least squares for the coefficients of offset, E cos, E sin (, background) on the real delays.

@@ -22,7 +22,8 @@ struct FitOptions {
   LmOptions lm;
   double t0_ps = 0.0;           // delays before t0 are excluded; the model's time is delay - t0
   double amp_threshold = 0.0;   // NO_SIGNAL below this amplitude (data units)
-  double min_snr = 3.0;         // NO_SIGNAL when amplitude / stderr(amplitude) is below this
+  double min_snr = 4.0;         // NO_SIGNAL when amplitude / stderr(amplitude) is below this (4 sigma:
+                                // below it the linearised standard errors stop being honest)
   void validate() const;
 };
 

@@ -9,7 +9,10 @@
 //
 // A model supplies (see damped_cosine.h):
 //   using Scalar = float | double;  static constexpr int kParams;
-//   void evaluate(double t, const Scalar* p, Scalar& value, Scalar* gradient) const;  // inlined, branch-free
+//   // value[l] and gradient[a][l] of every lane l at abscissa t: an `omp simd` loop over lanes with scalar
+//   // locals only (arrays inside the loop body defeat GCC's vectoriser).
+//   void evaluate(double t, const Scalar (&p)[kParams][kLanes], Scalar (&value)[kLanes],
+//                 Scalar (&gradient)[kParams][kLanes]) const;
 //   void project(Scalar* p) const;   // maps p onto the bounds / canonical form (same model value)
 #include <algorithm>
 #include <cmath>
@@ -18,12 +21,12 @@
 #include <vector>
 
 #include "fit/fit_status.h"
+#include "fit/lanes.h"
 #include "fit/lm_options.h"
 #include "fit/small_cholesky.h"
 
 namespace xpulse::fit {
 
-inline constexpr int kLanes = 16;               // one AVX-512 float vector, two AVX2 vectors
 inline constexpr std::size_t kFloatChunk = 32;  // points summed in Scalar before adding to double
 
 template <int P>
@@ -45,38 +48,39 @@ void accumulate_normal_equations(const Model& model, std::span<const double> t, 
   std::fill_n(out.chi2, kLanes, 0.0);
   std::fill_n(&out.jtr[0][0], P * kLanes, 0.0);
   std::fill_n(&out.jtj[0][0], Q * kLanes, 0.0);
+  alignas(64) S value[kLanes];
+  alignas(64) S gradient[P][kLanes];
+  alignas(64) S residual[kLanes];
   for (std::size_t k0 = 0; k0 < t.size(); k0 += kFloatChunk) {
     const std::size_t k1 = std::min(t.size(), k0 + kFloatChunk);
     alignas(64) S c2[kLanes] = {};
     alignas(64) S cr[P][kLanes] = {};
     alignas(64) S cj[Q][kLanes] = {};
     for (std::size_t k = k0; k < k1; ++k) {
-      const double tk = t[k];
+      model.evaluate(t[k], p, value, gradient);
       const S* yk = y + k * kLanes;
 #pragma omp simd
       for (int l = 0; l < kLanes; ++l) {
-        S pl[P];
+        residual[l] = yk[l] - value[l];
+        c2[l] += residual[l] * residual[l];
+      }
 #pragma GCC unroll 8
-        for (int a = 0; a < P; ++a) pl[a] = p[a][l];
-        S v;
-        S g[P];
-        model.evaluate(tk, pl, v, g);
-        const S r = yk[l] - v;
-        c2[l] += r * r;
+      for (int a = 0; a < P; ++a) {
+#pragma omp simd
+        for (int l = 0; l < kLanes; ++l) cr[a][l] += gradient[a][l] * residual[l];
 #pragma GCC unroll 8
-        for (int a = 0; a < P; ++a) cr[a][l] += g[a] * r;
-#pragma GCC unroll 8
-        for (int a = 0; a < P; ++a) {
-#pragma GCC unroll 8
-          for (int b = 0; b <= a; ++b) cj[a * (a + 1) / 2 + b][l] += g[a] * g[b];
+        for (int b = 0; b <= a; ++b) {
+#pragma omp simd
+          for (int l = 0; l < kLanes; ++l) cj[a * (a + 1) / 2 + b][l] += gradient[a][l] * gradient[b][l];
         }
       }
     }
-#pragma omp simd
-    for (int l = 0; l < kLanes; ++l) {
-      out.chi2[l] += c2[l];
-      for (int a = 0; a < P; ++a) out.jtr[a][l] += cr[a][l];
-      for (int q = 0; q < Q; ++q) out.jtj[q][l] += cj[q][l];
+    for (int l = 0; l < kLanes; ++l) out.chi2[l] += c2[l];
+    for (int a = 0; a < P; ++a) {
+      for (int l = 0; l < kLanes; ++l) out.jtr[a][l] += cr[a][l];
+    }
+    for (int q = 0; q < Q; ++q) {
+      for (int l = 0; l < kLanes; ++l) out.jtj[q][l] += cj[q][l];
     }
   }
 }

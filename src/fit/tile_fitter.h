@@ -26,7 +26,8 @@ class TileFitter {
   virtual ~TileFitter() = default;
   // Fits the tile and writes its pixels of `maps` (no other pixel is touched, so tiles may run concurrently
   // on separate fitters). mask: [ny][nx] of the whole detector, nonzero = bad, or nullptr.
-  virtual void fit(const TileView& tile, const std::uint8_t* mask, FitMaps& maps) = 0;
+  // Returns the number of pixels handed to the solver (not masked, finite, not flat).
+  virtual std::size_t fit(const TileView& tile, const std::uint8_t* mask, FitMaps& maps) = 0;
 
   // One fitter per worker thread: a fitter owns its scratch memory.
   static std::unique_ptr<TileFitter> create_cpu(const FitProblem& problem, const FitOptions& options);

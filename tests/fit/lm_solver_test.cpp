@@ -13,9 +13,8 @@ namespace {
 // Brown and Dennis: residual i (t = i / 5, i = 1..20) is
 // (x1 + t x2 - e^t)^2 + (x3 + x4 sin t - cos t)^2; data are zero, so "value" is the residual.
 struct BrownDennis {
-  using Scalar = double;
   static constexpr int kParams = 4;
-  void evaluate(double t, const double* x, double& value, double* g) const {
+  static void evaluate_one(double t, const double* x, double& value, double* g) {
     const double u = x[0] + t * x[1] - std::exp(t);
     const double v = x[2] + x[3] * std::sin(t) - std::cos(t);
     value = u * u + v * v;
@@ -24,14 +23,12 @@ struct BrownDennis {
     g[2] = 2 * v;
     g[3] = 2 * v * std::sin(t);
   }
-  void project(double*) const {}
 };
 
 // Fletcher-Powell helical valley: three residuals selected by t = 0, 1, 2.
 struct Helix {
-  using Scalar = double;
   static constexpr int kParams = 3;
-  void evaluate(double t, const double* x, double& value, double* g) const {
+  static void evaluate_one(double t, const double* x, double& value, double* g) {
     const double r2 = x[0] * x[0] + x[1] * x[1];
     const double theta = std::atan2(x[1], x[0]) / kTwoPi;
     if (t == 0.0) {
@@ -50,6 +47,23 @@ struct Helix {
       g[0] = 0.0;
       g[1] = 0.0;
       g[2] = 1.0;
+    }
+  }
+};
+
+// Evaluates a scalar test problem in every lane (speed does not matter here).
+template <class Problem>
+struct Lanes : Problem {
+  using Scalar = double;
+  static constexpr int kParams = Problem::kParams;
+  void evaluate(double t, const double (&p)[kParams][kLanes], double (&value)[kLanes],
+                double (&gradient)[kParams][kLanes]) const {
+    for (int l = 0; l < kLanes; ++l) {
+      double x[kParams];
+      double g[kParams];
+      for (int a = 0; a < kParams; ++a) x[a] = p[a][l];
+      Problem::evaluate_one(t, x, value[l], g);
+      for (int a = 0; a < kParams; ++a) gradient[a][l] = g[a];
     }
   }
   void project(double*) const {}
@@ -81,7 +95,7 @@ TEST(LmSolver, BrownDennisReachesTheKnownMinimum) {
   LmOptions options;
   options.tolerance = 1e-14;
   options.max_iterations = 500;
-  const auto run = solve<BrownDennis>(t, {25.0, 5.0, -5.0, 1.0}, options);
+  const auto run = solve<Lanes<BrownDennis>>(t, {25.0, 5.0, -5.0, 1.0}, options);
   ASSERT_EQ(run.status, FitStatus::converged);
   // MINPACK's reference minimum, confirmed with scipy.optimize.least_squares.
   EXPECT_NEAR(run.chi2, 85822.2016263563, 1e-4);
@@ -95,7 +109,7 @@ TEST(LmSolver, HelixReachesTheOrigin) {
   LmOptions options;
   options.tolerance = 1e-20;
   options.max_iterations = 200;
-  const auto run = solve<Helix>({0.0, 1.0, 2.0}, {-1.0, 0.0, 0.0}, options);
+  const auto run = solve<Lanes<Helix>>({0.0, 1.0, 2.0}, {-1.0, 0.0, 0.0}, options);
   EXPECT_NE(run.status, FitStatus::singular_hessian);
   EXPECT_NEAR(run.params[0], 1.0, 1e-8);
   EXPECT_NEAR(run.params[1], 0.0, 1e-8);
@@ -117,7 +131,7 @@ TEST(LmSolver, ManyTracesRefillLanesAndGiveTheSameAnswerEach) {
   std::vector<int> iterations(count);
   LmBatch<double, 4> batch{t, zeros.data(), seeds.data(), count, params.data(), chi2.data(), inverse.data(),
                            status.data(), iterations.data()};
-  solve_lm(BrownDennis{}, batch, LmOptions{});
+  solve_lm(Lanes<BrownDennis>{}, batch, LmOptions{});
   for (std::size_t i = 1; i < count; ++i) {
     EXPECT_EQ(chi2[i], chi2[0]);
     EXPECT_EQ(iterations[i], iterations[0]);

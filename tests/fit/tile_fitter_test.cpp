@@ -27,7 +27,7 @@ FitMaps fit_all(const sim::PumpProbeSimulation& s, std::size_t n_delay, const Fi
     for (std::size_t x0 = 0; x0 < nx; x0 += tile) {
       TileView view{&s.data[problem.first_delay * ny * nx + y0 * nx + x0], ny * nx, nx,
                     std::min(tile, ny - y0), std::min(tile, nx - x0), y0, x0};
-      fitter->fit(view, mask.data(), maps);
+      (void)fitter->fit(view, mask.data(), maps);
     }
   }
   return maps;

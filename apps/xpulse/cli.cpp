@@ -1,0 +1,49 @@
+#include "cli.h"
+
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "xpulse/version.h"
+
+namespace xpulse::cli {
+namespace {
+
+std::string quote(const std::string& arg) {
+  if (!arg.empty() && arg.find_first_of(" \t\n'\"\\$`*?;&|<>()") == std::string::npos) return arg;
+  std::string out = "'";
+  for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  std::string command_line;
+  for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + quote(argv[i]);
+
+  CLI::App app{"xpulse: fast analysis of XFEL and synchrotron imaging data", "xpulse"};
+  app.set_version_flag("--version", fmt::format("xpulse {}", kVersion));
+  app.require_subcommand(1);
+  app.footer("Run 'xpulse SUBCOMMAND --help' for the options of each subcommand.");
+  Action action;
+  add_simulate(app, action, command_line);
+  add_fit(app, action, command_line);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string message = e.what();
+    if (message.empty()) message = "missing subcommand";
+    std::fprintf(stderr, "xpulse: error: %s (see 'xpulse --help')\n", message.c_str());
+    return 2;
+  }
+  return action ? action() : 0;
+}
+
+}  // namespace xpulse::cli

@@ -1,0 +1,18 @@
+#pragma once
+// Subcommand registration for the xpulse command line. Each subcommand parses flags, calls one pipeline and
+// prints its summary; all computing happens in the library.
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace xpulse::cli {
+
+// Returns the work to run once parsing succeeded.
+using Action = std::function<int()>;
+
+void add_simulate(CLI::App& app, Action& action, const std::string& command_line);
+void add_fit(CLI::App& app, Action& action, const std::string& command_line);
+
+int run(int argc, char** argv);
+
+}  // namespace xpulse::cli

@@ -1,0 +1,320 @@
+#include "io/hdf5.h"
+
+#include <filesystem>
+#include <numeric>
+#include <type_traits>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+
+namespace xpulse::io {
+namespace {
+
+// The innermost description on this thread's HDF5 error stack, e.g. "truncated file: eof = ...".
+std::string hdf5_reason() {
+  std::string reason;
+  H5Ewalk2(
+      H5E_DEFAULT, H5E_WALK_DOWNWARD,
+      [](unsigned, const H5E_error2_t* e, void* data) -> herr_t {
+        if (e->desc != nullptr && e->desc[0] != '\0') *static_cast<std::string*>(data) = e->desc;
+        return 0;
+      },
+      &reason);
+  H5Eclear2(H5E_DEFAULT);
+  return reason;
+}
+
+template <class T>
+hid_t memory_type() {
+  if constexpr (std::is_same_v<T, float>) return H5T_NATIVE_FLOAT;
+  if constexpr (std::is_same_v<T, double>) return H5T_NATIVE_DOUBLE;
+  if constexpr (std::is_same_v<T, std::uint8_t>) return H5T_NATIVE_UINT8;
+  if constexpr (std::is_same_v<T, std::uint16_t>) return H5T_NATIVE_UINT16;
+  if constexpr (std::is_same_v<T, std::uint32_t>) return H5T_NATIVE_UINT32;
+  if constexpr (std::is_same_v<T, std::int32_t>) return H5T_NATIVE_INT32;
+}
+
+template <class T>
+hid_t file_type() {
+  if constexpr (std::is_same_v<T, float>) return H5T_IEEE_F32LE;
+  if constexpr (std::is_same_v<T, double>) return H5T_IEEE_F64LE;
+  if constexpr (std::is_same_v<T, std::uint8_t>) return H5T_STD_U8LE;
+  if constexpr (std::is_same_v<T, std::uint16_t>) return H5T_STD_U16LE;
+  if constexpr (std::is_same_v<T, std::uint32_t>) return H5T_STD_U32LE;
+  if constexpr (std::is_same_v<T, std::int32_t>) return H5T_STD_I32LE;
+}
+
+std::vector<hsize_t> to_hsize(std::span<const std::size_t> v) { return {v.begin(), v.end()}; }
+
+std::string shape_string(const std::vector<std::size_t>& dims) {
+  return dims.empty() ? "scalar" : fmt::format("[{}]", fmt::join(dims, ", "));
+}
+
+}  // namespace
+
+void silence_hdf5_errors() {
+  thread_local bool silenced = false;
+  if (!silenced) {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    silenced = true;
+  }
+}
+
+std::string DatasetInfo::type_name() const {
+  switch (element_class) {
+    case ElementClass::floating: return fmt::format("float{}", 8 * element_size);
+    case ElementClass::integer: return fmt::format("{}int{}", is_signed ? "" : "u", 8 * element_size);
+    case ElementClass::other: return "non-numeric";
+  }
+  return "unknown";
+}
+
+Reader::Reader(const std::string& path) : path_(path) {
+  silence_hdf5_errors();
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw IoError(fmt::format("input file '{}' does not exist", path));
+  if (std::filesystem::is_directory(path, ec)) throw IoError(fmt::format("input '{}' is a directory", path));
+  if (std::filesystem::file_size(path, ec) == 0) throw IoError(fmt::format("input file '{}' is empty", path));
+  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (id < 0) {
+    const std::string reason = hdf5_reason();
+    if (H5Fis_hdf5(path.c_str()) <= 0) {
+      H5Eclear2(H5E_DEFAULT);
+      throw IoError(fmt::format("input file '{}' is not an HDF5 file", path));
+    }
+    throw IoError(fmt::format("cannot open HDF5 file '{}' (truncated or damaged?): {}", path, reason));
+  }
+  file_ = Handle(id, H5Fclose);
+}
+
+bool Reader::exists(const std::string& dataset) const {
+  // Walk the path component by component: H5Lexists fails on a missing intermediate group.
+  std::size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = dataset.find('/', pos + 1);
+    const std::string prefix = dataset.substr(0, pos);
+    if (prefix.empty() || prefix == "/") continue;
+    if (H5Lexists(file_.id(), prefix.c_str(), H5P_DEFAULT) <= 0) {
+      H5Eclear2(H5E_DEFAULT);
+      return false;
+    }
+  }
+  const hid_t object = H5Oopen(file_.id(), dataset.c_str(), H5P_DEFAULT);
+  if (object < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return false;
+  }
+  const bool is_dataset = H5Iget_type(object) == H5I_DATASET;
+  H5Oclose(object);
+  return is_dataset;
+}
+
+Handle Reader::open_dataset(const std::string& dataset) const {
+  if (!exists(dataset)) {
+    throw InputError(fmt::format("dataset '{}' not found in '{}'", dataset, path_));
+  }
+  const hid_t id = H5Dopen2(file_.id(), dataset.c_str(), H5P_DEFAULT);
+  if (id < 0) {
+    throw IoError(fmt::format("cannot open dataset '{}' in '{}': {}", dataset, path_, hdf5_reason()));
+  }
+  return Handle(id, H5Dclose);
+}
+
+DatasetInfo Reader::info(const std::string& dataset) const {
+  Handle d = open_dataset(dataset);
+  Handle space(H5Dget_space(d.id()), H5Sclose);
+  Handle type(H5Dget_type(d.id()), H5Tclose);
+  DatasetInfo info;
+  const int rank = H5Sget_simple_extent_ndims(space.id());
+  if (rank < 0) throw IoError(fmt::format("cannot read the shape of '{}' in '{}'", dataset, path_));
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+  H5Sget_simple_extent_dims(space.id(), dims.data(), nullptr);
+  info.dims.assign(dims.begin(), dims.end());
+  const H5T_class_t cls = H5Tget_class(type.id());
+  info.element_class = cls == H5T_INTEGER ? ElementClass::integer
+                       : cls == H5T_FLOAT ? ElementClass::floating
+                                          : ElementClass::other;
+  info.element_size = H5Tget_size(type.id());
+  info.is_signed = cls == H5T_INTEGER && H5Tget_sign(type.id()) == H5T_SGN_2;
+  return info;
+}
+
+template <class T>
+void Reader::read_into(const std::string& dataset, std::span<const std::size_t> offset,
+                       std::span<const std::size_t> count, T* out) const {
+  silence_hdf5_errors();  // may run on a prefetch thread
+  Handle d = open_dataset(dataset);
+  Handle file_space(H5Dget_space(d.id()), H5Sclose);
+  Handle mem_space;
+  if (!count.empty()) {
+    const auto start = to_hsize(offset);
+    const auto n = to_hsize(count);
+    if (H5Sselect_hyperslab(file_space.id(), H5S_SELECT_SET, start.data(), nullptr, n.data(), nullptr) < 0) {
+      throw IoError(fmt::format("bad selection of '{}' in '{}': {}", dataset, path_, hdf5_reason()));
+    }
+    mem_space = Handle(H5Screate_simple(static_cast<int>(n.size()), n.data(), nullptr), H5Sclose);
+  } else {
+    mem_space = Handle(H5Scopy(file_space.id()), H5Sclose);
+  }
+  if (H5Dread(d.id(), memory_type<T>(), mem_space.id(), file_space.id(), H5P_DEFAULT, out) < 0) {
+    throw IoError(fmt::format("cannot read dataset '{}' from '{}' (truncated or damaged file?): {}", dataset,
+                              path_, hdf5_reason()));
+  }
+}
+
+template <class T>
+std::vector<T> Reader::read(const std::string& dataset, std::span<const std::size_t> offset,
+                            std::span<const std::size_t> count) const {
+  const DatasetInfo i = info(dataset);
+  if (i.element_class == ElementClass::other) {
+    throw InputError(fmt::format("dataset '{}' in '{}' is not numeric", dataset, path_));
+  }
+  const auto& dims = count.empty() ? i.dims : std::vector<std::size_t>(count.begin(), count.end());
+  std::vector<T> out(std::accumulate(dims.begin(), dims.end(), std::size_t{1}, std::multiplies<>()));
+  if (!out.empty()) read_into<T>(dataset, offset, count, out.data());
+  return out;
+}
+
+double Reader::read_scalar(const std::string& dataset) const {
+  const DatasetInfo i = info(dataset);
+  const std::size_t n = std::accumulate(i.dims.begin(), i.dims.end(), std::size_t{1}, std::multiplies<>());
+  if (n != 1 || i.element_class == ElementClass::other) {
+    throw InputError(fmt::format("dataset '{}' in '{}' must be a single number, found {} {}", dataset, path_,
+                                 i.type_name(), shape_string(i.dims)));
+  }
+  return read<double>(dataset)[0];
+}
+
+#define XPULSE_READ(T)                                                                                   \
+  template std::vector<T> Reader::read<T>(const std::string&, std::span<const std::size_t>,              \
+                                          std::span<const std::size_t>) const;                           \
+  template void Reader::read_into<T>(const std::string&, std::span<const std::size_t>,                   \
+                                     std::span<const std::size_t>, T*) const;
+XPULSE_READ(float)
+XPULSE_READ(double)
+XPULSE_READ(std::uint8_t)
+XPULSE_READ(std::uint32_t)
+#undef XPULSE_READ
+
+std::string Reader::string_attribute(const std::string& object, const std::string& name) const {
+  if (H5Aexists_by_name(file_.id(), object.c_str(), name.c_str(), H5P_DEFAULT) <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return "";
+  }
+  Handle a(H5Aopen_by_name(file_.id(), object.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  Handle type(H5Aget_type(a.id()), H5Tclose);
+  if (!a.valid() || H5Tget_class(type.id()) != H5T_STRING) return "";
+  std::string value;
+  if (H5Tis_variable_str(type.id()) > 0) {
+    Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(mem.id(), H5T_VARIABLE);
+    H5Tset_cset(mem.id(), H5Tget_cset(type.id()));  // HDF5 does not convert between character sets
+    char* text = nullptr;
+    if (H5Aread(a.id(), mem.id(), &text) >= 0 && text != nullptr) {
+      value = text;
+      H5free_memory(text);
+    }
+  } else {
+    std::string buffer(H5Tget_size(type.id()), '\0');
+    if (H5Aread(a.id(), type.id(), buffer.data()) >= 0) value = buffer.c_str();
+  }
+  return value;
+}
+
+Writer::Writer(const std::string& path) : path_(path) {
+  silence_hdf5_errors();
+  const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (id < 0) throw IoError(fmt::format("cannot create HDF5 file '{}': {}", path, hdf5_reason()));
+  file_ = Handle(id, H5Fclose);
+}
+
+void Writer::close() {
+  if (file_.valid() && H5Fflush(file_.id(), H5F_SCOPE_GLOBAL) < 0) {
+    throw IoError(fmt::format("cannot flush '{}': {}", path_, hdf5_reason()));
+  }
+  file_.reset();
+}
+
+hid_t Writer::create_parents(const std::string& dataset) {
+  for (std::size_t pos = dataset.find('/', 1); pos != std::string::npos; pos = dataset.find('/', pos + 1)) {
+    const std::string group = dataset.substr(0, pos);
+    if (H5Lexists(file_.id(), group.c_str(), H5P_DEFAULT) > 0) continue;
+    const hid_t g = H5Gcreate2(file_.id(), group.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0) throw IoError(fmt::format("cannot create group '{}' in '{}': {}", group, path_, hdf5_reason()));
+    H5Gclose(g);
+  }
+  return file_.id();
+}
+
+template <class T>
+void Writer::write(const std::string& dataset, std::span<const T> data, std::span<const std::size_t> dims,
+                   const std::string& units, std::span<const std::size_t> chunks) {
+  create_parents(dataset);
+  const auto hdims = to_hsize(dims);
+  Handle space(H5Screate_simple(static_cast<int>(hdims.size()), hdims.data(), nullptr), H5Sclose);
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  if (!chunks.empty()) {
+    const auto hchunks = to_hsize(chunks);
+    H5Pset_chunk(dcpl.id(), static_cast<int>(hchunks.size()), hchunks.data());
+  }
+  Handle d(H5Dcreate2(file_.id(), dataset.c_str(), file_type<T>(), space.id(), H5P_DEFAULT, dcpl.id(),
+                      H5P_DEFAULT),
+           H5Dclose);
+  if (!d.valid()) throw IoError(fmt::format("cannot create '{}' in '{}': {}", dataset, path_, hdf5_reason()));
+  if (!data.empty() &&
+      H5Dwrite(d.id(), memory_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0) {
+    throw IoError(fmt::format("cannot write '{}' to '{}': {}", dataset, path_, hdf5_reason()));
+  }
+  if (!units.empty()) attribute(dataset, "units", units);
+}
+
+void Writer::write_scalar(const std::string& dataset, double value, const std::string& units) {
+  create_parents(dataset);
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle d(H5Dcreate2(file_.id(), dataset.c_str(), H5T_IEEE_F64LE, space.id(), H5P_DEFAULT, H5P_DEFAULT,
+                      H5P_DEFAULT),
+           H5Dclose);
+  if (!d.valid() || H5Dwrite(d.id(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &value) < 0) {
+    throw IoError(fmt::format("cannot write '{}' to '{}': {}", dataset, path_, hdf5_reason()));
+  }
+  if (!units.empty()) attribute(dataset, "units", units);
+}
+
+void Writer::attribute(const std::string& object, const std::string& name, const std::string& value) {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.id(), H5T_VARIABLE);
+  H5Tset_cset(type.id(), H5T_CSET_UTF8);
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle a(H5Acreate_by_name(file_.id(), object.c_str(), name.c_str(), type.id(), space.id(), H5P_DEFAULT,
+                             H5P_DEFAULT, H5P_DEFAULT),
+           H5Aclose);
+  const char* text = value.c_str();
+  if (!a.valid() || H5Awrite(a.id(), type.id(), &text) < 0) {
+    throw IoError(fmt::format("cannot write attribute '{}' of '{}' in '{}': {}", name, object, path_,
+                              hdf5_reason()));
+  }
+}
+
+void Writer::attribute(const std::string& object, const std::string& name, double value) {
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle a(H5Acreate_by_name(file_.id(), object.c_str(), name.c_str(), H5T_IEEE_F64LE, space.id(), H5P_DEFAULT,
+                             H5P_DEFAULT, H5P_DEFAULT),
+           H5Aclose);
+  if (!a.valid() || H5Awrite(a.id(), H5T_NATIVE_DOUBLE, &value) < 0) {
+    throw IoError(fmt::format("cannot write attribute '{}' of '{}' in '{}': {}", name, object, path_,
+                              hdf5_reason()));
+  }
+}
+
+#define XPULSE_WRITE(T)                                                                                  \
+  template void Writer::write<T>(const std::string&, std::span<const T>, std::span<const std::size_t>,  \
+                                 const std::string&, std::span<const std::size_t>);
+XPULSE_WRITE(float)
+XPULSE_WRITE(double)
+XPULSE_WRITE(std::uint8_t)
+XPULSE_WRITE(std::uint16_t)
+XPULSE_WRITE(std::uint32_t)
+#undef XPULSE_WRITE
+
+}  // namespace xpulse::io

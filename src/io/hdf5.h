@@ -1,0 +1,108 @@
+#pragma once
+// Thin RAII layer over the HDF5 C API: open/create files, read datasets with type conversion and hyperslabs,
+// write datasets with units, attributes. Every failure throws IoError/InputError naming file and dataset.
+#include <hdf5.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace xpulse::io {
+
+// Owns one hid_t and closes it with the matching H5*close.
+class Handle {
+ public:
+  Handle() = default;
+  Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+  ~Handle() { reset(); }
+  Handle(Handle&& o) noexcept : id_(o.id_), close_(o.close_) { o.id_ = H5I_INVALID_HID; }
+  Handle& operator=(Handle&& o) noexcept {
+    if (this != &o) {
+      reset();
+      id_ = o.id_;
+      close_ = o.close_;
+      o.id_ = H5I_INVALID_HID;
+    }
+    return *this;
+  }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  hid_t id() const { return id_; }
+  bool valid() const { return id_ >= 0; }
+  void reset() {
+    if (id_ >= 0 && close_ != nullptr) close_(id_);
+    id_ = H5I_INVALID_HID;
+  }
+
+ private:
+  hid_t id_ = H5I_INVALID_HID;
+  herr_t (*close_)(hid_t) = nullptr;
+};
+
+enum class ElementClass { integer, floating, other };
+
+struct DatasetInfo {
+  std::vector<std::size_t> dims;
+  ElementClass element_class = ElementClass::other;
+  std::size_t element_size = 0;  // bytes
+  bool is_signed = false;
+  std::string type_name() const;  // "float32", "uint16", ...
+};
+
+// An HDF5 file opened for reading.
+class Reader {
+ public:
+  explicit Reader(const std::string& path);  // throws IoError: missing, unreadable, not HDF5, truncated
+  const std::string& path() const { return path_; }
+
+  bool exists(const std::string& dataset) const;
+  DatasetInfo info(const std::string& dataset) const;  // throws InputError if missing or not a dataset
+
+  // Reads a hyperslab [offset, offset + count) of a numeric dataset converted to T (float, double, uint8,
+  // uint32). An empty offset/count reads everything.
+  template <class T>
+  std::vector<T> read(const std::string& dataset, std::span<const std::size_t> offset = {},
+                      std::span<const std::size_t> count = {}) const;
+  // Same, into caller memory of product(count) elements.
+  template <class T>
+  void read_into(const std::string& dataset, std::span<const std::size_t> offset,
+                 std::span<const std::size_t> count, T* out) const;
+
+  double read_scalar(const std::string& dataset) const;
+  // A string attribute of a group or dataset, or "" when absent.
+  std::string string_attribute(const std::string& object, const std::string& name) const;
+
+ private:
+  Handle open_dataset(const std::string& dataset) const;
+  std::string path_;
+  Handle file_;
+};
+
+// Writes a new HDF5 file (truncating any file at `path`).
+class Writer {
+ public:
+  explicit Writer(const std::string& path);
+  void close();  // flushes and closes; further calls are errors
+
+  // Creates intermediate groups as needed. chunks empty = contiguous.
+  template <class T>
+  void write(const std::string& dataset, std::span<const T> data, std::span<const std::size_t> dims,
+             const std::string& units = "", std::span<const std::size_t> chunks = {});
+  void write_scalar(const std::string& dataset, double value, const std::string& units = "");
+
+  // Attributes on a group or dataset ("/" for the root).
+  void attribute(const std::string& object, const std::string& name, const std::string& value);
+  void attribute(const std::string& object, const std::string& name, double value);
+
+ private:
+  hid_t create_parents(const std::string& dataset);
+  std::string path_;
+  Handle file_;
+};
+
+// Switches off HDF5's automatic error printing in the calling thread (errors become exceptions instead).
+void silence_hdf5_errors();
+
+}  // namespace xpulse::io

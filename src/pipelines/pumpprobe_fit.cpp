@@ -1,0 +1,204 @@
+#include "pipelines/pumpprobe_fit.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <future>
+#include <memory>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "fit/fit_maps.h"
+#include "fit/tile_fitter.h"
+#include "io/atomic_output.h"
+#include "io/hdf5.h"
+#include "runtime/progress.h"
+#include "runtime/thread_pool.h"
+
+namespace xpulse::pipelines {
+namespace {
+
+constexpr std::size_t kBandBytes = 128u << 20;  // memory of one band of tile rows (two are alive at once)
+
+std::string shape(const std::vector<std::size_t>& dims) { return fmt::format("[{}]", fmt::join(dims, ", ")); }
+
+std::vector<std::uint8_t> read_mask(const io::Reader& in, const FitRequest& r, std::size_t ny, std::size_t nx) {
+  if (!in.exists(r.mask_path)) {
+    if (r.mask_required) throw InputError(fmt::format("dataset '{}' not found in '{}'", r.mask_path, r.input));
+    return {};
+  }
+  const io::DatasetInfo info = in.info(r.mask_path);
+  if (info.dims != std::vector<std::size_t>{ny, nx}) {
+    throw InputError(fmt::format("mask '{}' has shape {}, but the data frames are [{}, {}]", r.mask_path,
+                                 shape(info.dims), ny, nx));
+  }
+  if (info.element_class == io::ElementClass::other) {
+    throw InputError(fmt::format("mask '{}' is not numeric", r.mask_path));
+  }
+  const std::vector<double> values = in.read<double>(r.mask_path);
+  std::vector<std::uint8_t> mask(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) mask[i] = !(values[i] == 0.0);  // NaN counts as bad
+  return mask;
+}
+
+void write_maps(const fit::FitMaps& maps, const FitRequest& r, const fit::FitProblem& problem,
+                const std::string& data_units, const std::string& path) {
+  io::Writer w(path);
+  const std::vector<std::size_t> dims = {maps.ny, maps.nx};
+  const auto names = fit::parameter_names(maps.model);
+  auto units = fit::parameter_units(maps.model);
+  for (auto& u : units) {
+    if (u == "data") u = data_units;
+  }
+  for (std::size_t a = 0; a < names.size(); ++a) {
+    const std::string name(names[a]);
+    w.write<float>("/fit/" + name, maps.value[a], dims, std::string(units[a]));
+    w.write<float>("/fit/stderr/" + name, maps.std_error[a], dims, std::string(units[a]));
+  }
+  w.write<float>("/fit/chi2", maps.chi2_reduced, dims, fmt::format("({})^2", data_units));
+  w.attribute("/fit/chi2", "description", "reduced chi2: sum of squared residuals / (fitted delays - parameters)");
+  w.write<std::uint8_t>("/fit/status", maps.status, dims);
+  w.attribute("/fit/status", "codes", std::string(fit::fit_status_legend()));
+  w.write<std::uint16_t>("/fit/iterations", maps.iterations, dims);
+  w.attribute("/fit", "model", std::string(fit::to_string(maps.model)));
+  w.attribute("/fit", "formula",
+              maps.model == fit::ModelKind::damped_cosine
+                  ? "I(t) = offset + amplitude exp(-damping t) cos(2 pi frequency t + phase), t = delay - t0"
+                  : "I(t) = offset + amplitude exp(-damping t) cos(2 pi frequency t + phase) + background "
+                    "exp(-t / background_tau), t = delay - t0");
+  w.attribute("/fit", "t0_ps", r.options.t0_ps);
+  w.attribute("/fit", "fitted_delays", static_cast<double>(problem.t.size()));
+  w.attribute("/fit", "max_frequency_thz", static_cast<double>(problem.max_frequency_thz));
+  w.attribute("/fit", "tolerance", r.options.lm.tolerance);
+  w.attribute("/fit", "max_iterations", static_cast<double>(r.options.lm.max_iterations));
+  w.attribute("/fit", "min_snr", r.options.min_snr);
+  w.attribute("/fit", "amp_threshold", r.options.amp_threshold);
+  w.attribute("/fit", "status_codes", std::string(fit::fit_status_legend()));
+  io::write_provenance(w, r.command_line, r.input);
+  w.close();
+}
+
+}  // namespace
+
+FitSummary fit_pump_probe_file(const FitRequest& r) {
+  const auto start = std::chrono::steady_clock::now();
+  if (r.tile_height < 1 || r.tile_width < 1) throw InvalidArgument("--tile must have positive dimensions");
+  if (r.threads < 1) throw InvalidArgument("--threads must be >= 1");
+  r.options.validate();
+
+  io::Reader in(r.input);
+  const io::DatasetInfo info = in.info(r.data_path);
+  if (info.dims.size() != 3) {
+    throw InputError(fmt::format("dataset '{}' has rank {} {}; expected 3 dimensions [delay, y, x]", r.data_path,
+                                 info.dims.size(), shape(info.dims)));
+  }
+  if (info.element_class == io::ElementClass::other) {
+    throw InputError(fmt::format("dataset '{}' is not numeric; expected float32, uint16 or int32", r.data_path));
+  }
+  const std::size_t n_delay = info.dims[0], ny = info.dims[1], nx = info.dims[2];
+  if (n_delay == 0 || ny == 0 || nx == 0) {
+    throw InputError(fmt::format("dataset '{}' is empty {}", r.data_path, shape(info.dims)));
+  }
+  const io::DatasetInfo delay_info = in.info(r.delays_path);
+  if (delay_info.dims.size() != 1 || delay_info.element_class == io::ElementClass::other) {
+    throw InputError(fmt::format("delays '{}' must be a 1-D numeric array, found {} {}", r.delays_path,
+                                 delay_info.type_name(), shape(delay_info.dims)));
+  }
+  if (delay_info.dims[0] != n_delay) {
+    throw InputError(fmt::format("delays '{}' have {} values but '{}' has {} delays", r.delays_path,
+                                 delay_info.dims[0], r.data_path, n_delay));
+  }
+  const std::vector<double> delays = in.read<double>(r.delays_path);
+  const fit::FitProblem problem = fit::FitProblem::make(delays, r.options);
+  const std::vector<std::uint8_t> mask = read_mask(in, r, ny, nx);
+  std::string data_units = in.string_attribute(r.data_path, "units");
+  if (data_units.empty()) data_units = "counts";
+
+  io::AtomicOutput output(r.out);  // fails now, before any fitting, if the output cannot be written
+
+  const std::size_t n = problem.t.size();
+  const std::size_t band_rows = std::min(
+      ny, std::max<std::size_t>(1, kBandBytes / (n * nx * sizeof(float) * r.tile_height)) * r.tile_height);
+  const std::size_t bands = (ny + band_rows - 1) / band_rows;
+  const std::size_t tiles_x = (nx + r.tile_width - 1) / r.tile_width;
+  std::size_t total_tiles = 0;
+  for (std::size_t b = 0; b < bands; ++b) {
+    const std::size_t rows = std::min(band_rows, ny - b * band_rows);
+    total_tiles += tiles_x * ((rows + r.tile_height - 1) / r.tile_height);
+  }
+
+  // Band b = all fitted delays of rows [b * band_rows, ...), read while the previous band is being fitted.
+  auto read_band = [&](std::size_t b) {
+    const std::size_t y0 = b * band_rows;
+    const std::size_t rows = std::min(band_rows, ny - y0);
+    const std::array<std::size_t, 3> offset = {problem.first_delay, y0, 0};
+    const std::array<std::size_t, 3> count = {n, rows, nx};
+    return in.read<float>(r.data_path, offset, count);
+  };
+
+  fit::FitMaps maps(ny, nx, r.options.model);
+  runtime::ThreadPool pool(r.threads);
+  std::vector<std::unique_ptr<fit::TileFitter>> fitters;
+  for (unsigned w = 0; w < pool.size(); ++w) fitters.push_back(fit::TileFitter::create_cpu(problem, r.options));
+  runtime::Progress progress("fit", total_tiles, "tiles", "pixels", r.progress);
+
+  std::atomic<std::size_t> fitted{0};
+  const auto fit_start = std::chrono::steady_clock::now();
+  std::future<std::vector<float>> next = std::async(std::launch::async, read_band, 0);
+  for (std::size_t b = 0; b < bands; ++b) {
+    const std::vector<float> band = next.get();
+    if (b + 1 < bands) next = std::async(std::launch::async, read_band, b + 1);
+    const std::size_t y0 = b * band_rows;
+    const std::size_t rows = std::min(band_rows, ny - y0);
+    const std::size_t tiles_y = (rows + r.tile_height - 1) / r.tile_height;
+    pool.parallel_for(tiles_y * tiles_x, [&](std::size_t t, unsigned worker) {
+      const std::size_t ty = t / tiles_x, tx = t % tiles_x;
+      fit::TileView view;
+      view.data = band.data() + ty * r.tile_height * nx + tx * r.tile_width;
+      view.frame_stride = rows * nx;
+      view.row_stride = nx;
+      view.height = std::min(r.tile_height, rows - ty * r.tile_height);
+      view.width = std::min(r.tile_width, nx - tx * r.tile_width);
+      view.y0 = y0 + ty * r.tile_height;
+      view.x0 = tx * r.tile_width;
+      fitted += fitters[worker]->fit(view, mask.empty() ? nullptr : mask.data(), maps);
+      progress.advance(1, view.height * view.width);
+    });
+  }
+  progress.finish();
+  const double fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - fit_start).count();
+
+  FitSummary s;
+  s.out = r.out;
+  s.pixels = ny * nx;
+  s.data_units = data_units;
+  std::vector<float> chi2;
+  for (std::size_t i = 0; i < s.pixels; ++i) {
+    const auto status = static_cast<fit::FitStatus>(maps.status[i]);
+    ++s.status_counts[maps.status[i]];
+    if (status == fit::FitStatus::converged) chi2.push_back(maps.chi2_reduced[i]);
+  }
+  const std::size_t masked = s.status_counts[static_cast<int>(fit::FitStatus::masked)];
+  const std::size_t non_finite = s.status_counts[static_cast<int>(fit::FitStatus::non_finite_input)];
+  if (non_finite > 0 && non_finite == s.pixels - masked) {
+    throw InputError(fmt::format("dataset '{}' has no finite values after t0 in any unmasked pixel (all NaN/Inf)",
+                                 r.data_path));
+  }
+  s.fitted = fitted.load();
+  if (!chi2.empty()) {
+    std::nth_element(chi2.begin(), chi2.begin() + static_cast<std::ptrdiff_t>(chi2.size() / 2), chi2.end());
+    s.median_chi2_reduced = chi2[chi2.size() / 2];
+  }
+  s.fit_seconds = fit_seconds;
+  s.fits_per_second = fit_seconds > 0 ? static_cast<double>(s.fitted) / fit_seconds : 0.0;
+
+  write_maps(maps, r, problem, data_units, output.partial_path());
+  output.commit();
+  s.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return s;
+}
+
+}  // namespace xpulse::pipelines
