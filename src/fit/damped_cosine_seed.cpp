@@ -81,13 +81,15 @@ void DampedCosineSeeder::spectral_peak(const float* x, float* frequency) const {
     const auto& c = out[b * kLanes + static_cast<std::size_t>(l)];
     return c[0] * c[0] + c[1] * c[1];
   };
+  const float* bins = reinterpret_cast<const float*>(out);  // interleaved re, im per lane
   for (std::size_t b = lo; b <= hi; ++b) {
+    const float* row = bins + 2 * b * kLanes;
+#pragma omp simd
     for (int l = 0; l < kLanes; ++l) {
-      const float p = power(b, l);
-      if (p > best[l]) {
-        best[l] = p;
-        where[l] = static_cast<int>(b);
-      }
+      const float p = row[2 * l] * row[2 * l] + row[2 * l + 1] * row[2 * l + 1];
+      const bool better = p > best[l];
+      best[l] = better ? p : best[l];
+      where[l] = better ? static_cast<int>(b) : where[l];
     }
   }
   for (int l = 0; l < kLanes; ++l) {
@@ -214,6 +216,8 @@ void DampedCosineSeeder::seed_lanes(const float* traces, std::size_t count, floa
     // Linear least squares for the coefficients of offset, E cos, E sin (, background) on the real delays.
     alignas(64) double nm[K * (K + 1) / 2][kLanes] = {};
     alignas(64) double rhs[K][kLanes] = {};
+    alignas(64) float basis[K][kLanes];
+    std::fill_n(basis[0], kLanes, 1.0f);
     for (std::size_t k = 0; k < n; ++k) {
       const double tk = t_[k];
       const float tf = static_cast<float>(tk);
@@ -224,11 +228,19 @@ void DampedCosineSeeder::seed_lanes(const float* traces, std::size_t count, floa
         float cs;
         sincos_turns(reduce_turns(static_cast<double>(freq[l]) * tk), sn, cs);
         const float e = exp_nonpositive(-damp[l] * tf);
-        const double basis[4] = {1.0, e * cs, e * sn, bg};
-        const double yk = yt[k * kLanes + l];
-        for (int a = 0; a < K; ++a) {
-          rhs[a][l] += basis[a] * yk;
-          for (int b = 0; b <= a; ++b) nm[a * (a + 1) / 2 + b][l] += basis[a] * basis[b];
+        basis[1][l] = e * cs;
+        basis[2][l] = e * sn;
+        if constexpr (K == 4) basis[3][l] = bg;
+      }
+      const float* yk = &yt[k * kLanes];
+#pragma GCC unroll 4
+      for (int a = 0; a < K; ++a) {
+#pragma omp simd
+        for (int l = 0; l < kLanes; ++l) rhs[a][l] += static_cast<double>(basis[a][l] * yk[l]);
+#pragma GCC unroll 4
+        for (int b = 0; b <= a; ++b) {
+#pragma omp simd
+          for (int l = 0; l < kLanes; ++l) nm[a * (a + 1) / 2 + b][l] += static_cast<double>(basis[a][l] * basis[b][l]);
         }
       }
     }
