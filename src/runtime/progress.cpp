@@ -36,7 +36,7 @@ void Progress::advance(std::size_t units, std::size_t items) {
 void Progress::finish() {
   if (!enabled_) return;
   std::lock_guard lock(mutex_);
-  if (printed_) print(true);
+  print(true);  // the final count and rate, also for jobs shorter than one update interval
 }
 
 void Progress::print(bool final) {

@@ -271,6 +271,17 @@ TEST_F(FitCli, NonFiniteTracesAreFlaggedAndTheRestFit) {
   EXPECT_FALSE(fs::exists(output + ".partial"));
 }
 
+TEST_F(FitCli, ProgressReportsTilesRateAndEta) {
+  Stack().write(input);
+  const auto r = fit("--progress --tile 2x5");  // 6x5 pixels: 3 tiles
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("fit: 3/3 tiles (100.0%)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("pixels/s, ETA"), std::string::npos) << r.err;
+  const auto quiet = fit();  // stderr is not a terminal here: no progress without the flag
+  EXPECT_EQ(quiet.err, "");
+  EXPECT_NE(quiet.out.find("100.00% converged"), std::string::npos) << quiet.out;
+}
+
 TEST(Cli, VersionAndHelp) {
   ScratchDir dir;
   auto r = run_xpulse("--version", dir);
