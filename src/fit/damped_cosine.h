@@ -9,6 +9,22 @@
 
 namespace xpulse::fit {
 
+// A exp(-g t) cos(2 pi f t + phi) of one lane and its derivatives; inlined into the models' lane loops.
+struct Oscillation {
+  float value, d_frequency, d_amplitude, d_damping, d_phase;
+};
+inline Oscillation damped_oscillation(double t, float f, float a, float g, float phi) {
+  const double turns = static_cast<double>(f) * t + static_cast<double>(phi) * (1.0 / kTwoPi);
+  float s;
+  float c;
+  sincos_turns(reduce_turns(turns), s, c);
+  const float tf = static_cast<float>(t);
+  const float e = exp_nonpositive(-g * tf);
+  const float aec = a * e * c;
+  const float aes = a * e * s;
+  return {aec, -static_cast<float>(kTwoPi) * tf * aes, e * c, -tf * aec, -aes};
+}
+
 struct DampedCosine {
   using Scalar = float;
   static constexpr int kParams = 5;
@@ -20,23 +36,14 @@ struct DampedCosine {
 
   void evaluate(double t, const float (&p)[kParams][kLanes], float (&value)[kLanes],
                 float (&gradient)[kParams][kLanes]) const {
-    const float tf = static_cast<float>(t);
 #pragma omp simd
     for (int l = 0; l < kLanes; ++l) {
-      const double turns = static_cast<double>(p[kFrequency][l]) * t +
-                           static_cast<double>(p[kPhase][l]) * (1.0 / kTwoPi);
-      float s;
-      float c;
-      sincos_turns(reduce_turns(turns), s, c);
-      const float e = exp_nonpositive(-p[kDamping][l] * tf);
-      const float ae = p[kAmplitude][l] * e;
-      const float aec = ae * c;
-      const float aes = ae * s;
-      value[l] = p[kOffset][l] + aec;
-      gradient[kFrequency][l] = -static_cast<float>(kTwoPi) * tf * aes;
-      gradient[kAmplitude][l] = e * c;
-      gradient[kDamping][l] = -tf * aec;
-      gradient[kPhase][l] = -aes;
+      const Oscillation o = damped_oscillation(t, p[kFrequency][l], p[kAmplitude][l], p[kDamping][l], p[kPhase][l]);
+      value[l] = p[kOffset][l] + o.value;
+      gradient[kFrequency][l] = o.d_frequency;
+      gradient[kAmplitude][l] = o.d_amplitude;
+      gradient[kDamping][l] = o.d_damping;
+      gradient[kPhase][l] = o.d_phase;
       gradient[kOffset][l] = 1.0f;
     }
   }

@@ -23,22 +23,14 @@ struct DampedCosineExp {
     const float tf = static_cast<float>(t);
 #pragma omp simd
     for (int l = 0; l < kLanes; ++l) {
-      const double turns = static_cast<double>(p[kFrequency][l]) * t +
-                           static_cast<double>(p[kPhase][l]) * (1.0 / kTwoPi);
-      float s;
-      float c;
-      sincos_turns(reduce_turns(turns), s, c);
-      const float e = exp_nonpositive(-p[kDamping][l] * tf);
-      const float ae = p[kAmplitude][l] * e;
-      const float aec = ae * c;
-      const float aes = ae * s;
+      const Oscillation o = damped_oscillation(t, p[kFrequency][l], p[kAmplitude][l], p[kDamping][l], p[kPhase][l]);
       const float inv_tau = 1.0f / p[kTau][l];
       const float b = exp_nonpositive(-tf * inv_tau);
-      value[l] = p[kOffset][l] + aec + p[kBackground][l] * b;
-      gradient[kFrequency][l] = -static_cast<float>(kTwoPi) * tf * aes;
-      gradient[kAmplitude][l] = e * c;
-      gradient[kDamping][l] = -tf * aec;
-      gradient[kPhase][l] = -aes;
+      value[l] = p[kOffset][l] + o.value + p[kBackground][l] * b;
+      gradient[kFrequency][l] = o.d_frequency;
+      gradient[kAmplitude][l] = o.d_amplitude;
+      gradient[kDamping][l] = o.d_damping;
+      gradient[kPhase][l] = o.d_phase;
       gradient[kOffset][l] = 1.0f;
       gradient[kBackground][l] = b;
       gradient[kTau][l] = p[kBackground][l] * b * tf * inv_tau * inv_tau;
