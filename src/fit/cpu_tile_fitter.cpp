@@ -32,7 +32,8 @@ class CpuTileFitter final : public TileFitter {
     pixel_.clear();
     mean_.clear();
     scale_.clear();
-    std::vector<double> trace(n);
+    trace_.resize(n);
+    std::vector<double>& trace = trace_;
     for (std::size_t iy = 0; iy < tile.height; ++iy) {
       for (std::size_t ix = 0; ix < tile.width; ++ix) {
         const std::size_t out = (tile.y0 + iy) * maps.nx + tile.x0 + ix;
@@ -135,6 +136,7 @@ class CpuTileFitter final : public TileFitter {
   FitOptions options_;
   DampedCosineSeeder seeder_;
   Model model_;
+  std::vector<double> trace_;  // one raw trace, scratch
   std::vector<float> traces_;  // [pixel][n] normalised traces of the pixels that are fitted
   std::vector<std::size_t> pixel_;
   std::vector<double> mean_;

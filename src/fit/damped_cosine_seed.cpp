@@ -164,7 +164,7 @@ void DampedCosineSeeder::seed_lanes(const float* traces, std::size_t count, floa
       }
     }
     // Instrumental-variable AR(2) with intercept: sums of z r^T and z x[j+1], z = (x[j-2], x[j-3], 1).
-    alignas(64) double s[12][kLanes] = {};
+    alignas(64) double s[11][kLanes] = {};
     for (std::size_t j = 3; j + 1 < n; ++j) {
       const float* x3 = &x[(j - 3) * kLanes];
       const float* x2 = &x[(j - 2) * kLanes];
