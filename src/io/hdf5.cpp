@@ -9,10 +9,8 @@
 #include "core/error.h"
 
 namespace xpulse::io {
-namespace {
 
-// The innermost description on this thread's HDF5 error stack, e.g. "truncated file: eof = ...".
-std::string hdf5_reason() {
+std::string hdf5_error_reason() {
   std::string reason;
   H5Ewalk2(
       H5E_DEFAULT, H5E_WALK_DOWNWARD,
@@ -24,6 +22,8 @@ std::string hdf5_reason() {
   H5Eclear2(H5E_DEFAULT);
   return reason;
 }
+
+namespace {
 
 template <class T>
 hid_t memory_type() {
@@ -70,15 +70,19 @@ std::string DatasetInfo::type_name() const {
   return "unknown";
 }
 
-Reader::Reader(const std::string& path) : path_(path) {
+Reader::Reader(const std::string& path, OpenMode mode) : path_(path) {
   silence_hdf5_errors();
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw IoError(fmt::format("input file '{}' does not exist", path));
   if (std::filesystem::is_directory(path, ec)) throw IoError(fmt::format("input '{}' is a directory", path));
   if (std::filesystem::file_size(path, ec) == 0) throw IoError(fmt::format("input file '{}' is empty", path));
-  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  unsigned flags = H5F_ACC_RDONLY;
+  if (mode == OpenMode::swmr) flags |= H5F_ACC_SWMR_READ;
+  if (mode == OpenMode::unlocked) H5Pset_file_locking(fapl.id(), false, true);
+  const hid_t id = H5Fopen(path.c_str(), flags, fapl.id());
   if (id < 0) {
-    const std::string reason = hdf5_reason();
+    const std::string reason = hdf5_error_reason();
     if (H5Fis_hdf5(path.c_str()) <= 0) {
       H5Eclear2(H5E_DEFAULT);
       throw IoError(fmt::format("input file '{}' is not an HDF5 file", path));
@@ -116,7 +120,7 @@ Handle Reader::open_dataset(const std::string& dataset) const {
   }
   const hid_t id = H5Dopen2(file_.id(), dataset.c_str(), H5P_DEFAULT);
   if (id < 0) {
-    throw IoError(fmt::format("cannot open dataset '{}' in '{}': {}", dataset, path_, hdf5_reason()));
+    throw IoError(fmt::format("cannot open dataset '{}' in '{}': {}", dataset, path_, hdf5_error_reason()));
   }
   return Handle(id, H5Dclose);
 }
@@ -151,7 +155,7 @@ void Reader::read_into(const std::string& dataset, std::span<const std::size_t> 
     const auto start = to_hsize(offset);
     const auto n = to_hsize(count);
     if (H5Sselect_hyperslab(file_space.id(), H5S_SELECT_SET, start.data(), nullptr, n.data(), nullptr) < 0) {
-      throw IoError(fmt::format("bad selection of '{}' in '{}': {}", dataset, path_, hdf5_reason()));
+      throw IoError(fmt::format("bad selection of '{}' in '{}': {}", dataset, path_, hdf5_error_reason()));
     }
     mem_space = Handle(H5Screate_simple(static_cast<int>(n.size()), n.data(), nullptr), H5Sclose);
   } else {
@@ -159,7 +163,7 @@ void Reader::read_into(const std::string& dataset, std::span<const std::size_t> 
   }
   if (H5Dread(d.id(), memory_type<T>(), mem_space.id(), file_space.id(), H5P_DEFAULT, out) < 0) {
     throw IoError(fmt::format("cannot read dataset '{}' from '{}' (truncated or damaged file?): {}", dataset,
-                              path_, hdf5_reason()));
+                              path_, hdf5_error_reason()));
   }
 }
 
@@ -225,13 +229,13 @@ std::string Reader::string_attribute(const std::string& object, const std::strin
 Writer::Writer(const std::string& path) : path_(path) {
   silence_hdf5_errors();
   const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (id < 0) throw IoError(fmt::format("cannot create HDF5 file '{}': {}", path, hdf5_reason()));
+  if (id < 0) throw IoError(fmt::format("cannot create HDF5 file '{}': {}", path, hdf5_error_reason()));
   file_ = Handle(id, H5Fclose);
 }
 
 void Writer::close() {
   if (file_.valid() && H5Fflush(file_.id(), H5F_SCOPE_GLOBAL) < 0) {
-    throw IoError(fmt::format("cannot flush '{}': {}", path_, hdf5_reason()));
+    throw IoError(fmt::format("cannot flush '{}': {}", path_, hdf5_error_reason()));
   }
   file_.reset();
 }
@@ -241,7 +245,7 @@ hid_t Writer::create_parents(const std::string& dataset) {
     const std::string group = dataset.substr(0, pos);
     if (H5Lexists(file_.id(), group.c_str(), H5P_DEFAULT) > 0) continue;
     const hid_t g = H5Gcreate2(file_.id(), group.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (g < 0) throw IoError(fmt::format("cannot create group '{}' in '{}': {}", group, path_, hdf5_reason()));
+    if (g < 0) throw IoError(fmt::format("cannot create group '{}' in '{}': {}", group, path_, hdf5_error_reason()));
     H5Gclose(g);
   }
   return file_.id();
@@ -261,10 +265,10 @@ void Writer::write(const std::string& dataset, std::span<const T> data, std::spa
   Handle d(H5Dcreate2(file_.id(), dataset.c_str(), file_type<T>(), space.id(), H5P_DEFAULT, dcpl.id(),
                       H5P_DEFAULT),
            H5Dclose);
-  if (!d.valid()) throw IoError(fmt::format("cannot create '{}' in '{}': {}", dataset, path_, hdf5_reason()));
+  if (!d.valid()) throw IoError(fmt::format("cannot create '{}' in '{}': {}", dataset, path_, hdf5_error_reason()));
   if (!data.empty() &&
       H5Dwrite(d.id(), memory_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0) {
-    throw IoError(fmt::format("cannot write '{}' to '{}': {}", dataset, path_, hdf5_reason()));
+    throw IoError(fmt::format("cannot write '{}' to '{}': {}", dataset, path_, hdf5_error_reason()));
   }
   if (!units.empty()) attribute(dataset, "units", units);
 }
@@ -276,7 +280,7 @@ void Writer::write_scalar(const std::string& dataset, double value, const std::s
                       H5P_DEFAULT),
            H5Dclose);
   if (!d.valid() || H5Dwrite(d.id(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &value) < 0) {
-    throw IoError(fmt::format("cannot write '{}' to '{}': {}", dataset, path_, hdf5_reason()));
+    throw IoError(fmt::format("cannot write '{}' to '{}': {}", dataset, path_, hdf5_error_reason()));
   }
   if (!units.empty()) attribute(dataset, "units", units);
 }
@@ -292,7 +296,7 @@ void Writer::attribute(const std::string& object, const std::string& name, const
   const char* text = value.c_str();
   if (!a.valid() || H5Awrite(a.id(), type.id(), &text) < 0) {
     throw IoError(fmt::format("cannot write attribute '{}' of '{}' in '{}': {}", name, object, path_,
-                              hdf5_reason()));
+                              hdf5_error_reason()));
   }
 }
 
@@ -303,7 +307,7 @@ void Writer::attribute(const std::string& object, const std::string& name, doubl
            H5Aclose);
   if (!a.valid() || H5Awrite(a.id(), H5T_NATIVE_DOUBLE, &value) < 0) {
     throw IoError(fmt::format("cannot write attribute '{}' of '{}' in '{}': {}", name, object, path_,
-                              hdf5_reason()));
+                              hdf5_error_reason()));
   }
 }
 

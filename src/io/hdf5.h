@@ -51,11 +51,17 @@ struct DatasetInfo {
   std::string type_name() const;  // "float32", "uint16", ...
 };
 
+// How a file is opened for reading. `swmr` reads a file another process is writing in SWMR mode; `unlocked`
+// skips HDF5's file lock so a file a non-SWMR writer keeps open (and flushes) can be re-opened and polled.
+enum class OpenMode { normal, swmr, unlocked };
+
 // An HDF5 file opened for reading.
 class Reader {
  public:
-  explicit Reader(const std::string& path);  // throws IoError: missing, unreadable, not HDF5, truncated
+  // Throws IoError: missing, unreadable, not HDF5, truncated.
+  explicit Reader(const std::string& path, OpenMode mode = OpenMode::normal);
   const std::string& path() const { return path_; }
+  hid_t id() const { return file_.id(); }
 
   bool exists(const std::string& dataset) const;
   DatasetInfo info(const std::string& dataset) const;  // throws InputError if missing or not a dataset
@@ -71,11 +77,12 @@ class Reader {
                  std::span<const std::size_t> count, T* out) const;
 
   double read_scalar(const std::string& dataset) const;
+  // Opens a dataset; throws InputError naming it when it is missing or not a dataset.
+  Handle open_dataset(const std::string& dataset) const;
   // A string attribute of a group or dataset, or "" when absent.
   std::string string_attribute(const std::string& object, const std::string& name) const;
 
  private:
-  Handle open_dataset(const std::string& dataset) const;
   std::string path_;
   Handle file_;
 };
@@ -101,6 +108,9 @@ class Writer {
   std::string path_;
   Handle file_;
 };
+
+// The innermost description on this thread's HDF5 error stack (then clears it), e.g. "truncated file: ...".
+std::string hdf5_error_reason();
 
 // Switches off HDF5's automatic error printing in the calling thread (errors become exceptions instead).
 void silence_hdf5_errors();

@@ -1,0 +1,211 @@
+#include "io/parallel_reader.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/error.h"
+
+namespace xpulse::io {
+namespace {
+
+std::size_t product(std::span<const std::size_t> v) {
+  std::size_t p = 1;
+  for (std::size_t x : v) p *= x;
+  return p;
+}
+
+}  // namespace
+
+ParallelReader::ParallelReader(const std::string& path, const std::string& dataset, ReaderOptions options)
+    : path_(path),
+      dataset_(dataset),
+      options_(options),
+      main_(std::make_unique<StoredDataset>(path, dataset, options.mode)),
+      pool_(std::max(1u, options.threads)),
+      scratch_(pool_.size()) {
+  if (main_->layout() == StorageLayout::virtual_mapping) load_virtual_layout();
+}
+
+ParallelReader::~ParallelReader() = default;
+
+void ParallelReader::load_virtual_layout() {
+  Handle dcpl(H5Dget_create_plist(main_->dataset_id()), H5Pclose);
+  VirtualLayout layout = read_virtual_layout(dcpl.id(), main_->dims().size());
+  missing_.clear();
+  for (const std::string& file : layout.files) {
+    if (file.find('%') != std::string::npos) continue;
+    const std::string resolved = resolve_source_path(path_, file);
+    std::error_code ec;
+    if (std::filesystem::exists(resolved, ec)) continue;
+    if (!options_.allow_missing) {
+      throw InputError(fmt::format(
+          "virtual dataset '{}' in '{}': source file '{}' does not exist (pass --allow-missing to read its "
+          "frames as fill values)",
+          dataset_, path_, resolved));
+    }
+    if (std::find(missing_.begin(), missing_.end(), resolved) == missing_.end()) missing_.push_back(resolved);
+  }
+  for (const std::string& m : missing_) {
+    spdlog::warn("virtual dataset '{}': source file '{}' is missing; its frames read as fill values", dataset_, m);
+  }
+  virtual_parallel_ = layout.unsupported.empty();
+  mappings_ = std::move(layout.mappings);
+  // Open every source now: a broken source fails the job before any work, and whole-source mappings learn
+  // their extent.
+  for (VirtualMapping& m : mappings_) {
+    if (!virtual_parallel_) break;
+    const StoredDataset* s = source(m);
+    if (s == nullptr) continue;
+    if (m.source_all && !resolve_source_box(m, s->dims())) {
+      throw InputError(fmt::format("virtual dataset '{}' in '{}': source '{}' in '{}' has shape [{}], which does "
+                                   "not fit its place [{}]",
+                                   dataset_, path_, m.dataset, s->path(), fmt::join(s->dims(), ", "),
+                                   fmt::join(m.virtual_count, ", ")));
+    }
+  }
+  if (!virtual_parallel_) {
+    spdlog::debug("virtual dataset '{}' in '{}' is read with H5Dread: {}", dataset_, path_, layout.unsupported);
+  }
+}
+
+StoredDataset* ParallelReader::source(const VirtualMapping& m) {
+  const std::string resolved = resolve_source_path(path_, m.file);
+  if (std::find(missing_.begin(), missing_.end(), resolved) != missing_.end()) return nullptr;
+  auto key = std::make_pair(resolved, m.dataset);
+  auto it = sources_.find(key);
+  if (it == sources_.end()) {
+    it = sources_.emplace(key, std::make_unique<StoredDataset>(resolved, m.dataset, options_.mode)).first;
+    if (it->second->layout() == StorageLayout::virtual_mapping) {
+      throw InputError(fmt::format("virtual dataset '{}' in '{}': source '{}' in '{}' is itself virtual", dataset_,
+                                   path_, m.dataset, resolved));
+    }
+  }
+  return it->second.get();
+}
+
+std::vector<std::size_t> ParallelReader::read_granule() const {
+  const StoredDataset* d = main_.get();
+  if (virtual_parallel_ && !mappings_.empty()) {
+    auto it = sources_.find({resolve_source_path(path_, mappings_[0].file), mappings_[0].dataset});
+    if (it == sources_.end()) return {};
+    const StoredDataset* s = it->second.get();
+    if (s->layout() != StorageLayout::chunked) return {};
+    std::vector<std::size_t> g(dims().size(), 1);
+    for (std::size_t k = 0; k < mappings_[0].source_axis.size(); ++k) {
+      if (mappings_[0].source_axis[k] >= 0) g[static_cast<std::size_t>(mappings_[0].source_axis[k])] = s->chunk_dims()[k];
+    }
+    return g;
+  }
+  return d->layout() == StorageLayout::chunked ? d->chunk_dims() : std::vector<std::size_t>{};
+}
+
+std::string ParallelReader::describe() const {
+  const StoredDataset& d = *main_;
+  std::string s = fmt::format("'{}' {} {} {}", dataset_, dtype_name(d.dtype()), fmt::join(d.dims(), "x"),
+                              layout_name(d.layout()));
+  if (d.layout() == StorageLayout::chunked) {
+    s += fmt::format(" chunks {}", fmt::join(d.chunk_dims(), "x"));
+    for (const FilterSpec& f : d.filters()) s += fmt::format(" +{}", f.name.empty() ? std::to_string(f.id) : f.name);
+  }
+  if (d.layout() == StorageLayout::virtual_mapping) {
+    s += fmt::format(" over {} mappings{}", mappings_.size(),
+                     virtual_parallel_ ? ", parallel per source" : ", through H5Dread");
+  } else {
+    s += d.fallback_reason().empty() ? ", parallel" : ", through H5Dread (" + d.fallback_reason() + ")";
+  }
+  return s;
+}
+
+void ParallelReader::refresh() {
+  main_->refresh();
+  sources_.clear();
+  if (main_->layout() == StorageLayout::virtual_mapping) load_virtual_layout();
+}
+
+void ParallelReader::plan_virtual(std::span<const std::size_t> offset, std::span<const std::size_t> count,
+                                  const Destination& dst) {
+  const std::size_t rank = offset.size();
+  const std::size_t dst_size = dtype_size(dst.type);
+  // Prefill with the fill value when mappings (or missing sources) leave part of the request uncovered.
+  std::size_t covered = 0;
+  std::vector<std::size_t> lo(rank), hi(rank);
+  auto intersect = [&](const VirtualMapping& m) {
+    for (std::size_t d = 0; d < rank; ++d) {
+      lo[d] = std::max(offset[d], m.virtual_start[d]);
+      hi[d] = std::min(offset[d] + count[d], m.virtual_start[d] + m.virtual_count[d]);
+      if (lo[d] >= hi[d]) return std::size_t{0};
+    }
+    std::size_t n = 1;
+    for (std::size_t d = 0; d < rank; ++d) n *= hi[d] - lo[d];
+    return n;
+  };
+  for (const VirtualMapping& m : mappings_) {
+    if (intersect(m) > 0 && source(m) != nullptr) covered += intersect(m);
+  }
+  if (covered < product(count)) {
+    std::vector<std::uint8_t> value(dst_size);
+    convert_elements(main_->fill_value().data(), main_->dtype(), value.data(), dst.type, 1);
+    fill_region(dst, count, value.data());
+  }
+  for (const VirtualMapping& m : mappings_) {
+    if (intersect(m) == 0) continue;
+    StoredDataset* s = source(m);
+    if (s == nullptr) continue;
+    const std::size_t srank = m.source_start.size();
+    std::vector<std::size_t> start(srank), extent(srank);
+    Destination sub{dst.base, dst.type, std::vector<std::size_t>(srank, 0)};
+    std::size_t shift = 0;
+    for (std::size_t d = 0; d < rank; ++d) shift += (lo[d] - offset[d]) * dst.strides[d];
+    sub.base += shift * dst_size;
+    for (std::size_t k = 0; k < srank; ++k) {
+      const int v = m.source_axis[k];
+      if (v < 0) {
+        start[k] = m.source_start[k];
+        extent[k] = 1;
+        sub.strides[k] = k + 1 == srank ? 1 : 0;
+      } else {
+        const auto vd = static_cast<std::size_t>(v);
+        start[k] = m.source_start[k] + (lo[vd] - m.virtual_start[vd]);
+        extent[k] = hi[vd] - lo[vd];
+        sub.strides[k] = dst.strides[vd];
+      }
+    }
+    if (sub.strides[srank - 1] != 1) {
+      // The source's fastest axis is not the destination's fastest: go through a dense buffer per mapping.
+      throw InputError(fmt::format("virtual dataset '{}' in '{}': a mapping transposes axes, which is not supported",
+                                   dataset_, path_));
+    }
+    s->plan(start, extent, sub, tasks_, stats_);
+  }
+}
+
+void ParallelReader::read_as(std::span<const std::size_t> offset, std::span<const std::size_t> count, DType type,
+                             void* out) {
+  const std::vector<std::size_t>& dims = main_->dims();
+  if (offset.size() != dims.size() || count.size() != dims.size()) {
+    throw InputError(fmt::format("selection of rank {} for dataset '{}' of rank {} in '{}'", count.size(), dataset_,
+                                 dims.size(), path_));
+  }
+  for (std::size_t d = 0; d < dims.size(); ++d) {
+    if (offset[d] + count[d] > dims[d]) {
+      throw InputError(fmt::format("selection [{}] + [{}] is outside dataset '{}' [{}] in '{}'", fmt::join(offset, ", "),
+                                   fmt::join(count, ", "), dataset_, fmt::join(dims, ", "), path_));
+    }
+  }
+  if (product(count) == 0) return;
+  Destination dst{static_cast<std::uint8_t*>(out), type, dense_strides(count)};
+  tasks_.clear();
+  if (virtual_parallel_) {
+    plan_virtual(offset, count, dst);
+  } else {
+    main_->plan(offset, count, dst, tasks_, stats_);
+  }
+  pool_.parallel_for(tasks_.size(), [&](std::size_t i, unsigned worker) {
+    tasks_[i].source->execute(tasks_[i], scratch_[worker]);
+  });
+}
+
+}  // namespace xpulse::io

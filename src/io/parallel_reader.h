@@ -1,0 +1,85 @@
+#pragma once
+// The reader every pipeline uses for bulk data: hyperslabs of a numeric dataset (contiguous, chunked with any
+// common detector compression, or a virtual dataset over many files), converted to the caller's element type.
+// HDF5 is called only to locate data; pread and decompression run on a pool of worker threads, one task per
+// chunk, so a chunk is read and decoded once per request however the request cuts it.
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "io/dtype.h"
+#include "io/hdf5.h"
+#include "io/stored_dataset.h"
+#include "io/virtual_mapping.h"
+#include "runtime/thread_pool.h"
+
+namespace xpulse::io {
+
+struct ReaderOptions {
+  unsigned threads = 1;
+  bool allow_missing = false;  // VDS: read frames of missing source files as the fill value instead of failing
+  OpenMode mode = OpenMode::normal;
+};
+
+class ParallelReader {
+ public:
+  // Throws IoError/InputError for a missing or damaged file, a missing or non-numeric dataset, or (unless
+  // allow_missing) a virtual dataset whose source file is missing.
+  ParallelReader(const std::string& path, const std::string& dataset, ReaderOptions options = {});
+  ~ParallelReader();
+
+  const std::string& path() const { return path_; }
+  const std::string& dataset() const { return dataset_; }
+  const std::vector<std::size_t>& dims() const { return main_->dims(); }
+  DType dtype() const { return main_->dtype(); }
+  StorageLayout layout() const { return main_->layout(); }
+  // The box that is cheapest to read whole: the chunk shape (for a VDS, its first source's chunk mapped into
+  // virtual axes). Empty when any sub-box reads at no extra cost (contiguous data).
+  std::vector<std::size_t> read_granule() const;
+  // One line for logs: layout, chunking, filters and whether the parallel path applies.
+  std::string describe() const;
+
+  // Re-reads the extent of a dataset another process is extending.
+  void refresh();
+
+  // Reads box [offset, offset + count) into dense row-major `out` of type `type`.
+  void read_as(std::span<const std::size_t> offset, std::span<const std::size_t> count, DType type, void* out);
+  template <class T>
+  void read(std::span<const std::size_t> offset, std::span<const std::size_t> count, T* out) {
+    read_as(offset, count, dtype_of<T>(), out);
+  }
+  template <class T>
+  std::vector<T> read(std::span<const std::size_t> offset, std::span<const std::size_t> count) {
+    std::size_t n = 1;
+    for (std::size_t c : count) n *= c;
+    std::vector<T> out(n);
+    read_as(offset, count, dtype_of<T>(), out.data());
+    return out;
+  }
+
+  const ReadStats& stats() const { return stats_; }
+
+ private:
+  void load_virtual_layout();
+  StoredDataset* source(const VirtualMapping& m);
+  void plan_virtual(std::span<const std::size_t> offset, std::span<const std::size_t> count,
+                    const Destination& dst);
+
+  std::string path_, dataset_;
+  ReaderOptions options_;
+  std::unique_ptr<StoredDataset> main_;
+  bool virtual_parallel_ = false;
+  std::vector<VirtualMapping> mappings_;
+  std::map<std::pair<std::string, std::string>, std::unique_ptr<StoredDataset>> sources_;
+  std::vector<std::string> missing_;  // resolved paths of missing sources (allow_missing)
+  runtime::ThreadPool pool_;
+  std::vector<ReadScratch> scratch_;
+  std::vector<ReadTask> tasks_;
+  ReadStats stats_;
+};
+
+}  // namespace xpulse::io
