@@ -49,6 +49,8 @@ void add_fit(CLI::App& app, Action& action, const std::string& command_line) {
   fit->add_option("--delays", r->delays_path, "Dataset of the delays, ps")->capture_default_str();
   auto* mask = fit->add_option("--mask", r->mask_path, "Dataset of the pixel mask [y, x], nonzero = bad (used if present)")
                    ->capture_default_str();
+  fit->add_flag("--allow-missing", r->allow_missing,
+                "Virtual datasets: read frames of missing source files as fill values instead of failing");
   fit->add_flag("--progress", *progress, "Print progress (tiles, pixels/s, ETA) even when stderr is not a terminal");
   fit->callback([=, &action] {
     r->mask_required = mask->count() > 0;
@@ -73,6 +75,7 @@ void add_fit(CLI::App& app, Action& action, const std::string& command_line) {
       std::printf("  of all pixels: %.2f%% masked, %.2f%% no_signal, %.2f%% non_finite_input\n",
                   pct(fit::FitStatus::masked, s.pixels), pct(fit::FitStatus::no_signal, s.pixels),
                   pct(fit::FitStatus::non_finite_input, s.pixels));
+      std::printf("  read: %s, %zu band%s\n", s.data_layout.c_str(), s.bands, s.bands == 1 ? "" : "s");
       std::printf("  median reduced chi2 (converged): %.4g (%s)^2\n", s.median_chi2_reduced, s.data_units.c_str());
       std::printf("  maps: %s:/fit/{frequency [THz], amplitude, damping [1/ps], phase [rad], offset, chi2, status, "
                   "iterations}, /fit/stderr/*\n",

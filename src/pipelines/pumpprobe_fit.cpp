@@ -8,12 +8,15 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "core/error.h"
 #include "fit/fit_maps.h"
 #include "fit/tile_fitter.h"
 #include "io/atomic_output.h"
+#include "io/band_plan.h"
 #include "io/hdf5.h"
+#include "io/parallel_reader.h"
 #include "runtime/progress.h"
 #include "runtime/thread_pool.h"
 
@@ -119,9 +122,15 @@ FitSummary fit_pump_probe_file(const FitRequest& r) {
   io::AtomicOutput output(r.out);  // fails now, before any fitting, if the output cannot be written
 
   const std::size_t n = problem.t.size();
-  const std::size_t band_rows = std::min(
-      ny, std::max<std::size_t>(1, kBandBytes / (n * nx * sizeof(float) * r.tile_height)) * r.tile_height);
-  const std::size_t bands = (ny + band_rows - 1) / band_rows;
+  io::ParallelReader stack(r.input, r.data_path, {r.threads, r.allow_missing});
+  // Bands of rows aligned to the chunking so that no chunk is read twice (strategy in io/band_plan.h).
+  const io::BandPlan plan = io::plan_row_bands(n, ny, nx, stack.read_granule(), r.tile_height, kBandBytes);
+  const std::size_t band_rows = plan.band_rows;
+  const std::size_t bands = plan.bands;
+  if (plan.whole_stack_for_frame_chunks) {
+    spdlog::info("'{}' is chunked by whole frames: reading the stack once ({:.2f} GiB as float32)", r.data_path,
+                 static_cast<double>(n * ny * nx * sizeof(float)) / (1u << 30));
+  }
   const std::size_t tiles_x = (nx + r.tile_width - 1) / r.tile_width;
   std::size_t total_tiles = 0;
   for (std::size_t b = 0; b < bands; ++b) {
@@ -135,7 +144,7 @@ FitSummary fit_pump_probe_file(const FitRequest& r) {
     const std::size_t rows = std::min(band_rows, ny - y0);
     const std::array<std::size_t, 3> offset = {problem.first_delay, y0, 0};
     const std::array<std::size_t, 3> count = {n, rows, nx};
-    return in.read<float>(r.data_path, offset, count);
+    return stack.read<float>(offset, count);
   };
 
   fit::FitMaps maps(ny, nx, r.options.model);
@@ -174,6 +183,8 @@ FitSummary fit_pump_probe_file(const FitRequest& r) {
   s.out = r.out;
   s.pixels = ny * nx;
   s.data_units = data_units;
+  s.data_layout = stack.describe();
+  s.bands = bands;
   std::vector<float> chi2;
   for (std::size_t i = 0; i < s.pixels; ++i) {
     const auto status = static_cast<fit::FitStatus>(maps.status[i]);

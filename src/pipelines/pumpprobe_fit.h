@@ -20,6 +20,7 @@ struct FitRequest {
   std::size_t tile_height = 16;
   std::size_t tile_width = 16;
   unsigned threads = 1;
+  bool allow_missing = false;  // virtual datasets: missing source files read as fill values
   bool progress = false;
   std::string command_line;
 };
@@ -34,6 +35,8 @@ struct FitSummary {
   double total_seconds = 0.0;
   double fits_per_second = 0.0;      // fitted / fit_seconds
   std::string data_units;
+  std::string data_layout;           // how the stack was read (ParallelReader::describe)
+  std::size_t bands = 0;             // row bands read (each chunk is read once overall)
 };
 
 FitSummary fit_pump_probe_file(const FitRequest& request);
