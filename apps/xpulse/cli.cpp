@@ -29,6 +29,7 @@ int run(int argc, char** argv) {
   Action action;
   add_simulate(app, action, command_line);
   add_fit(app, action, command_line);
+  add_reduce(app, action, command_line);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -12,6 +12,7 @@ using Action = std::function<int()>;
 
 void add_simulate(CLI::App& app, Action& action, const std::string& command_line);
 void add_fit(CLI::App& app, Action& action, const std::string& command_line);
+void add_reduce(CLI::App& app, Action& action, const std::string& command_line);
 
 int run(int argc, char** argv);
 

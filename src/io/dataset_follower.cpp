@@ -1,0 +1,62 @@
+#include "io/dataset_follower.h"
+
+#include <algorithm>
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/error.h"
+
+namespace xpulse::io {
+
+void FollowOptions::validate() const {
+  if (!(poll_seconds > 0.0)) throw InvalidArgument("--poll must be > 0 seconds");
+  if (!(idle_timeout_seconds >= 0.0)) throw InvalidArgument("--idle-timeout must be >= 0 seconds");
+}
+
+DatasetFollower::DatasetFollower(const std::string& path, const std::string& dataset, ReaderOptions reader_options,
+                                 FollowOptions options)
+    : path_(path), dataset_(dataset), reader_options_(reader_options), options_(options) {
+  options_.validate();
+  reader_options_.mode = OpenMode::swmr;
+  try {
+    reader_ = std::make_unique<ParallelReader>(path_, dataset_, reader_options_);
+    swmr_ = true;
+  } catch (const Error& e) {  // not SWMR-capable or locked by a writer; a real problem fails again below
+    spdlog::debug("'{}' cannot be opened for SWMR reading ({}); following by re-opening", path_, e.what());
+    reader_options_.mode = OpenMode::unlocked;
+    reader_ = std::make_unique<ParallelReader>(path_, dataset_, reader_options_);
+  }
+  if (reader_->dims().empty()) {
+    throw InputError(fmt::format("dataset '{}' in '{}' is a scalar; nothing to follow", dataset_, path_));
+  }
+  previous_extent_ = reader_->dims()[0];
+  last_growth_ = std::chrono::steady_clock::now();
+}
+
+void DatasetFollower::refresh() {
+  // A non-SWMR file can be caught mid-flush; such a poll is skipped, not fatal.
+  try {
+    reader_->refresh();
+  } catch (const Error& e) {
+    spdlog::debug("poll of '{}' skipped: {}", path_, e.what());
+  }
+}
+
+DatasetFollower::Frames DatasetFollower::wait_for_more(std::size_t have) {
+  using clock = std::chrono::steady_clock;
+  while (true) {
+    refresh();
+    const std::size_t extent = reader_->dims()[0];
+    if (extent > previous_extent_) last_growth_ = clock::now();
+    const std::size_t settled = std::min(extent, previous_extent_);
+    previous_extent_ = extent;
+    if (settled > have) return {settled, false};
+    const double idle = std::chrono::duration<double>(clock::now() - last_growth_).count();
+    if (idle >= options_.idle_timeout_seconds) return {extent, true};
+    std::this_thread::sleep_for(std::chrono::duration<double>(options_.poll_seconds));
+  }
+}
+
+}  // namespace xpulse::io
