@@ -19,15 +19,19 @@ DatasetFollower::DatasetFollower(const std::string& path, const std::string& dat
                                  FollowOptions options)
     : path_(path), dataset_(dataset), reader_options_(reader_options), options_(options) {
   options_.validate();
-  reader_options_.mode = OpenMode::swmr;
+  // SWMR needs superblock version 3 (libver "latest"); an older file cannot be SWMR-written, so it is re-opened
+  // at every poll instead.
+  unsigned superblock = 0;
   try {
-    reader_ = std::make_unique<ParallelReader>(path_, dataset_, reader_options_);
-    swmr_ = true;
-  } catch (const Error& e) {  // not SWMR-capable or locked by a writer; a real problem fails again below
+    const Reader probe(path_, OpenMode::swmr);
+    H5F_info2_t info{};
+    if (H5Fget_info2(probe.id(), &info) >= 0) superblock = info.super.version;
+  } catch (const Error& e) {
     spdlog::debug("'{}' cannot be opened for SWMR reading ({}); following by re-opening", path_, e.what());
-    reader_options_.mode = OpenMode::unlocked;
-    reader_ = std::make_unique<ParallelReader>(path_, dataset_, reader_options_);
   }
+  swmr_ = superblock >= 3;
+  reader_options_.mode = swmr_ ? OpenMode::swmr : OpenMode::unlocked;
+  reader_ = std::make_unique<ParallelReader>(path_, dataset_, reader_options_);
   if (reader_->dims().empty()) {
     throw InputError(fmt::format("dataset '{}' in '{}' is a scalar; nothing to follow", dataset_, path_));
   }

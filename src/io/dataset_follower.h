@@ -1,7 +1,7 @@
 #pragma once
-// Following a dataset that another process is extending along its first axis (a DAQ writing frames). Opens the
-// file in SWMR read mode when the writer uses SWMR, otherwise re-opens it without HDF5's file lock at every
-// poll (for writers that flush but do not use SWMR).
+// Following a dataset that another process is extending along its first axis (a DAQ writing frames). A file in
+// the SWMR-capable format (superblock 3) is read in SWMR mode and refreshed with H5Drefresh; any other file is
+// re-opened without HDF5's file lock at every poll (for writers that flush but do not use SWMR).
 //
 // A frame counts as available once the extent has covered it on two consecutive polls: a writer extends the
 // dataset before it writes the frame, so the newest frames of one poll may not hold their data yet. When the
