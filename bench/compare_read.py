@@ -7,8 +7,8 @@ Usage: /usr/bin/python3 bench/compare_read.py [--reader build/bench/xpulse_read_
 Writes one >= 2 GiB uint16 stack [frames, 1024, 1024] of detector-like counts (sparse Poisson photons on a
 smooth background) in five layouts: contiguous, chunked per frame, and per-frame chunks compressed with deflate
 (gzip 4 + shuffle), LZ4 and Blosc-Zstd (level 5, byte shuffle). Each file is read once with `cat` first so it
-sits in the page cache; then every reader reads the whole dataset in slabs of 128 frames into one reused
-buffer (h5py: read_direct). The best of --repeat runs is kept for each. Rates are decoded bytes per second
+sits in the page cache; then every reader reads the whole dataset in slabs of --slab frames (default 16, 32 MiB)
+into one reused buffer (h5py: read_direct). The best of --repeat runs is kept for each. Rates are decoded bytes per second
 (for cat: file bytes).
 """
 import argparse
@@ -23,7 +23,6 @@ import hdf5plugin
 import numpy as np
 
 NY = NX = 1024
-SLAB = 128
 
 
 def layouts():
@@ -38,14 +37,14 @@ def layouts():
     ]
 
 
-def write_stack(path, frames, options):
+def write_stack(path, frames, options, slab=128):
     rng = np.random.default_rng(7)
     yy, xx = np.mgrid[0:NY, 0:NX]
     background = 0.3 + 0.2 * np.exp(-((yy - 400) ** 2 + (xx - 600) ** 2) / 2e5)
     with h5py.File(path, "w") as f:
         d = f.create_dataset("data", shape=(frames, NY, NX), dtype="uint16", **options)
-        for k in range(0, frames, SLAB):
-            n = min(SLAB, frames - k)
+        for k in range(0, frames, slab):
+            n = min(slab, frames - k)
             d[k:k + n] = rng.poisson(background, size=(n, NY, NX)).astype("uint16")
 
 
@@ -65,6 +64,8 @@ def main():
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--dir", default=None)
     p.add_argument("--keep", action="store_true")
+    p.add_argument("--slab", type=int, default=16, help="frames per read")
+    p.add_argument("--only", default=None, help="comma-separated subset of layouts")
     args = p.parse_args()
     frames = int(np.ceil(args.gib * 2**30 / (NY * NX * 2)))
     work = args.dir or tempfile.mkdtemp(prefix="xpulse_read_bench_")
@@ -75,6 +76,8 @@ def main():
           f"{'2t/cat':>7} {'2t/h5py':>8} {'2t/1t':>6}")
     try:
         for name, options in layouts():
+            if args.only and name not in args.only.split(","):
+                continue
             path = os.path.join(work, name.replace(" ", "_") + ".h5")
             if not os.path.exists(path):
                 write_stack(path, frames, options)
@@ -83,20 +86,20 @@ def main():
             subprocess.run(f"cat '{path}' > /dev/null", shell=True, check=True)  # into the page cache
             cat_s = time_best(lambda: subprocess.run(f"cat '{path}' > /dev/null", shell=True, check=True),
                               args.repeat)
-            buffer = np.empty((SLAB, NY, NX), dtype="uint16")
+            buffer = np.empty((args.slab, NY, NX), dtype="uint16")
 
             def h5py_read():
                 with h5py.File(path, "r") as f:
                     d = f["data"]
-                    for k in range(0, frames, SLAB):
-                        n = min(SLAB, frames - k)
+                    for k in range(0, frames, args.slab):
+                        n = min(args.slab, frames - k)
                         d.read_direct(buffer, np.s_[k:k + n], np.s_[0:n])
 
             h5py_s = time_best(h5py_read, args.repeat)
             xp = {}
             for threads in (1, 2):
                 def run():
-                    out = subprocess.run([args.reader, path, "/data", str(threads), str(SLAB * NY * NX * 2 >> 20)],
+                    out = subprocess.run([args.reader, path, "/data", str(threads), str(args.slab * NY * NX * 2 >> 20)],
                                          check=True, capture_output=True, text=True).stdout.split()
                     xp.setdefault(threads, []).append(float(out[0]))
                 for _ in range(args.repeat):
