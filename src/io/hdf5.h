@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "io/dtype.h"
+
 namespace xpulse::io {
 
 // Owns one hid_t and closes it with the matching H5*close.
@@ -108,6 +110,9 @@ class Writer {
   std::string path_;
   Handle file_;
 };
+
+// The native HDF5 memory type of an element type (H5T_NATIVE_UINT16, ...).
+hid_t native_type(DType type);
 
 // The innermost description on this thread's HDF5 error stack (then clears it), e.g. "truncated file: ...".
 std::string hdf5_error_reason();

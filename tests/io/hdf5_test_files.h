@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "io/dtype.h"
+#include "io/hdf5.h"
 
 namespace xpulse::testing {
 
@@ -19,22 +20,7 @@ struct Filter {
   std::vector<unsigned> cd;
 };
 
-inline hid_t native(io::DType t) {
-  using io::DType;
-  switch (t) {
-    case DType::u8: return H5T_NATIVE_UINT8;
-    case DType::i8: return H5T_NATIVE_INT8;
-    case DType::u16: return H5T_NATIVE_UINT16;
-    case DType::i16: return H5T_NATIVE_INT16;
-    case DType::u32: return H5T_NATIVE_UINT32;
-    case DType::i32: return H5T_NATIVE_INT32;
-    case DType::u64: return H5T_NATIVE_UINT64;
-    case DType::i64: return H5T_NATIVE_INT64;
-    case DType::f32: return H5T_NATIVE_FLOAT;
-    case DType::f64: break;
-  }
-  return H5T_NATIVE_DOUBLE;
-}
+inline hid_t native(io::DType t) { return io::native_type(t); }
 
 // Deterministic, compressible test values of any type: a smooth pattern plus small hashed noise; floats also
 // get negatives, fractions and one NaN.
