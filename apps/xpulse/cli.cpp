@@ -3,6 +3,8 @@
 #include <cstdio>
 
 #include <fmt/format.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include "xpulse/version.h"
 
@@ -16,6 +18,15 @@ std::string quote(const std::string& arg) {
   return out + "'";
 }
 
+// Library messages go to stderr as "xpulse: LEVEL: message"; --verbose adds debug messages (e.g. which
+// datasets fall back to H5Dread and why).
+void set_up_logging(bool verbose) {
+  auto logger = spdlog::stderr_logger_mt("xpulse");
+  logger->set_pattern("xpulse: %l: %v");
+  logger->set_level(verbose ? spdlog::level::debug : spdlog::level::info);
+  spdlog::set_default_logger(logger);
+}
+
 }  // namespace
 
 int run(int argc, char** argv) {
@@ -25,6 +36,8 @@ int run(int argc, char** argv) {
   CLI::App app{"xpulse: fast analysis of XFEL and synchrotron imaging data", "xpulse"};
   app.set_version_flag("--version", fmt::format("xpulse {}", kVersion));
   app.require_subcommand(1);
+  bool verbose = false;
+  app.add_flag("-v,--verbose", verbose, "Print debug messages (how each dataset is read, ...)");
   app.footer("Run 'xpulse SUBCOMMAND --help' for the options of each subcommand.");
   Action action;
   add_simulate(app, action, command_line);
@@ -44,6 +57,7 @@ int run(int argc, char** argv) {
     std::fprintf(stderr, "xpulse: error: %s (see 'xpulse --help')\n", message.c_str());
     return 2;
   }
+  set_up_logging(verbose);
   return action ? action() : 0;
 }
 

@@ -8,6 +8,7 @@
 
 #include "cli_harness.h"
 #include "io/hdf5.h"
+#include "../io/hdf5_test_files.h"
 
 namespace xpulse::testing {
 namespace {
@@ -128,6 +129,19 @@ TEST_F(ReduceCli, NaNFramesPropagateLikeNumpy) {
   for (double v : out.read<double>("/reduce/sum")) EXPECT_TRUE(std::isnan(v));
   for (double v : out.read<double>("/reduce/max")) EXPECT_TRUE(std::isnan(v));
   EXPECT_FALSE(out.exists("/reduce/mean"));
+}
+
+TEST_F(ReduceCli, VerboseSaysWhichDatasetsFallBackToH5Dread) {
+  write_dataset(input, "/d", io::DType::f32, {4, 3, 2}, pattern(io::DType::f32, 24), {1, 3, 2},
+                {{H5Z_FILTER_FLETCHER32, {}}});
+  const auto quiet = reduce("--data /d");
+  ASSERT_EQ(quiet.exit_code, 0) << quiet.err;
+  EXPECT_EQ(quiet.err, "");
+  EXPECT_NE(quiet.out.find("through H5Dread (filter pipeline fletcher32 (3) is not decoded in process)"),
+            std::string::npos) << quiet.out;
+  const auto r = run_xpulse("--verbose reduce " + input + " --data /d --out " + output, dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("xpulse: debug: '/d' in '" + input + "' is read with H5Dread"), std::string::npos) << r.err;
 }
 
 }  // namespace
