@@ -73,8 +73,9 @@ void add_reduce(CLI::App& app, Action& action, const std::string& command_line) 
       std::printf("xpulse reduce: %zu frames x %zu pixels in %.2f s (%.1f MB/s stored data, %u threads)\n", s.frames,
                   s.pixels, s.seconds, s.bytes_per_second / 1e6, r->threads);
       std::printf("  read: %s%s\n", s.data_layout.c_str(), r->follow ? (s.swmr ? ", followed (SWMR)" : ", followed (re-open)") : "");
-      std::printf("  output: %s:/reduce/{%s, frame_sum}%s\n", s.out.c_str(), fmt::format("{}", fmt::join(r->ops.any() ? r->ops.names() : std::vector<std::string>{"sum", "mean", "max", "min", "std"}, ", ")).c_str(),
-                  r->follow ? fmt::format(" ({} updates)", s.updates).c_str() : "");
+      const std::string updates = r->follow ? fmt::format(" ({} updates)", s.updates) : "";
+      std::printf("  output: %s:/reduce/{%s, frame_sum}%s\n", s.out.c_str(),
+                  fmt::format("{}", fmt::join(r->ops.names(), ", ")).c_str(), updates.c_str());
       return 0;
     };
   });

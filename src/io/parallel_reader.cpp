@@ -34,7 +34,7 @@ ParallelReader::~ParallelReader() = default;
 void ParallelReader::load_virtual_layout() {
   Handle dcpl(H5Dget_create_plist(main_->dataset_id()), H5Pclose);
   VirtualLayout layout = read_virtual_layout(dcpl.id(), main_->dims().size());
-  missing_.clear();
+  std::vector<std::string> missing;
   for (const std::string& file : layout.files) {
     if (file.find('%') != std::string::npos) continue;
     const std::string resolved = resolve_source_path(path_, file);
@@ -46,53 +46,49 @@ void ParallelReader::load_virtual_layout() {
           "frames as fill values)",
           dataset_, path_, resolved));
     }
-    if (std::find(missing_.begin(), missing_.end(), resolved) == missing_.end()) missing_.push_back(resolved);
-  }
-  for (const std::string& m : missing_) {
-    spdlog::warn("virtual dataset '{}': source file '{}' is missing; its frames read as fill values", dataset_, m);
+    if (std::find(missing.begin(), missing.end(), resolved) == missing.end()) {
+      spdlog::warn("virtual dataset '{}': source file '{}' is missing; its frames read as fill values", dataset_,
+                   resolved);
+      missing.push_back(resolved);
+    }
   }
   virtual_parallel_ = layout.unsupported.empty();
-  mappings_ = std::move(layout.mappings);
-  // Open every source now: a broken source fails the job before any work, and whole-source mappings learn
-  // their extent.
-  for (VirtualMapping& m : mappings_) {
-    if (!virtual_parallel_) break;
-    const StoredDataset* s = source(m);
-    if (s == nullptr) continue;
-    if (m.source_all && !resolve_source_box(m, s->dims())) {
-      throw InputError(fmt::format("virtual dataset '{}' in '{}': source '{}' in '{}' has shape [{}], which does "
-                                   "not fit its place [{}]",
-                                   dataset_, path_, m.dataset, s->path(), fmt::join(s->dims(), ", "),
-                                   fmt::join(m.virtual_count, ", ")));
-    }
-  }
+  mappings_.clear();
+  mapping_sources_.clear();
   if (!virtual_parallel_) {
     spdlog::debug("virtual dataset '{}' in '{}' is read with H5Dread: {}", dataset_, path_, layout.unsupported);
+    return;
   }
-}
-
-StoredDataset* ParallelReader::source(const VirtualMapping& m) {
-  const std::string resolved = resolve_source_path(path_, m.file);
-  if (std::find(missing_.begin(), missing_.end(), resolved) != missing_.end()) return nullptr;
-  auto key = std::make_pair(resolved, m.dataset);
-  auto it = sources_.find(key);
-  if (it == sources_.end()) {
-    it = sources_.emplace(key, std::make_unique<StoredDataset>(resolved, m.dataset, options_.mode)).first;
-    if (it->second->layout() == StorageLayout::virtual_mapping) {
-      throw InputError(fmt::format("virtual dataset '{}' in '{}': source '{}' in '{}' is itself virtual", dataset_,
-                                   path_, m.dataset, resolved));
+  mappings_ = std::move(layout.mappings);
+  // Open every source once, now: a broken source fails the job before any work, and whole-source mappings
+  // learn their extent. A missing source (allow_missing) stays null and reads as the fill value.
+  for (VirtualMapping& m : mappings_) {
+    const std::string resolved = resolve_source_path(path_, m.file);
+    StoredDataset* s = nullptr;
+    if (std::find(missing.begin(), missing.end(), resolved) == missing.end()) {
+      auto& slot = sources_[{resolved, m.dataset}];
+      if (!slot) slot = std::make_unique<StoredDataset>(resolved, m.dataset, options_.mode);
+      s = slot.get();
+      if (s->layout() == StorageLayout::virtual_mapping) {
+        throw InputError(fmt::format("virtual dataset '{}' in '{}': source '{}' in '{}' is itself virtual",
+                                     dataset_, path_, m.dataset, resolved));
+      }
+      if (m.source_all && !resolve_source_box(m, s->dims())) {
+        throw InputError(fmt::format("virtual dataset '{}' in '{}': source '{}' in '{}' has shape [{}], which "
+                                     "does not fit its place [{}]",
+                                     dataset_, path_, m.dataset, resolved, fmt::join(s->dims(), ", "),
+                                     fmt::join(m.virtual_count, ", ")));
+      }
     }
+    mapping_sources_.push_back(s);
   }
-  return it->second.get();
 }
 
 std::vector<std::size_t> ParallelReader::read_granule() const {
   const StoredDataset* d = main_.get();
   if (virtual_parallel_ && !mappings_.empty()) {
-    auto it = sources_.find({resolve_source_path(path_, mappings_[0].file), mappings_[0].dataset});
-    if (it == sources_.end()) return {};
-    const StoredDataset* s = it->second.get();
-    if (s->layout() != StorageLayout::chunked) return {};
+    const StoredDataset* s = mapping_sources_[0];
+    if (s == nullptr || s->layout() != StorageLayout::chunked) return {};
     std::vector<std::size_t> g(dims().size(), 1);
     for (std::size_t k = 0; k < mappings_[0].source_axis.size(); ++k) {
       if (mappings_[0].source_axis[k] >= 0) g[static_cast<std::size_t>(mappings_[0].source_axis[k])] = s->chunk_dims()[k];
@@ -142,18 +138,18 @@ void ParallelReader::plan_virtual(std::span<const std::size_t> offset, std::span
     for (std::size_t d = 0; d < rank; ++d) n *= hi[d] - lo[d];
     return n;
   };
-  for (const VirtualMapping& m : mappings_) {
-    if (intersect(m) > 0 && source(m) != nullptr) covered += intersect(m);
+  for (std::size_t i = 0; i < mappings_.size(); ++i) {
+    if (mapping_sources_[i] != nullptr) covered += intersect(mappings_[i]);
   }
   if (covered < product(count)) {
     std::vector<std::uint8_t> value(dst_size);
     convert_elements(main_->fill_value().data(), main_->dtype(), value.data(), dst.type, 1);
     fill_region(dst, count, value.data());
   }
-  for (const VirtualMapping& m : mappings_) {
-    if (intersect(m) == 0) continue;
-    StoredDataset* s = source(m);
-    if (s == nullptr) continue;
+  for (std::size_t i = 0; i < mappings_.size(); ++i) {
+    const VirtualMapping& m = mappings_[i];
+    StoredDataset* s = mapping_sources_[i];
+    if (s == nullptr || intersect(m) == 0) continue;
     const std::size_t srank = m.source_start.size();
     std::vector<std::size_t> start(srank), extent(srank);
     Destination sub{dst.base, dst.type, std::vector<std::size_t>(srank, 0)};

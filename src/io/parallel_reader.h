@@ -65,7 +65,6 @@ class ParallelReader {
 
  private:
   void load_virtual_layout();
-  StoredDataset* source(const VirtualMapping& m);
   void plan_virtual(std::span<const std::size_t> offset, std::span<const std::size_t> count,
                     const Destination& dst);
 
@@ -74,8 +73,8 @@ class ParallelReader {
   std::unique_ptr<StoredDataset> main_;
   bool virtual_parallel_ = false;
   std::vector<VirtualMapping> mappings_;
-  std::map<std::pair<std::string, std::string>, std::unique_ptr<StoredDataset>> sources_;
-  std::vector<std::string> missing_;  // resolved paths of missing sources (allow_missing)
+  std::vector<StoredDataset*> mapping_sources_;  // per mapping; null for a missing source (allow_missing)
+  std::map<std::pair<std::string, std::string>, std::unique_ptr<StoredDataset>> sources_;  // (file, dataset)
   runtime::ThreadPool pool_;
   std::vector<ReadScratch> scratch_;
   std::vector<ReadTask> tasks_;

@@ -1,5 +1,6 @@
 #include "io/region_copy.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace xpulse::io {
@@ -21,12 +22,11 @@ void copy_region(const std::uint8_t* src, DType src_type, std::span<const std::s
 
 void fill_region(const Destination& dst, std::span<const std::size_t> count, const std::uint8_t* value) {
   const std::size_t size = dtype_size(dst.type);
+  const bool zero = std::all_of(value, value + size, [](std::uint8_t b) { return b == 0; });
   // A dense "source" of the box's own shape gives the runs; only the destination offsets are used.
   for_each_run(count, std::vector<std::size_t>(count.size(), 0), count, dst.strides,
                [&](std::size_t, std::size_t t, std::size_t n) {
                  std::uint8_t* p = dst.base + t * size;
-                 bool zero = true;
-                 for (std::size_t b = 0; b < size; ++b) zero = zero && value[b] == 0;
                  if (zero) {
                    std::memset(p, 0, n * size);
                  } else {

@@ -133,17 +133,16 @@ ReduceSummary reduce_frames_file(const ReduceRequest& request) {
       consume(std::max(next, until));
       const bool done = f.finished || (r.end_frame && next >= r.end_frame);
       const auto now = std::chrono::steady_clock::now();
-      if (done || std::chrono::duration<double>(now - last_write).count() >= r.update_seconds) {
-        if (acc.frames() > 0 || done) {
-          if (acc.frames() == 0) {
-            throw InputError(fmt::format("dataset '{}' in '{}' received no frames before the idle timeout",
-                                         r.data_path, r.input));
-          }
-          write_output(r, acc, frame_dims, units, r.first_frame, done);
-          ++s.updates;
-          last_write = now;
-          if (r.progress) fmt::print(stderr, "reduce: {} frames reduced, output updated\n", acc.frames());
-        }
+      if (done && acc.frames() == 0) {
+        throw InputError(
+            fmt::format("dataset '{}' in '{}' received no frames before the idle timeout", r.data_path, r.input));
+      }
+      const bool due = std::chrono::duration<double>(now - last_write).count() >= r.update_seconds;
+      if (acc.frames() > 0 && (done || due)) {
+        write_output(r, acc, frame_dims, units, r.first_frame, done);
+        ++s.updates;
+        last_write = now;
+        if (r.progress) fmt::print(stderr, "reduce: {} frames reduced, output updated\n", acc.frames());
       }
       if (done) break;
     }

@@ -20,8 +20,6 @@ struct Filter {
   std::vector<unsigned> cd;
 };
 
-inline hid_t native(io::DType t) { return io::native_type(t); }
-
 // Deterministic, compressible test values of any type: a smooth pattern plus small hashed noise; floats also
 // get negatives, fractions and one NaN.
 inline std::vector<std::uint8_t> pattern(io::DType t, std::size_t n, unsigned salt = 0) {
@@ -69,10 +67,10 @@ inline void write_dataset(const std::string& path, const std::string& name, io::
   }
   const hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
   H5Pset_create_intermediate_group(lcpl, 1);
-  const hid_t ftype = H5Tcopy(native(type));
+  const hid_t ftype = H5Tcopy(io::native_type(type));
   const hid_t d = H5Dcreate2(file, name.c_str(), ftype, space, lcpl, dcpl, H5P_DEFAULT);
   if (d < 0) throw std::runtime_error("cannot create dataset " + name + " in " + path);
-  if (!data.empty() && H5Dwrite(d, native(type), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0) {
+  if (!data.empty() && H5Dwrite(d, io::native_type(type), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0) {
     throw std::runtime_error("cannot write dataset " + name + " (filter plugin missing?)");
   }
   H5Tclose(ftype);
@@ -94,7 +92,7 @@ inline std::vector<std::uint8_t> h5dread(const std::string& path, const std::str
   std::size_t n = 1;
   for (hsize_t c : count) n *= c;
   std::vector<std::uint8_t> out(n * io::dtype_size(type));
-  const herr_t rc = H5Dread(d, native(type), mspace, fspace, H5P_DEFAULT, out.data());
+  const herr_t rc = H5Dread(d, io::native_type(type), mspace, fspace, H5P_DEFAULT, out.data());
   H5Sclose(mspace);
   H5Sclose(fspace);
   H5Dclose(d);
