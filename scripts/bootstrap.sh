@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libhdf5-dev hdf5-tools                 # serial, thread-safe libhdf5 + h5dump/h5ls
   zlib1g-dev liblz4-dev libzstd-dev libblosc-dev   # in-process chunk decoders (deflate, LZ4, Blosc, bitshuffle)
-  hdf5-filter-plugin hdf5-filter-plugin-blosc-serial python3-hdf5plugin  # HDF5 plugins: reference path and tests
+  hdf5-filter-plugin hdf5-filter-plugin-blosc-serial bitshuffle python3-hdf5plugin  # HDF5 plugins (bitshuffle: its own package): reference path and tests
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libeigen3-dev libopenblas-dev libfftw3-dev
