@@ -1,5 +1,6 @@
 #include "geometry/detector.h"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -8,6 +9,8 @@
 #include "core/error.h"
 
 namespace xpulse::geometry {
+
+double Detector::wavenumber() const { return 2.0 * std::numbers::pi / wavelength_angstrom(); }
 
 void Detector::validate() const {
   auto positive = [](double v, const char* name, const char* unit) {
@@ -22,53 +25,43 @@ void Detector::validate() const {
   if (!std::isfinite(beam_center_x_px) || !std::isfinite(beam_center_y_px)) {
     throw InputError("detector beam centre must be finite (pixels)");
   }
+  if (!(orthonormality_error(rotation) < 1e-6) || !(determinant(rotation) > 0.0)) {
+    throw InputError("detector rotation must be a proper rotation matrix (orthonormal, determinant +1)");
+  }
+  if (!(polarization_fraction >= 0.0 && polarization_fraction <= 1.0)) {
+    throw InputError(fmt::format("polarization_fraction must lie in [0, 1], got {}", polarization_fraction));
+  }
+}
+
+Vec3 pixel_position(const Detector& d, double y, double x) {
+  const Vec3 in_plane{(x - d.beam_center_x_px) * d.x_pixel_size_m, (y - d.beam_center_y_px) * d.y_pixel_size_m, 0.0};
+  return add(Vec3{0.0, 0.0, d.distance_m}, mul(d.rotation, in_plane));
 }
 
 Vec3 scattering_vector(const Detector& d, double y, double x) {
-  const double px = (x - d.beam_center_x_px) * d.x_pixel_size_m;
-  const double py = (y - d.beam_center_y_px) * d.y_pixel_size_m;
-  const double r = std::sqrt(px * px + py * py + d.distance_m * d.distance_m);
-  const double k = 2.0 * std::numbers::pi / d.wavelength_angstrom();
-  return {k * px / r, k * py / r, k * (d.distance_m / r - 1.0)};
+  const Vec3 p = pixel_position(d, y, x);
+  const double r = norm(p);
+  const double k = d.wavenumber();
+  return {k * p[0] / r, k * p[1] / r, k * (p[2] / r - 1.0)};
 }
 
-Vec3 CubicLattice::miller(const Vec3& q) const {
-  Vec3 h{};  // crystal = orientation^T * lab
-  for (int i = 0; i < 3; ++i) {
-    h[i] = (orientation[0][i] * q[0] + orientation[1][i] * q[1] + orientation[2][i] * q[2]) * a_angstrom /
-           (2.0 * std::numbers::pi);
-  }
-  return h;
+double two_theta(const Detector& d, double y, double x) {
+  const Vec3 p = pixel_position(d, y, x);
+  return std::acos(std::clamp(p[2] / norm(p), -1.0, 1.0));
 }
 
-double CubicLattice::reduced_wavevector(const Vec3& q) const {
-  const Vec3 h = miller(q);
-  double s = 0.0;
-  for (double hi : h) {
-    const double xi = hi - std::nearbyint(hi);
-    s += xi * xi;
-  }
-  return 2.0 * std::numbers::pi / a_angstrom * std::sqrt(s);
+double polarization_factor(const Detector& d, double y, double x) {
+  const Vec3 p = pixel_position(d, y, x);
+  const double r2 = dot(p, p);
+  const double ux2 = p[0] * p[0] / r2, uy2 = p[1] * p[1] / r2;
+  return d.polarization_fraction * (1.0 - ux2) + (1.0 - d.polarization_fraction) * (1.0 - uy2);
 }
 
-double CubicLattice::zone_boundary() const { return std::numbers::pi / a_angstrom; }
-
-Mat3 rotation_xyz_deg(double ax, double ay, double az) {
-  const double d = std::numbers::pi / 180.0;
-  const double cx = std::cos(ax * d), sx = std::sin(ax * d);
-  const double cy = std::cos(ay * d), sy = std::sin(ay * d);
-  const double cz = std::cos(az * d), sz = std::sin(az * d);
-  const Mat3 rx{{{1, 0, 0}, {0, cx, -sx}, {0, sx, cx}}};
-  const Mat3 ry{{{cy, 0, sy}, {0, 1, 0}, {-sy, 0, cy}}};
-  const Mat3 rz{{{cz, -sz, 0}, {sz, cz, 0}, {0, 0, 1}}};
-  auto mul = [](const Mat3& a, const Mat3& b) {
-    Mat3 c{};
-    for (int i = 0; i < 3; ++i)
-      for (int j = 0; j < 3; ++j)
-        for (int k = 0; k < 3; ++k) c[i][j] += a[i][k] * b[k][j];
-    return c;
-  };
-  return mul(rz, mul(ry, rx));
+double solid_angle(const Detector& d, double y, double x) {
+  const Vec3 p = pixel_position(d, y, x);
+  const Vec3 normal = mul(d.rotation, Vec3{0.0, 0.0, 1.0});
+  const double r = norm(p);
+  return d.x_pixel_size_m * d.y_pixel_size_m * std::abs(dot(normal, p)) / (r * r * r);
 }
 
 }  // namespace xpulse::geometry

@@ -330,6 +330,7 @@ XPULSE_WRITE(double)
 XPULSE_WRITE(std::uint8_t)
 XPULSE_WRITE(std::uint16_t)
 XPULSE_WRITE(std::uint32_t)
+XPULSE_WRITE(std::int32_t)
 #undef XPULSE_WRITE
 
 }  // namespace xpulse::io

@@ -17,6 +17,7 @@
 #include "io/band_plan.h"
 #include "io/hdf5.h"
 #include "io/parallel_reader.h"
+#include "pipelines/pumpprobe_input.h"
 #include "runtime/progress.h"
 #include "runtime/thread_pool.h"
 
@@ -24,27 +25,6 @@ namespace xpulse::pipelines {
 namespace {
 
 constexpr std::size_t kBandBytes = 128u << 20;  // memory of one band of tile rows (two are alive at once)
-
-std::string shape(const std::vector<std::size_t>& dims) { return fmt::format("[{}]", fmt::join(dims, ", ")); }
-
-std::vector<std::uint8_t> read_mask(const io::Reader& in, const FitRequest& r, std::size_t ny, std::size_t nx) {
-  if (!in.exists(r.mask_path)) {
-    if (r.mask_required) throw InputError(fmt::format("dataset '{}' not found in '{}'", r.mask_path, r.input));
-    return {};
-  }
-  const io::DatasetInfo info = in.info(r.mask_path);
-  if (info.dims != std::vector<std::size_t>{ny, nx}) {
-    throw InputError(fmt::format("mask '{}' has shape {}, but the data frames are [{}, {}]", r.mask_path,
-                                 shape(info.dims), ny, nx));
-  }
-  if (info.element_class == io::ElementClass::other) {
-    throw InputError(fmt::format("mask '{}' is not numeric", r.mask_path));
-  }
-  const std::vector<double> values = in.read<double>(r.mask_path);
-  std::vector<std::uint8_t> mask(values.size());
-  for (std::size_t i = 0; i < values.size(); ++i) mask[i] = !(values[i] == 0.0);  // NaN counts as bad
-  return mask;
-}
 
 void write_maps(const fit::FitMaps& maps, const FitRequest& r, const fit::FitProblem& problem,
                 const std::string& data_units, const std::string& path) {
@@ -91,33 +71,11 @@ FitSummary fit_pump_probe_file(const FitRequest& r) {
   if (r.threads < 1) throw InvalidArgument("--threads must be >= 1");
   r.options.validate();
 
-  io::Reader in(r.input);
-  const io::DatasetInfo info = in.info(r.data_path);
-  if (info.dims.size() != 3) {
-    throw InputError(fmt::format("dataset '{}' has rank {} {}; expected 3 dimensions [delay, y, x]", r.data_path,
-                                 info.dims.size(), shape(info.dims)));
-  }
-  if (info.element_class == io::ElementClass::other) {
-    throw InputError(fmt::format("dataset '{}' is not numeric; expected float32, uint16 or int32", r.data_path));
-  }
-  const std::size_t n_delay = info.dims[0], ny = info.dims[1], nx = info.dims[2];
-  if (n_delay == 0 || ny == 0 || nx == 0) {
-    throw InputError(fmt::format("dataset '{}' is empty {}", r.data_path, shape(info.dims)));
-  }
-  const io::DatasetInfo delay_info = in.info(r.delays_path);
-  if (delay_info.dims.size() != 1 || delay_info.element_class == io::ElementClass::other) {
-    throw InputError(fmt::format("delays '{}' must be a 1-D numeric array, found {} {}", r.delays_path,
-                                 delay_info.type_name(), shape(delay_info.dims)));
-  }
-  if (delay_info.dims[0] != n_delay) {
-    throw InputError(fmt::format("delays '{}' have {} values but '{}' has {} delays", r.delays_path,
-                                 delay_info.dims[0], r.data_path, n_delay));
-  }
-  const std::vector<double> delays = in.read<double>(r.delays_path);
-  const fit::FitProblem problem = fit::FitProblem::make(delays, r.options);
-  const std::vector<std::uint8_t> mask = read_mask(in, r, ny, nx);
-  std::string data_units = in.string_attribute(r.data_path, "units");
-  if (data_units.empty()) data_units = "counts";
+  const PumpProbeInput input = open_pump_probe_input({r.input, r.data_path, r.delays_path, r.mask_path, r.mask_required});
+  const std::size_t ny = input.ny, nx = input.nx;
+  const fit::FitProblem problem = fit::FitProblem::make(input.delays_ps, r.options);
+  const std::vector<std::uint8_t>& mask = input.mask;
+  const std::string& data_units = input.data_units;
 
   io::AtomicOutput output(r.out);  // fails now, before any fitting, if the output cannot be written
 

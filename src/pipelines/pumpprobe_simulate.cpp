@@ -59,13 +59,17 @@ SimulateSummary simulate_pump_probe_file(const SimulateRequest& r) {
   w.write_scalar(det + "beam_center_y", d.beam_center_y_px, "pixel");
   w.write_scalar("/entry_1/instrument_1/source_1/energy", d.energy_ev, "eV");
 
-  w.write_scalar("/entry_1/sample_1/lattice_constant", s.lattice.a_angstrom, "angstrom");
+  const auto& cell = s.crystal.cell();
+  w.write<double>("/entry_1/sample_1/unit_cell",
+                  std::vector<double>{cell.a, cell.b, cell.c, cell.alpha, cell.beta, cell.gamma},
+                  std::vector<std::size_t>{6});
+  w.attribute("/entry_1/sample_1/unit_cell", "description", "a, b, c [angstrom], alpha, beta, gamma [degree]");
   std::vector<double> u;
-  for (const auto& row : s.lattice.orientation) u.insert(u.end(), row.begin(), row.end());
+  for (const auto& row : s.crystal.orientation()) u.insert(u.end(), row.begin(), row.end());
   w.write<double>("/entry_1/sample_1/orientation_matrix", u, std::vector<std::size_t>{3, 3});
   w.attribute("/entry_1/sample_1", "lattice", "simple cubic");
   w.attribute("/entry_1/sample_1/orientation_matrix", "description",
-              "U: q_lab = U q_crystal; lab z along the beam, x along detector columns, y along rows");
+              "U (Busing-Levy): q_lab = 2 pi U B hkl; lab z along the beam, x along detector columns, y along rows");
 
   const std::vector<std::size_t> map = {ny, nx};
   const auto& t = s.truth;
@@ -75,6 +79,12 @@ SimulateSummary simulate_pump_probe_file(const SimulateRequest& r) {
   w.write<float>("/truth/phase", t.phase, map, "rad");
   w.write<float>("/truth/offset", t.offset, map, "photons");
   w.write<float>("/truth/q_reduced", t.q_reduced, map, "1/angstrom");
+  w.write<std::int32_t>("/truth/bragg_hkl", std::vector<std::int32_t>(s.bragg_hkl.begin(), s.bragg_hkl.end()),
+                        std::vector<std::size_t>{3});
+  w.write<std::uint32_t>("/truth/bragg_pixel",
+                         std::vector<std::uint32_t>{std::uint32_t(s.bragg_pixel[0]), std::uint32_t(s.bragg_pixel[1])},
+                         std::vector<std::size_t>{2});
+  w.attribute("/truth/bragg_pixel", "description", "(y, x) of the pixel whose centre lies exactly on bragg_hkl");
   w.attribute("/truth", "model", "I(t) = offset + amplitude exp(-damping t) cos(2 pi frequency t + phase), t >= 0");
   w.attribute("/truth", "phonon_branch",
               "f_phonon = max_phonon_frequency |sin(pi |q - G| / (2 q_zb))|, q_zb = pi / a; frequency = "

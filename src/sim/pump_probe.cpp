@@ -13,6 +13,57 @@
 
 namespace xpulse::sim {
 
+namespace {
+
+constexpr double pi = std::numbers::pi;
+
+// Sets the detector distance and the crystal orientation so that one reflection hkl falls exactly on a pixel
+// centre near (ny / 4, 3 nx / 4): the distance makes that pixel's 2theta the reflection's Bragg angle, and the
+// smallest rotation of a fixed base orientation turns G_hkl onto the pixel's q.
+void place_bragg_reflection(const PumpProbeOptions& o, PumpProbeSimulation& sim) {
+  auto& d = sim.detector;
+  const std::size_t yt = o.ny / 4, xt = std::min(o.nx - 1, 3 * o.nx / 4);
+  const double rx = (static_cast<double>(xt) - d.beam_center_x_px) * d.x_pixel_size_m;
+  const double ry = (static_cast<double>(yt) - d.beam_center_y_px) * d.y_pixel_size_m;
+  const double r = std::hypot(rx, ry);
+  const double two_theta_pixel = std::atan2(r, 0.05);
+  const geometry::Mat3 base = geometry::rotation_xyz_deg(12.0, 27.0, 8.0);
+  const double a = o.lattice_constant_angstrom;
+  const geometry::Crystal unrotated(geometry::UnitCell{a, a, a, 90, 90, 90}, base);
+  const double lambda = d.wavelength_angstrom();
+  auto bragg_two_theta = [&](const std::array<int, 3>& h) {
+    return 2.0 * std::asin(lambda * std::sqrt(double(h[0] * h[0] + h[1] * h[1] + h[2] * h[2])) / (2.0 * a));
+  };
+  const double p_norm = std::hypot(r, 0.05);
+  const geometry::Vec3 q_direction = {rx / p_norm, ry / p_norm, 0.05 / p_norm - 1.0};  // at the nominal distance
+  // The reflection whose Bragg angle is closest to the pixel's; among equivalents, the one needing least turn.
+  double best_angle = 1e300, best_alignment = -2.0;
+  std::array<int, 3> best{};
+  for (int h = -4; h <= 4; ++h)
+    for (int k = -4; k <= 4; ++k)
+      for (int l = -4; l <= 4; ++l) {
+        const std::array<int, 3> hkl = {h, k, l};
+        if ((h == 0 && k == 0 && l == 0) || lambda * std::sqrt(double(h * h + k * k + l * l)) >= 2.0 * a) continue;
+        const geometry::Vec3 g = unrotated.to_lab({double(h), double(k), double(l)});
+        const double alignment = geometry::dot(g, q_direction) / (geometry::norm(g) * geometry::norm(q_direction));
+        const double angle = std::abs(bragg_two_theta(hkl) - two_theta_pixel);
+        if (angle < best_angle - 1e-12 || (angle < best_angle + 1e-12 && alignment > best_alignment)) {
+          best_angle = angle;
+          best_alignment = alignment;
+          best = hkl;
+        }
+      }
+  d.distance_m = r / std::tan(bragg_two_theta(best));
+  const geometry::Vec3 q_pixel = geometry::scattering_vector(d, static_cast<double>(yt), static_cast<double>(xt));
+  const geometry::Vec3 g = unrotated.to_lab({double(best[0]), double(best[1]), double(best[2])});
+  const geometry::Mat3 u = geometry::mul(geometry::rotation_between(g, q_pixel), base);
+  sim.crystal = geometry::Crystal(geometry::UnitCell{a, a, a, 90, 90, 90}, u);
+  sim.bragg_hkl = best;
+  sim.bragg_pixel = {yt, xt};
+}
+
+}  // namespace
+
 Noise parse_noise(const std::string& name) {
   if (name == "none") return Noise::none;
   if (name == "poisson") return Noise::poisson;
@@ -65,18 +116,15 @@ PumpProbeSimulation simulate_pump_probe(const PumpProbeOptions& o, runtime::Thre
   PumpProbeSimulation sim;
   sim.delays_ps = make_delays(o);
   const std::size_t pixels = o.ny * o.nx;
-  // A 25.6 mm wide detector 50 mm from the sample, beam centre off its left edge: 2theta ~ 7-32 degrees.
+  // A 25.6 mm wide detector about 50 mm from the sample, beam centre off its left edge: 2theta ~ 7-32 degrees.
   auto& d = sim.detector;
   d.ny = o.ny;
   d.nx = o.nx;
-  d.distance_m = 0.05;
   d.x_pixel_size_m = d.y_pixel_size_m = 25.6e-3 / static_cast<double>(o.nx);
   d.beam_center_x_px = -0.25 * static_cast<double>(o.nx);
   d.beam_center_y_px = 0.5 * static_cast<double>(o.ny) - 0.5;
   d.energy_ev = o.energy_ev;
-  sim.lattice.a_angstrom = o.lattice_constant_angstrom;
-  sim.lattice.orientation = geometry::rotation_xyz_deg(12.0, 27.0, 8.0);
-
+  place_bragg_reflection(o, sim);
   auto& tr = sim.truth;
   for (auto* v : {&tr.frequency, &tr.amplitude, &tr.damping, &tr.phase, &tr.offset, &tr.q_reduced}) {
     v->assign(pixels, 0.0f);
@@ -84,11 +132,10 @@ PumpProbeSimulation simulate_pump_probe(const PumpProbeOptions& o, runtime::Thre
   sim.mask.assign(pixels, 0);
   sim.data.assign(o.n_delay * pixels, 0.0f);
 
-  const double q_zb = sim.lattice.zone_boundary();
+  const double q_zb = pi / o.lattice_constant_angstrom;  // zone boundary along a cube axis
   const std::size_t gap_begin = o.nx / 2 - std::min<std::size_t>(2, o.nx / 2);
   const std::size_t gap_end = std::min(o.nx, o.nx / 2 + 2);
   const double saturation = 50.0 * o.photons;
-  constexpr double pi = std::numbers::pi;
 
   pool.parallel_for(o.ny, [&](std::size_t y, unsigned) {
     std::vector<Xoshiro256> rng;
@@ -99,7 +146,7 @@ PumpProbeSimulation simulate_pump_probe(const PumpProbeOptions& o, runtime::Thre
       rng.emplace_back(o.seed, i);
       auto& r = rng.back();
       const auto q = geometry::scattering_vector(d, static_cast<double>(y), static_cast<double>(x));
-      const double q_red = sim.lattice.reduced_wavevector(q);
+      const double q_red = sim.crystal.reduced_wavevector(q);
       const double f_phonon = o.max_phonon_thz * std::abs(std::sin(pi * q_red / (2.0 * q_zb)));
       const double f = o.harmonic * f_phonon;
       // Thermal diffuse scattering is strongest near Bragg reflections (~1/omega^2), here softened.

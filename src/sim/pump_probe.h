@@ -5,15 +5,18 @@
 // wavevector |q - G| sets an acoustic phonon frequency f_ph = fmax |sin(pi |q - G| / (2 q_zb))|; squeezed
 // phonons make the diffuse intensity oscillate at harmonic * f_ph after t0 = 0:
 //   I(t) = C + A exp(-g t) cos(2 pi f t + phi) for t >= 0,  I(t) = C + A cos(phi) before (continuous at t0).
-// Pixels within 0.12 q_zb of a Bragg reflection are saturated and masked (as a real detector's would be);
+// The crystal is oriented so that one Bragg reflection lands exactly on a pixel centre (recorded in the truth,
+// for geometry round-trip checks). Pixels within 0.12 q_zb of a Bragg reflection are saturated and masked;
 // there are dead pixels and a panel gap (masked, zero), hot pixels (unmasked, constant and bright) and
 // pixels without oscillation (A = 0).
 #include <cstddef>
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "geometry/detector.h"
+#include "geometry/lattice.h"
 
 namespace xpulse::runtime {
 class ThreadPool;
@@ -60,7 +63,9 @@ struct PumpProbeSimulation {
   std::vector<float> data;          // [n_delay][ny][nx], photons (expected value plus noise)
   std::vector<std::uint32_t> mask;  // [ny][nx], CXI bits, nonzero = bad
   geometry::Detector detector;
-  geometry::CubicLattice lattice;
+  geometry::Crystal crystal;         // simple cubic, lattice constant from the options
+  std::array<int, 3> bragg_hkl{};     // the reflection placed exactly on pixel bragg_pixel = (y, x)
+  std::array<std::size_t, 2> bragg_pixel{};
   PumpProbeTruth truth;
   std::vector<std::string> warnings;  // e.g. frequencies above the Nyquist limit of the delays
 };
