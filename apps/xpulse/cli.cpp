@@ -43,6 +43,8 @@ int run(int argc, char** argv) {
   add_simulate(app, action, command_line);
   add_fit(app, action, command_line);
   add_reduce(app, action, command_line);
+  add_spectra(app, action, command_line);
+  add_dispersion(app, action, command_line);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

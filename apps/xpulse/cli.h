@@ -5,6 +5,10 @@
 
 #include <CLI/CLI.hpp>
 
+namespace xpulse::pipelines {
+struct QBinningRequest;
+}
+
 namespace xpulse::cli {
 
 // Returns the work to run once parsing succeeded.
@@ -13,6 +17,9 @@ using Action = std::function<int()>;
 void add_simulate(CLI::App& app, Action& action, const std::string& command_line);
 void add_fit(CLI::App& app, Action& action, const std::string& command_line);
 void add_reduce(CLI::App& app, Action& action, const std::string& command_line);
+void add_dispersion(CLI::App& app, Action& action, const std::string& command_line);
+void add_spectra(CLI::App& app, Action& action, const std::string& command_line);
+void add_q_binning_options(CLI::App* command, pipelines::QBinningRequest& request);
 
 int run(int argc, char** argv);
 

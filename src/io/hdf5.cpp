@@ -237,6 +237,22 @@ std::string Reader::string_attribute(const std::string& object, const std::strin
   return value;
 }
 
+std::optional<double> Reader::numeric_attribute(const std::string& object, const std::string& name) const {
+  if (H5Aexists_by_name(file_.id(), object.c_str(), name.c_str(), H5P_DEFAULT) <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return std::nullopt;
+  }
+  Handle a(H5Aopen_by_name(file_.id(), object.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  Handle type(H5Aget_type(a.id()), H5Tclose);
+  Handle space(H5Aget_space(a.id()), H5Sclose);
+  if (!a.valid()) return std::nullopt;
+  const H5T_class_t c = H5Tget_class(type.id());
+  if ((c != H5T_INTEGER && c != H5T_FLOAT) || H5Sget_simple_extent_npoints(space.id()) != 1) return std::nullopt;
+  double value = 0.0;
+  if (H5Aread(a.id(), H5T_NATIVE_DOUBLE, &value) < 0) return std::nullopt;
+  return value;
+}
+
 Writer::Writer(const std::string& path) : path_(path) {
   silence_hdf5_errors();
   const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);

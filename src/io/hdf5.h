@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -83,6 +84,8 @@ class Reader {
   Handle open_dataset(const std::string& dataset) const;
   // A string attribute of a group or dataset, or "" when absent.
   std::string string_attribute(const std::string& object, const std::string& name) const;
+  // A numeric scalar attribute, or nullopt when absent or not a single number.
+  std::optional<double> numeric_attribute(const std::string& object, const std::string& name) const;
 
  private:
   std::string path_;

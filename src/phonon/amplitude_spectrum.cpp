@@ -29,6 +29,8 @@ void SpectrumOptions::validate() const {
 
 SpectrumPlan SpectrumPlan::make(std::span<const double> delays, const SpectrumOptions& o) {
   o.validate();
+  // compute() runs on the caller's worker threads, one block each: BLAS must not spawn threads of its own.
+  openblas_set_num_threads(1);
   for (std::size_t i = 0; i < delays.size(); ++i) {
     if (!std::isfinite(delays[i])) throw InputError(fmt::format("delay {} is not finite", i));
     if (i > 0 && !(delays[i] > delays[i - 1])) {

@@ -1,0 +1,168 @@
+#include "pipelines/dispersion.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "io/atomic_output.h"
+#include "io/hdf5.h"
+#include "runtime/thread_pool.h"
+
+namespace xpulse::pipelines {
+namespace {
+
+struct FitInputs {
+  std::size_t ny = 0, nx = 0;
+  std::vector<float> frequency, frequency_err, amplitude, amplitude_err, chi2;
+  std::vector<std::uint8_t> status;
+  std::string recorded_input;
+};
+
+FitInputs read_fit(const std::string& path) {
+  const io::Reader in(path);
+  if (!in.exists("/fit/frequency") || !in.exists("/fit/status")) {
+    throw InputError(fmt::format("'{}' has no /fit/frequency and /fit/status: not an output of 'xpulse fit'", path));
+  }
+  FitInputs f;
+  const io::DatasetInfo info = in.info("/fit/frequency");
+  if (info.dims.size() != 2 || info.dims[0] == 0 || info.dims[1] == 0) {
+    throw InputError(fmt::format("'/fit/frequency' in '{}' must be a non-empty [y, x] map", path));
+  }
+  f.ny = info.dims[0];
+  f.nx = info.dims[1];
+  auto map = [&](const std::string& name) {
+    if (in.info(name).dims != info.dims) {
+      throw InputError(fmt::format("'{}' in '{}' does not have the shape of /fit/frequency", name, path));
+    }
+    return in.read<float>(name);
+  };
+  f.frequency = map("/fit/frequency");
+  f.frequency_err = map("/fit/stderr/frequency");
+  f.amplitude = map("/fit/amplitude");
+  f.amplitude_err = map("/fit/stderr/amplitude");
+  f.chi2 = map("/fit/chi2");
+  if (in.info("/fit/status").dims != info.dims) {
+    throw InputError(fmt::format("'/fit/status' in '{}' does not have the shape of /fit/frequency", path));
+  }
+  f.status = in.read<std::uint8_t>("/fit/status");
+  f.recorded_input = in.string_attribute("/", "input_files");
+  return f;
+}
+
+// The simulator's truth, as phonon frequency per pixel (THz), when the geometry source has it.
+std::vector<double> read_truth(const std::string& path, std::size_t ny, std::size_t nx) {
+  if (path.empty()) return {};
+  const io::Reader in(path);
+  if (!in.exists("/truth/frequency") || in.info("/truth/frequency").dims != std::vector<std::size_t>{ny, nx}) return {};
+  const double harmonic = in.numeric_attribute("/truth", "harmonic").value_or(1.0);
+  const std::vector<double> f = in.read<double>("/truth/frequency");
+  std::vector<double> phonon(f.size());
+  for (std::size_t i = 0; i < f.size(); ++i) phonon[i] = f[i] / harmonic;
+  return phonon;
+}
+
+}  // namespace
+
+DispersionSummary dispersion_file(const DispersionRequest& r) {
+  const auto start = std::chrono::steady_clock::now();
+  if (r.harmonic < 1) {
+    throw InvalidArgument(fmt::format("--harmonic must be a positive integer (1: coherent phonons, 2: squeezed "
+                                      "phonons in diffuse scattering), got {}",
+                                      r.harmonic));
+  }
+  if (r.threads < 1) throw InvalidArgument("--threads must be >= 1");
+  r.quality.validate();
+  const FitInputs fit = read_fit(r.fit_file);
+
+  QBinningRequest binning = r.binning;
+  binning.geometry_hdf5 = r.data_file;
+  if (binning.geometry_hdf5.empty() && !fit.recorded_input.empty() && std::filesystem::exists(fit.recorded_input)) {
+    binning.geometry_hdf5 = fit.recorded_input;  // the file the fit was made from
+  }
+  io::AtomicOutput output(r.out);
+  runtime::ThreadPool pool(r.threads);
+  const QCoordinates q = resolve_q_coordinates(binning, fit.ny, fit.nx, pool);
+  const std::size_t pixels = fit.ny * fit.nx;
+
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<std::uint8_t> used(pixels);
+  std::vector<double> phonon(pixels, nan), phonon_err(pixels, nan);
+  for (std::size_t i = 0; i < pixels; ++i) {
+    used[i] = r.quality.accepts(fit.status[i], fit.chi2[i], fit.amplitude[i], fit.amplitude_err[i], fit.frequency[i],
+                                fit.frequency_err[i]) &&
+              std::isfinite(q.maps.coordinate[i]);
+    if (std::isfinite(fit.frequency[i])) {
+      phonon[i] = fit.frequency[i] / r.harmonic;
+      phonon_err[i] = fit.frequency_err[i] / r.harmonic;
+    }
+  }
+  const phonon::BinEdges edges = choose_bins(binning, q, used);
+  std::vector<double> coordinate(pixels, nan);
+  for (std::size_t i = 0; i < pixels; ++i) {
+    if (used[i]) coordinate[i] = q.maps.coordinate[i];
+  }
+  const phonon::BinnedDispersion binned = phonon::bin_dispersion(edges, coordinate, phonon, phonon_err);
+  const std::vector<double> truth_map = read_truth(binning.geometry_hdf5, fit.ny, fit.nx);
+
+  io::Writer w(output.partial_path());
+  const std::vector<std::size_t> bins = {edges.count}, map = {fit.ny, fit.nx};
+  w.write<double>("/dispersion/q", binned.q_center, bins, "1/angstrom");
+  w.attribute("/dispersion/q", "description", fmt::format("bin centres of {}", q.maps.coordinate_label()));
+  w.write<double>("/dispersion/q_mean", binned.q_mean, bins, "1/angstrom");
+  w.write<double>("/dispersion/frequency", binned.frequency, bins, "THz");
+  w.attribute("/dispersion/frequency", "description",
+              "phonon frequency f_fit / harmonic: inverse-variance weighted mean over the bin's pixels");
+  w.write<double>("/dispersion/frequency_err", binned.frequency_err, bins, "THz");
+  w.attribute("/dispersion/frequency_err", "description",
+              "standard error of the weighted mean, times the Birge ratio when it exceeds 1");
+  w.write<double>("/dispersion/frequency_std", binned.frequency_std, bins, "THz");
+  std::vector<std::uint32_t> count(binned.count.begin(), binned.count.end());
+  w.write<std::uint32_t>("/dispersion/count", count, bins, "pixels");
+  std::vector<double> edge_values;
+  for (std::size_t b = 0; b <= edges.count; ++b) edge_values.push_back(edges.lo + static_cast<double>(b) * edges.width());
+  w.write<double>("/dispersion/q_edges", edge_values, std::vector<std::size_t>{edges.count + 1}, "1/angstrom");
+  if (!truth_map.empty()) {
+    w.write<double>("/dispersion/truth_frequency", phonon::bin_mean(edges, coordinate, truth_map), bins, "THz");
+    w.attribute("/dispersion/truth_frequency", "description",
+                "mean true phonon frequency (/truth/frequency / its harmonic) over the same pixels");
+  }
+  w.attribute("/dispersion", "harmonic", static_cast<double>(r.harmonic));
+  w.attribute("/dispersion", "selection", r.quality.describe());
+  w.attribute("/dispersion", "fit_file", r.fit_file);
+  std::vector<float> phonon_f(phonon.begin(), phonon.end()), phonon_e(phonon_err.begin(), phonon_err.end());
+  w.write<float>("/maps/phonon_frequency", phonon_f, map, "THz");
+  w.write<float>("/maps/phonon_frequency_err", phonon_e, map, "THz");
+  w.write<std::uint8_t>("/maps/used", used, map);
+  w.attribute("/maps/used", "description", "1 = pixel passed the selection and entered the dispersion");
+  write_q_coordinates(w, q, "/dispersion");
+  io::write_provenance(w, r.command_line, r.fit_file + (binning.geometry_hdf5.empty() ? "" : " " + binning.geometry_hdf5));
+  w.close();
+  output.commit();
+
+  DispersionSummary s;
+  s.out = r.out;
+  s.geometry_source = q.geometry.description;
+  s.coordinate = q.maps.coordinate_label();
+  s.pixels = pixels;
+  for (auto u : used) s.used += u;
+  s.bins = edges.count;
+  s.q_hi = edges.hi;
+  s.truth = !truth_map.empty();
+  s.frequency_min = std::numeric_limits<double>::infinity();
+  s.frequency_max = -s.frequency_min;
+  for (std::size_t b = 0; b < edges.count; ++b) {
+    if (binned.count[b] == 0) continue;
+    ++s.populated_bins;
+    s.frequency_min = std::min(s.frequency_min, binned.frequency[b]);
+    s.frequency_max = std::max(s.frequency_max, binned.frequency[b]);
+  }
+  s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return s;
+}
+
+}  // namespace xpulse::pipelines
