@@ -1,0 +1,413 @@
+"""Figures from xpulse output files: fit maps, phonon dispersion over the FT-IXS image, FT-IXS spectra, and
+one pixel's trace with its fit. PNG or PDF, chosen by the output file's extension.
+
+Command line: ``xpulse-plot {maps,dispersion,spectra,trace,all} ...`` (``xpulse-plot --help``).
+From Python::
+
+    from xpulse import plot
+    plot.fit_maps("fit.h5", "maps.png")
+    plot.dispersion("dispersion.h5", "dispersion.png", spectra="spectra.h5")
+    plot.trace("data.h5", "fit.h5", (120, 40), "trace.png")
+"""
+import argparse
+import os
+import sys
+
+import h5py
+import numpy as np
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; never needs a display
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import colors  # noqa: E402
+
+STATUS_NAMES = ["converged", "max_iterations", "singular_hessian", "masked", "no_signal", "non_finite_input"]
+STATUS_COLOURS = ["#2ca02c", "#ff7f0e", "#d62728", "#7f7f7f", "#9ecae1", "#000000"]
+BAD_PIXEL = "#d9d9d9"  # NaN (masked, not fitted) pixels in maps, empty q bins in images
+TRUTH_COLOUR = "#7cfc00"  # visible over the bright ridge of an FT-IXS image
+
+plt.rcParams.update({"font.size": 10, "axes.titlesize": 11})
+
+
+class PlotError(Exception):
+    """Bad input for a figure: the message names the file and what is wrong."""
+
+
+def _open(path):
+    if not os.path.exists(path):
+        raise PlotError(f"'{path}' does not exist")
+    try:
+        return h5py.File(path, "r")
+    except OSError as e:
+        raise PlotError(f"'{path}' is not a readable HDF5 file ({e})") from None
+
+
+def _dataset(f, name):
+    if name not in f or not isinstance(f[name], h5py.Dataset):
+        raise PlotError(f"'{f.filename}' has no dataset '{name}'")
+    return f[name]
+
+
+def _units(dataset, fallback=""):
+    u = dataset.attrs.get("units", fallback)
+    return u.decode() if isinstance(u, bytes) else str(u)
+
+
+def _attr(obj, name, fallback=None):
+    v = obj.attrs.get(name, fallback)
+    return v.decode() if isinstance(v, bytes) else v
+
+
+def _save(fig, out, dpi):
+    ext = os.path.splitext(out)[1].lower()
+    if ext not in (".png", ".pdf"):
+        plt.close(fig)
+        raise PlotError(f"output '{out}' must end in .png or .pdf")
+    directory = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(directory):
+        plt.close(fig)
+        raise PlotError(f"output directory '{directory}' does not exist")
+    # Written under a temporary name and renamed, like every xpulse output: a figure that exists is complete.
+    partial = out + ".partial" + ext
+    try:
+        fig.savefig(partial, dpi=dpi)  # exactly figsize x dpi pixels: constrained layout keeps labels inside
+        os.replace(partial, out)
+    finally:
+        plt.close(fig)
+        if os.path.exists(partial):
+            os.remove(partial)
+    return out
+
+
+def _robust_limits(values, lo=1.0, hi=99.0):
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return 0.0, 1.0
+    a, b = np.percentile(finite, [lo, hi])
+    if a == b:
+        a, b = a - 0.5 * (abs(a) + 1e-12), b + 0.5 * (abs(b) + 1e-12)
+    return float(a), float(b)
+
+
+def _image(ax, fig, values, title, units, cmap="viridis", norm=None, vmin=None, vmax=None):
+    cmap = plt.get_cmap(cmap).copy()
+    cmap.set_bad(BAD_PIXEL)
+    if norm is None and vmin is None:
+        vmin, vmax = _robust_limits(values)
+    im = ax.imshow(np.ma.masked_invalid(values), origin="upper", cmap=cmap, norm=norm, vmin=vmin, vmax=vmax,
+                   interpolation="nearest")
+    ax.set_title(title)
+    ax.set_xlabel("x (pixel)")
+    ax.set_ylabel("y (pixel)")
+    bar = fig.colorbar(im, ax=ax, shrink=0.85)
+    bar.set_label(units)
+    return im
+
+
+def fit_maps(fit_path, out, dpi=120):
+    """Fit maps of an `xpulse fit` output: frequency, amplitude, damping, phase, reduced chi2 and status.
+
+    Colour limits span the 1st to 99th percentile; grey pixels have no value (masked, no signal, not fitted).
+    """
+    with _open(fit_path) as f:
+        if "fit" not in f:
+            raise PlotError(f"'{fit_path}' has no /fit group: not an output of 'xpulse fit'")
+        g = f["fit"]
+        maps = {k: _dataset(f, "/fit/" + k)[()] for k in ("frequency", "amplitude", "damping", "phase", "chi2", "status")}
+        units = {k: _units(g[k]) for k in ("frequency", "amplitude", "damping", "phase", "chi2")}
+        model = _attr(g, "model", "damped-cosine")
+    status = maps["status"].astype(float)
+    fig, axes = plt.subplots(2, 3, figsize=(15, 9), constrained_layout=True)
+    _image(axes[0, 0], fig, maps["frequency"], "frequency", f"frequency ({units['frequency']})")
+    _image(axes[0, 1], fig, maps["amplitude"], "amplitude", f"amplitude ({units['amplitude']})", cmap="magma")
+    _image(axes[0, 2], fig, maps["damping"], "damping", f"damping ({units['damping']})", cmap="cividis")
+    # Dark at +-pi (simulated and typical squeezed-phonon phases), so grey no-value pixels stand out.
+    _image(axes[1, 0], fig, maps["phase"], "phase", f"phase ({units['phase']})", cmap="twilight_shifted", vmin=-np.pi,
+           vmax=np.pi)
+    chi2 = np.where(maps["chi2"] > 0, maps["chi2"], np.nan)
+    lo, hi = _robust_limits(chi2)
+    _image(axes[1, 1], fig, chi2, "reduced chi2", f"reduced chi2 ({units['chi2']})", cmap="inferno",
+           norm=colors.LogNorm(vmin=max(lo, 1e-12), vmax=max(hi, lo * 1.01, 1e-12)))
+    status_cmap = colors.ListedColormap(STATUS_COLOURS)
+    bounds = np.arange(len(STATUS_NAMES) + 1) - 0.5
+    im = axes[1, 2].imshow(status, origin="upper", cmap=status_cmap, norm=colors.BoundaryNorm(bounds, len(bounds) - 1),
+                           interpolation="nearest")
+    axes[1, 2].set_title("fit status")
+    axes[1, 2].set_xlabel("x (pixel)")
+    axes[1, 2].set_ylabel("y (pixel)")
+    bar = fig.colorbar(im, ax=axes[1, 2], shrink=0.85, ticks=np.arange(len(STATUS_NAMES)))
+    counts = [int(np.sum(maps["status"] == s)) for s in range(len(STATUS_NAMES))]
+    total = max(1, maps["status"].size)
+    bar.ax.set_yticklabels([f"{n} ({100 * c / total:.1f}%)" for n, c in zip(STATUS_NAMES, counts)])
+    fig.suptitle(f"{os.path.basename(fit_path)}: {model} fit, {maps['status'].shape[0]} x {maps['status'].shape[1]} "
+                 f"pixels", fontsize=13)
+    return _save(fig, out, dpi)
+
+
+def _coordinate_axis(ax, group):
+    """Labels the momentum axis; for a Brillouin-zone path, ticks at its high-symmetry points."""
+    coordinate = _attr(group, "coordinate", "|q - G|")
+    if coordinate == "path" and "path_positions" in group:
+        positions = group["path_positions"][()]
+        labels = _attr(group["path_positions"], "labels", "").split()
+        ax.set_xticks(positions)
+        ax.set_xticklabels(labels)
+        for p in positions:
+            ax.axvline(p, color="0.6", lw=0.6, zorder=1)
+        ax.set_xlabel("wavevector along the path (1/Å)")
+    elif coordinate == "|q|":
+        ax.set_xlabel("|q| (1/Å)")
+    else:
+        ax.set_xlabel("reduced wavevector |q − G| (1/Å)")
+
+
+def _spectra_image(ax, fig, spectra_path, frequency_scale=1.0, normalise=True):
+    """Draws the FT-IXS intensity [q, frequency] of a spectra file; frequencies are divided by frequency_scale."""
+    with _open(spectra_path) as f:
+        if "spectra" not in f:
+            raise PlotError(f"'{spectra_path}' has no /spectra group: not an output of 'xpulse spectra'")
+        g = f["spectra"]
+        intensity = _dataset(f, "/spectra/intensity")[()].astype(float)
+        frequency = _dataset(f, "/spectra/frequency")[()]
+        q_edges = _dataset(f, "/spectra/q_edges")[()]
+        resolution = float(_attr(g, "resolution_thz", frequency[1] if frequency.size > 1 else 1.0))
+        units = _units(g["intensity"])
+    image = intensity.copy()
+    if normalise:
+        # Each q bin scaled to its own maximum above the first resolution step, so that weak bins show their
+        # peaks as clearly as the bright ones near Bragg reflections.
+        above = frequency >= resolution
+        peak = np.nanmax(np.where(above[None, :], image, np.nan), axis=1, initial=0.0)
+        peak[~(peak > 0)] = np.nan
+        image = image / peak[:, None]
+    step = frequency[1] - frequency[0] if frequency.size > 1 else 1.0
+    f_edges = (np.concatenate([frequency - 0.5 * step, [frequency[-1] + 0.5 * step]])) / frequency_scale
+    f_edges[0] = max(f_edges[0], 0.0)
+    cmap = plt.get_cmap("magma").copy()
+    cmap.set_bad(BAD_PIXEL)  # q bins without pixels
+    mesh = ax.pcolormesh(q_edges, f_edges, np.ma.masked_invalid(image.T), cmap=cmap, shading="flat",
+                         vmin=0.0, vmax=1.0 if normalise else None, rasterized=True)
+    bar = fig.colorbar(mesh, ax=ax, pad=0.02)
+    bar.set_label("FT-IXS amplitude, normalised per q bin" if normalise else f"FT-IXS amplitude ({units})")
+    return resolution
+
+
+def dispersion(dispersion_path, out, spectra=None, dpi=150):
+    """Phonon dispersion (points with error bars) over the FT-IXS image of `spectra` (optional), with the true
+    branch when the input was simulated."""
+    with _open(dispersion_path) as f:
+        if "dispersion" not in f:
+            raise PlotError(f"'{dispersion_path}' has no /dispersion group: not an output of 'xpulse dispersion'")
+        g = f["dispersion"]
+        q = _dataset(f, "/dispersion/q_mean")[()]
+        freq = _dataset(f, "/dispersion/frequency")[()]
+        err = _dataset(f, "/dispersion/frequency_err")[()]
+        count = _dataset(f, "/dispersion/count")[()]
+        truth = g["truth_frequency"][()] if "truth_frequency" in g else None
+        q_centre = g["q"][()]
+        harmonic = float(_attr(g, "harmonic", 1.0))
+        fig, ax = plt.subplots(figsize=(8, 5.5), constrained_layout=True)
+        _coordinate_axis(ax, g)
+        q_edges = g["q_edges"][()]
+    has_image = spectra is not None
+    if has_image:
+        _spectra_image(ax, fig, spectra, frequency_scale=harmonic)
+    ok = count > 0
+    point_colour = "#00e5ff" if has_image else "#1f77b4"
+    if truth is not None:
+        # NaN in empty bins breaks the line instead of bridging gaps in the detector's coverage.
+        ax.plot(q_centre, truth, "--", color=TRUTH_COLOUR if has_image else "0.3", lw=1.4, label="true branch",
+                zorder=5)
+    ax.errorbar(q[ok], freq[ok], yerr=err[ok], fmt="o", ms=4, color=point_colour, ecolor=point_colour,
+                elinewidth=1.2, capsize=2, label=f"fit: f / {harmonic:g}", zorder=4)
+    ax.set_xlim(q_edges[0], q_edges[-1])
+    top = np.nanmax(np.concatenate([freq[ok] + err[ok], truth[np.isfinite(truth)] if truth is not None else []]))
+    ax.set_ylim(0.0, 1.25 * top if np.isfinite(top) and top > 0 else 1.0)
+    ax.set_ylabel("phonon frequency (THz)")
+    ax.set_title(f"Phonon dispersion: {int(count.sum())} pixels in {int(ok.sum())} bins"
+                 + (f" (image: FT-IXS frequency / {harmonic:g})" if has_image else ""))
+    legend = ax.legend(loc="lower right", framealpha=0.85)
+    legend.set_zorder(5)
+    return _save(fig, out, dpi)
+
+
+def spectra(spectra_path, out, dpi=150):
+    """The FT-IXS image of an `xpulse spectra` output (observed frequencies), with each bin's peak and the truth
+    when the input was simulated."""
+    fig, ax = plt.subplots(figsize=(8, 5.5), constrained_layout=True)
+    resolution = _spectra_image(ax, fig, spectra_path)
+    with _open(spectra_path) as f:
+        g = f["spectra"]
+        _coordinate_axis(ax, g)
+        q = g["q"][()]
+        peak = g["peak_frequency"][()]
+        truth = g["truth_frequency"][()] if "truth_frequency" in g else None
+    ok = np.isfinite(peak)
+    ax.plot(q[ok], peak[ok], "o", ms=4, mfc="none", mec="#00e5ff", mew=1.0, label="peak of each q bin")
+    if truth is not None:
+        ax.plot(q, truth, "--", color=TRUTH_COLOUR, lw=1.2, label="truth")
+    ax.set_ylabel("frequency of the intensity oscillation (THz)")
+    ax.set_title(f"FT-IXS spectra (resolution {resolution:.3g} THz)")
+    ax.legend(loc="upper right", framealpha=0.85)
+    return _save(fig, out, dpi)
+
+
+def _model(params, t, model, t0):
+    tt = t - t0
+    y = params["offset"] + params["amplitude"] * np.exp(-params["damping"] * tt) * np.cos(
+        2 * np.pi * params["frequency"] * tt + params["phase"])
+    if model == "damped-cosine-exp":
+        y = y + params["background"] * np.exp(-tt / params["background_tau"])
+    return y
+
+
+def trace(data_path, fit_path, pixel, out, dpi=150):
+    """One pixel's trace against delay with the fitted model and its residuals."""
+    y, x = pixel
+    with _open(fit_path) as f:
+        if "fit" not in f:
+            raise PlotError(f"'{fit_path}' has no /fit group: not an output of 'xpulse fit'")
+        g = f["fit"]
+        ny, nx = _dataset(f, "/fit/status").shape
+        if not (0 <= y < ny and 0 <= x < nx):
+            raise PlotError(f"--pixel {y},{x} is outside the {ny} x {nx} maps")
+        model = _attr(g, "model", "damped-cosine")
+        t0 = float(_attr(g, "t0_ps", 0.0))
+        names = [k for k in g if isinstance(g[k], h5py.Dataset) and k not in ("chi2", "status", "iterations")]
+        params = {k: float(g[k][y, x]) for k in names}
+        errors = {k: float(g["stderr"][k][y, x]) for k in names if "stderr" in g and k in g["stderr"]}
+        units = {k: _units(g[k]) for k in names}
+        status = int(g["status"][y, x])
+        chi2 = float(g["chi2"][y, x])
+    with _open(data_path) as f:
+        data = _dataset(f, "/entry_1/data_1/data")
+        if data.ndim != 3 or data.shape[1:] != (ny, nx):
+            raise PlotError(f"'/entry_1/data_1/data' in '{data_path}' is {data.shape}, not [delay, {ny}, {nx}] like "
+                            "the fit")
+        values = data[:, y, x].astype(float)
+        delays = _dataset(f, "/entry_1/data_1/delay")[()]
+        data_units = _units(data, "counts")
+    after = delays >= t0
+    fig, (ax, res) = plt.subplots(2, 1, figsize=(9, 6), sharex=True, gridspec_kw={"height_ratios": [3, 1]},
+                                  constrained_layout=True)
+    ax.plot(delays[~after], values[~after], "o", ms=3, color="0.65", label="before t0 (not fitted)")
+    ax.plot(delays[after], values[after], "o", ms=3, color="#1f77b4", label="data")
+    fitted = status in (0, 1) and np.isfinite(params.get("frequency", np.nan))
+    if fitted:
+        t = np.linspace(max(t0, delays[after].min()), delays.max(), 2000)
+        ax.plot(t, _model(params, t, model, t0), color="#d62728", lw=1.5, label="fit")
+        res.plot(delays[after], values[after] - _model(params, delays[after], model, t0), "o", ms=2.5,
+                 color="#1f77b4")
+    res.axhline(0.0, color="0.3", lw=0.8)
+    ax.axvline(t0, color="0.5", ls=":", lw=1)
+    ax.set_ylabel(f"intensity ({data_units})")
+    res.set_ylabel(f"residual ({data_units})")
+    res.set_xlabel("delay (ps)")
+    lines = [f"status: {STATUS_NAMES[status] if status < len(STATUS_NAMES) else status}"]
+    if fitted:
+        for k in ("frequency", "damping", "amplitude", "phase", "offset"):
+            e = errors.get(k, np.nan)
+            lines.append(f"{k} = {params[k]:.4g} ± {e:.2g} {units[k]}")
+        lines.append(f"reduced chi2 = {chi2:.3g}")
+    ax.text(1.0, 1.02, "\n".join(lines), transform=ax.transAxes, ha="right", va="bottom", fontsize=8.5,
+            family="monospace")
+    ax.set_title(f"pixel (y={y}, x={x})", loc="left")
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(lo, hi + 0.18 * (hi - lo))  # room for the legend above the data
+    ax.legend(loc="upper left", ncol=3, fontsize=8.5, framealpha=0.85)
+    return _save(fig, out, dpi)
+
+
+def _pixel(text):
+    try:
+        y, x = (int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--pixel '{text}' must be Y,X (two integers)") from None
+    return y, x
+
+
+def _parser():
+    p = argparse.ArgumentParser(prog="xpulse-plot", description="Figures from xpulse output files (PNG or PDF, "
+                                "chosen by the extension of --out).")
+    sub = p.add_subparsers(dest="figure", required=True)
+    m = sub.add_parser("maps", help="fit maps with colour bars and units")
+    m.add_argument("fit", help="output of 'xpulse fit'")
+    m.add_argument("--out", required=True)
+    d = sub.add_parser("dispersion", help="phonon dispersion, optionally over the FT-IXS image")
+    d.add_argument("dispersion", help="output of 'xpulse dispersion'")
+    d.add_argument("--spectra", help="output of 'xpulse spectra' drawn underneath")
+    d.add_argument("--out", required=True)
+    s = sub.add_parser("spectra", help="FT-IXS image with the peak of each q bin")
+    s.add_argument("spectra", help="output of 'xpulse spectra'")
+    s.add_argument("--out", required=True)
+    t = sub.add_parser("trace", help="one pixel's trace with its fit")
+    t.add_argument("data", help="the input of 'xpulse fit'")
+    t.add_argument("--fit", required=True, help="output of 'xpulse fit'")
+    t.add_argument("--pixel", required=True, type=_pixel, help="Y,X")
+    t.add_argument("--out", required=True)
+    a = sub.add_parser("all", help="every figure the given files allow, into a folder")
+    a.add_argument("--data", help="input of 'xpulse fit' (for the trace)")
+    a.add_argument("--fit")
+    a.add_argument("--dispersion")
+    a.add_argument("--spectra")
+    a.add_argument("--pixel", type=_pixel, help="Y,X for the trace (default: the converged pixel with the "
+                   "largest amplitude SNR)")
+    a.add_argument("--format", choices=("png", "pdf"), default="png")
+    a.add_argument("--out-dir", required=True)
+    return p
+
+
+def best_pixel(fit_path):
+    """The converged pixel with the largest amplitude / stderr(amplitude): a good example trace."""
+    with _open(fit_path) as f:
+        status = _dataset(f, "/fit/status")[()]
+        snr = _dataset(f, "/fit/amplitude")[()] / _dataset(f, "/fit/stderr/amplitude")[()]
+    snr = np.where((status == 0) & np.isfinite(snr), snr, -np.inf)
+    if not np.isfinite(snr.max()):
+        raise PlotError(f"'{fit_path}' has no converged pixel to draw")
+    y, x = np.unravel_index(np.argmax(snr), snr.shape)
+    return int(y), int(x)
+
+
+def _all(args):
+    if not os.path.isdir(args.out_dir):
+        raise PlotError(f"--out-dir '{args.out_dir}' is not a directory")
+    written = []
+    name = lambda stem: os.path.join(args.out_dir, f"{stem}.{args.format}")  # noqa: E731
+    if args.fit:
+        written.append(fit_maps(args.fit, name("fit_maps")))
+        if args.data:
+            written.append(trace(args.data, args.fit, args.pixel or best_pixel(args.fit), name("trace")))
+    if args.dispersion:
+        written.append(dispersion(args.dispersion, name("dispersion"), spectra=args.spectra))
+    if args.spectra:
+        written.append(spectra(args.spectra, name("spectra")))
+    if not written:
+        raise PlotError("nothing to draw: give --fit, --dispersion and/or --spectra")
+    return written
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    try:
+        if args.figure == "maps":
+            written = [fit_maps(args.fit, args.out)]
+        elif args.figure == "dispersion":
+            written = [dispersion(args.dispersion, args.out, spectra=args.spectra)]
+        elif args.figure == "spectra":
+            written = [spectra(args.spectra, args.out)]
+        elif args.figure == "trace":
+            written = [trace(args.data, args.fit, args.pixel, args.out)]
+        else:
+            written = _all(args)
+    except (PlotError, KeyError, OSError) as e:
+        print(f"xpulse-plot: error: {e}", file=sys.stderr)
+        return 2
+    for w in written:
+        print(f"xpulse-plot: wrote {w}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
