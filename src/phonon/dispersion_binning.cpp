@@ -26,7 +26,7 @@ BinnedDispersion bin_dispersion(const BinEdges& edges, std::span<const double> c
                                 std::span<const double> value, std::span<const double> sigma) {
   edges.validate();
   const std::size_t nb = edges.count;
-  // Per bin: sum w, sum w x, sum w x^2, sum x, sum x^2, sum q, n.
+  // Per bin: sum w, sum w x, sum w x^2, sum x, sum x^2, sum w q, n.
   std::vector<double> sw(nb), swx(nb), swxx(nb), sx(nb), sxx(nb), sq(nb);
   std::vector<std::uint64_t> n(nb);
   for (std::size_t i = 0; i < coordinate.size(); ++i) {
@@ -39,7 +39,7 @@ BinnedDispersion bin_dispersion(const BinEdges& edges, std::span<const double> c
     swxx[b] += w * x * x;
     sx[b] += x;
     sxx[b] += x * x;
-    sq[b] += coordinate[i];
+    sq[b] += w * coordinate[i];
     ++n[b];
   }
   const double nan = std::numeric_limits<double>::quiet_NaN();
@@ -63,7 +63,7 @@ BinnedDispersion bin_dispersion(const BinEdges& edges, std::span<const double> c
       err *= std::max(1.0, std::sqrt(chi2));
     }
     const double plain = sx[b] / nn;
-    out.q_mean.push_back(sq[b] / nn);
+    out.q_mean.push_back(sq[b] / sw[b]);
     out.frequency.push_back(mean);
     out.frequency_err.push_back(err);
     out.frequency_std.push_back(n[b] > 1 ? std::sqrt(std::max(0.0, (sxx[b] - nn * plain * plain) / (nn - 1.0))) : 0.0);

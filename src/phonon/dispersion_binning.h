@@ -21,7 +21,7 @@ struct BinEdges {
 
 struct BinnedDispersion {
   std::vector<double> q_center;       // bin centres
-  std::vector<double> q_mean;         // mean coordinate of the pixels in each bin
+  std::vector<double> q_mean;         // coordinate of the pixels in each bin, weighted like the frequency
   std::vector<double> frequency;      // inverse-variance weighted mean; NaN in empty bins
   std::vector<double> frequency_err;  // its standard error, inflated by the Birge ratio when the spread exceeds
                                       // what the per-pixel errors explain

@@ -127,9 +127,12 @@ DispersionSummary dispersion_file(const DispersionRequest& r) {
   for (std::size_t b = 0; b <= edges.count; ++b) edge_values.push_back(edges.lo + static_cast<double>(b) * edges.width());
   w.write<double>("/dispersion/q_edges", edge_values, std::vector<std::size_t>{edges.count + 1}, "1/angstrom");
   if (!truth_map.empty()) {
-    w.write<double>("/dispersion/truth_frequency", phonon::bin_mean(edges, coordinate, truth_map), bins, "THz");
+    // Weighted exactly like the measurement, so that the two differ only by the fit's errors.
+    w.write<double>("/dispersion/truth_frequency",
+                    phonon::bin_dispersion(edges, coordinate, truth_map, phonon_err).frequency, bins, "THz");
     w.attribute("/dispersion/truth_frequency", "description",
-                "mean true phonon frequency (/truth/frequency / its harmonic) over the same pixels");
+                "true phonon frequency (/truth/frequency / its harmonic) averaged over the same pixels with the same "
+                "weights as /dispersion/frequency");
   }
   w.attribute("/dispersion", "harmonic", static_cast<double>(r.harmonic));
   w.attribute("/dispersion", "selection", r.quality.describe());

@@ -133,6 +133,12 @@ SpectraSummary spectra_file(const SpectraRequest& r) {
     progress.advance(1, band_pixels);
   }
   progress.finish();
+  std::size_t used_count = 0;
+  for (auto u : used) used_count += u;
+  if (used_count == 0) {
+    throw InputError(fmt::format("dataset '{}' has no finite trace after t0 in any unmasked pixel inside the q bins",
+                                 r.input.data));
+  }
   const double compute_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - compute_start).count();
 
   std::vector<float> intensity(edges.count * kc, static_cast<float>(nan));
@@ -197,7 +203,7 @@ SpectraSummary spectra_file(const SpectraRequest& r) {
   s.out = r.out;
   s.coordinate = q.maps.coordinate_label();
   s.pixels = pixels;
-  for (auto u : used) s.used += u;
+  s.used = used_count;
   s.delays = n;
   s.uniform = plan.uniform();
   s.frequencies = kc;

@@ -24,7 +24,7 @@ TEST(DispersionBinning, WeightedMeanWithBirgeRatio) {
   EXPECT_NEAR(b.frequency[0], mean, 1e-12);
   // chi2 = ((1 - 1.2)^2 / 1 + (2 - 1.2)^2 / 4) / 1 = 0.2 < 1: no inflation.
   EXPECT_NEAR(b.frequency_err[0], std::sqrt(1 / 1.25), 1e-12);
-  EXPECT_NEAR(b.q_mean[0], 0.15, 1e-12);
+  EXPECT_NEAR(b.q_mean[0], (0.1 + 0.2 / 4) / 1.25, 1e-12);  // weighted like the frequency
   EXPECT_NEAR(b.frequency[1], 5.0, 1e-12);
   EXPECT_NEAR(b.frequency_err[1], 0.5, 1e-12);
   EXPECT_NEAR(b.q_center[1], 0.75, 1e-12);

@@ -1,0 +1,97 @@
+"""Figures from xpulse outputs (python/xpulse/plot.py and the xpulse-plot command)."""
+import os
+import subprocess
+
+import h5py
+import numpy as np
+import pytest
+
+import matplotlib.image
+
+from xpulse import plot
+
+PLOT = os.environ.get("XPULSE_PLOT", os.path.join(os.path.dirname(__file__), "..", "..", "python", "bin",
+                                                  "xpulse-plot"))
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory, xpulse):
+    d = tmp_path_factory.mktemp("plot")
+    files = {k: d / f"{k}.h5" for k in ("sim", "fit", "disp", "spec")}
+    xpulse("simulate", "pump-probe", "--out", files["sim"], "--shape", "120x48x64", "--seed", 2)
+    xpulse("fit", files["sim"], "--out", files["fit"])
+    xpulse("dispersion", files["fit"], "--out", files["disp"], "--q-bins", 15)
+    xpulse("spectra", files["sim"], "--out", files["spec"], "--q-bins", 15)
+    return files
+
+
+def assert_drawn(path, width, height):
+    """The PNG exists, has the expected size and shows a picture, not a blank canvas."""
+    assert os.path.exists(path)
+    assert not os.path.exists(str(path) + ".partial.png")
+    image = matplotlib.image.imread(path)
+    assert image.shape[:2] == (height, width)
+    rgb = image[..., :3].reshape(-1, 3)
+    assert rgb.std() > 0.05
+    assert len(np.unique(np.round(rgb * 255).astype(int), axis=0)) > 200  # colour maps, not just text
+    assert np.mean(np.all(rgb > 0.98, axis=1)) < 0.9  # mostly not white
+
+
+def test_fit_maps(outputs, tmp_path):
+    out = tmp_path / "maps.png"
+    plot.fit_maps(str(outputs["fit"]), str(out))
+    assert_drawn(out, 1800, 1080)
+
+
+def test_dispersion_over_spectra_and_alone(outputs, tmp_path):
+    out = tmp_path / "disp.png"
+    plot.dispersion(str(outputs["disp"]), str(out), spectra=str(outputs["spec"]))
+    assert_drawn(out, 1200, 825)
+    alone = tmp_path / "alone.png"
+    plot.dispersion(str(outputs["disp"]), str(alone))
+    image = matplotlib.image.imread(alone)
+    assert image.shape[:2] == (825, 1200)
+    assert image[..., :3].std() > 0.05
+
+
+def test_spectra_and_trace(outputs, tmp_path):
+    plot.spectra(str(outputs["spec"]), str(tmp_path / "spec.png"))
+    assert_drawn(tmp_path / "spec.png", 1200, 825)
+    y, x = plot.best_pixel(str(outputs["fit"]))
+    with h5py.File(outputs["fit"]) as f:
+        assert f["fit/status"][y, x] == 0
+    plot.trace(str(outputs["sim"]), str(outputs["fit"]), (y, x), str(tmp_path / "trace.png"))
+    image = matplotlib.image.imread(tmp_path / "trace.png")
+    assert image.shape[:2] == (900, 1350)
+    assert image[..., :3].std() > 0.05
+
+
+def test_command_writes_png_and_pdf(outputs, tmp_path):
+    r = subprocess.run([PLOT, "all", "--data", outputs["sim"], "--fit", outputs["fit"], "--dispersion",
+                        outputs["disp"], "--spectra", outputs["spec"], "--out-dir", tmp_path, "--format", "pdf"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    for name in ("fit_maps", "trace", "dispersion", "spectra"):
+        with open(tmp_path / f"{name}.pdf", "rb") as f:
+            assert f.read(5) == b"%PDF-"
+    r = subprocess.run([PLOT, "trace", outputs["sim"], "--fit", outputs["fit"], "--pixel", "3,4", "--out",
+                        tmp_path / "t.png"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == f"xpulse-plot: wrote {tmp_path / 't.png'}"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["maps", "{missing}", "--out", "{out}"], "does not exist"),
+    (["maps", "{sim}", "--out", "{out}"], "has no /fit group: not an output of 'xpulse fit'"),
+    (["maps", "{fit}", "--out", "{dir}/x.jpg"], "must end in .png or .pdf"),
+    (["trace", "{sim}", "--fit", "{fit}", "--pixel", "999,0", "--out", "{out}"], "--pixel 999,0 is outside"),
+    (["dispersion", "{fit}", "--out", "{out}"], "has no /dispersion group"),
+])
+def test_bad_input_is_one_line_and_exit_2(outputs, tmp_path, args, message):
+    names = {"missing": tmp_path / "none.h5", "out": tmp_path / "o.png", "dir": tmp_path, **outputs}
+    r = subprocess.run([PLOT, *[a.format(**names) for a in args]], capture_output=True, text=True)
+    assert r.returncode == 2
+    assert r.stderr.startswith("xpulse-plot: error: ")
+    assert message in r.stderr
+    assert r.stderr.count("\n") == 1
+    assert not os.path.exists(tmp_path / "o.png")
