@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs every Debian package xpulse needs to build, test and benchmark.
+# Installs every Debian package xpulse needs to build, test and benchmark, and links the Python package
+# (python/xpulse) and the xpulse-plot command of this source tree into Debian's Python and PATH.
 # Idempotent; runs `apt-get update` at most once per invocation and only when something is missing.
 set -euo pipefail
 
@@ -11,7 +12,7 @@ packages=(
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libeigen3-dev libopenblas-dev libfftw3-dev
-  python3 python3-numpy python3-scipy python3-h5py python3-pytest
+  python3 python3-numpy python3-scipy python3-h5py python3-pytest python3-matplotlib
 )
 
 missing=()
@@ -28,3 +29,19 @@ if ((${#missing[@]})); then
 else
   echo "bootstrap: all packages present"
 fi
+
+# Python package and xpulse-plot from this source tree: a .pth file puts python/ on Debian's interpreter's path
+# (so `/usr/bin/python3 -c "import xpulse"` works) and a link puts xpulse-plot on PATH.
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+if [ "$(id -u)" -eq 0 ]; then
+  site="$(/usr/bin/python3 -c 'import site; print(next(p for p in site.getsitepackages() if p.startswith("/usr/local")))')"
+  bin_dir=/usr/local/bin
+else
+  site="$(/usr/bin/python3 -c 'import site; print(site.getusersitepackages())')"
+  bin_dir="$HOME/.local/bin"
+fi
+mkdir -p "$site" "$bin_dir"
+echo "$repo/python" > "$site/xpulse.pth"
+ln -sf "$repo/python/bin/xpulse-plot" "$bin_dir/xpulse-plot"
+echo "bootstrap: xpulse Python package -> $site/xpulse.pth, xpulse-plot -> $bin_dir/xpulse-plot"
+case ":$PATH:" in *":$bin_dir:"*) ;; *) echo "bootstrap: note: add $bin_dir to PATH to run xpulse-plot" ;; esac

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "core/error.h"
 #include "io/atomic_output.h"
@@ -81,8 +82,19 @@ DispersionSummary dispersion_file(const DispersionRequest& r) {
 
   QBinningRequest binning = r.binning;
   binning.geometry_hdf5 = r.data_file;
-  if (binning.geometry_hdf5.empty() && !fit.recorded_input.empty() && std::filesystem::exists(fit.recorded_input)) {
-    binning.geometry_hdf5 = fit.recorded_input;  // the file the fit was made from
+  if (binning.geometry_hdf5.empty() && !fit.recorded_input.empty()) {
+    // The file the fit was made from, as given then (relative to that working directory) or beside the fit.
+    namespace fs = std::filesystem;
+    const fs::path recorded(fit.recorded_input);
+    const fs::path beside = fs::path(r.fit_file).parent_path() / recorded.filename();
+    if (fs::exists(recorded)) {
+      binning.geometry_hdf5 = recorded.string();
+    } else if (fs::exists(beside)) {
+      binning.geometry_hdf5 = beside.string();
+    } else {
+      spdlog::warn("the fit's input '{}' was not found; pass --data FILE for its geometry and truth",
+                   fit.recorded_input);
+    }
   }
   io::AtomicOutput output(r.out);
   runtime::ThreadPool pool(r.threads);
