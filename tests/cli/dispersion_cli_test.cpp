@@ -1,4 +1,6 @@
 // `xpulse dispersion` and `xpulse spectra` on real files: results that must hold and the bad-input contract.
+#include <unistd.h>
+
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -15,11 +17,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// One small simulated stack and its fit, shared by the tests of this file.
+// One small simulated stack and its fit, shared by the tests of this file run in one process.
 class PhononCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    const fs::path d = fs::temp_directory_path() / "xpulse_phonon_cli_shared";
+    // Per process: ctest runs every test as its own process, in parallel.
+    const fs::path d = fs::temp_directory_path() / ("xpulse_phonon_cli_" + std::to_string(::getpid()));
     fs::remove_all(d);
     fs::create_directories(d);
     shared_ = d.string();
