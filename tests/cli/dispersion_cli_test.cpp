@@ -45,6 +45,11 @@ class PhononCli : public ::testing::Test {
     std::ofstream(p) << text;
     return p;
   }
+  // Detector and energy but no sample.
+  std::string complete_detector_toml() const {
+    return toml("[detector]\ndistance = 0.1\npixel_size = 1e-4\nbeam_center_x = 2\nbeam_center_y = 2\n"
+                "[source]\nenergy = 9000\n");
+  }
   // A stack with no geometry at all.
   std::string bare_stack(std::size_t delays = 16) const {
     const std::string p = dir / "bare.h5";
@@ -159,8 +164,7 @@ TEST_F(PhononCli, BadPathAndStatus) {
 }
 
 TEST_F(PhononCli, PathWithoutSample) {
-  const std::string g = toml("[detector]\ndistance = 0.1\npixel_size = 1e-4\nbeam_center_x = 2\nbeam_center_y = 2\n"
-                             "[source]\nenergy = 9000\n");
+  const std::string g = complete_detector_toml();
   expect_input_error(run_xpulse("spectra " + bare_stack() + " --geometry " + g + " --path \"G X\" --out " + output, dir),
                      "--path needs the sample's unit cell and orientation");
   expect_no_output();
@@ -211,8 +215,7 @@ TEST_F(PhononCli, SpectraNaNTracesAreLeftOut) {
     w.write<double>("/entry_1/data_1/delay", t, std::vector<std::size_t>{16});
     w.close();
   }
-  const std::string g = toml("[detector]\ndistance = 0.1\npixel_size = 1e-4\nbeam_center_x = 2\nbeam_center_y = 2\n"
-                             "[source]\nenergy = 9000\n");
+  const std::string g = complete_detector_toml();
   expect_input_error(run_xpulse("spectra " + p + " --geometry " + g + " --out " + output, dir),
                      "no finite trace");
   expect_no_output();
