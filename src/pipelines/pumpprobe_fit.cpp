@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error.h"
+#include "fit/fit_band.h"
 #include "fit/fit_maps.h"
 #include "fit/tile_fitter.h"
 #include "io/atomic_output.h"
@@ -89,11 +90,9 @@ FitSummary fit_pump_probe_file(const FitRequest& r) {
     spdlog::info("'{}' is chunked by whole frames: reading the stack once ({:.2f} GiB as float32)", r.data_path,
                  static_cast<double>(n * ny * nx * sizeof(float)) / (1u << 30));
   }
-  const std::size_t tiles_x = (nx + r.tile_width - 1) / r.tile_width;
   std::size_t total_tiles = 0;
   for (std::size_t b = 0; b < bands; ++b) {
-    const std::size_t rows = std::min(band_rows, ny - b * band_rows);
-    total_tiles += tiles_x * ((rows + r.tile_height - 1) / r.tile_height);
+    total_tiles += fit::tiles_in_band(std::min(band_rows, ny - b * band_rows), nx, r.tile_height, r.tile_width);
   }
 
   // Band b = all fitted delays of rows [b * band_rows, ...), read while the previous band is being fitted.
@@ -111,28 +110,16 @@ FitSummary fit_pump_probe_file(const FitRequest& r) {
   for (unsigned w = 0; w < pool.size(); ++w) fitters.push_back(fit::TileFitter::create_cpu(problem, r.options));
   runtime::Progress progress("fit", total_tiles, "tiles", "pixels", r.progress);
 
-  std::atomic<std::size_t> fitted{0};
+  std::size_t fitted = 0;
   const auto fit_start = std::chrono::steady_clock::now();
   std::future<std::vector<float>> next = std::async(std::launch::async, read_band, 0);
   for (std::size_t b = 0; b < bands; ++b) {
     const std::vector<float> band = next.get();
     if (b + 1 < bands) next = std::async(std::launch::async, read_band, b + 1);
     const std::size_t y0 = b * band_rows;
-    const std::size_t rows = std::min(band_rows, ny - y0);
-    const std::size_t tiles_y = (rows + r.tile_height - 1) / r.tile_height;
-    pool.parallel_for(tiles_y * tiles_x, [&](std::size_t t, unsigned worker) {
-      const std::size_t ty = t / tiles_x, tx = t % tiles_x;
-      fit::TileView view;
-      view.data = band.data() + ty * r.tile_height * nx + tx * r.tile_width;
-      view.frame_stride = rows * nx;
-      view.row_stride = nx;
-      view.height = std::min(r.tile_height, rows - ty * r.tile_height);
-      view.width = std::min(r.tile_width, nx - tx * r.tile_width);
-      view.y0 = y0 + ty * r.tile_height;
-      view.x0 = tx * r.tile_width;
-      fitted += fitters[worker]->fit(view, mask.empty() ? nullptr : mask.data(), maps);
-      progress.advance(1, view.height * view.width);
-    });
+    const fit::Band view{band.data(), std::min(band_rows, ny - y0), nx, y0};
+    fitted += fit::fit_band(view, r.tile_height, r.tile_width, mask.empty() ? nullptr : mask.data(), fitters, pool,
+                            maps, [&](std::size_t pixels) { progress.advance(1, pixels); });
   }
   progress.finish();
   const double fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - fit_start).count();
@@ -155,7 +142,7 @@ FitSummary fit_pump_probe_file(const FitRequest& r) {
     throw InputError(fmt::format("dataset '{}' has no finite values after t0 in any unmasked pixel (all NaN/Inf)",
                                  r.data_path));
   }
-  s.fitted = fitted.load();
+  s.fitted = fitted;
   if (!chi2.empty()) {
     std::nth_element(chi2.begin(), chi2.begin() + static_cast<std::ptrdiff_t>(chi2.size() / 2), chi2.end());
     s.median_chi2_reduced = chi2[chi2.size() / 2];
