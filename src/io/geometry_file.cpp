@@ -1,7 +1,6 @@
 #include "io/geometry_file.h"
 
 #include <array>
-#include <cmath>
 #include <fstream>
 #include <set>
 

@@ -1,5 +1,6 @@
 #include "phonon/dispersion_binning.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -20,6 +21,18 @@ std::ptrdiff_t BinEdges::index(double x) const {
   if (!(x >= lo && x <= hi)) return -1;  // also rejects NaN
   const auto b = static_cast<std::ptrdiff_t>((x - lo) / width());
   return std::min<std::ptrdiff_t>(b, static_cast<std::ptrdiff_t>(count) - 1);
+}
+
+std::vector<double> BinEdges::edges() const {
+  std::vector<double> e(count + 1);
+  for (std::size_t b = 0; b <= count; ++b) e[b] = lo + static_cast<double>(b) * width();
+  return e;
+}
+
+std::vector<double> BinEdges::centers() const {
+  std::vector<double> c(count);
+  for (std::size_t b = 0; b < count; ++b) c[b] = center(b);
+  return c;
 }
 
 BinnedDispersion bin_dispersion(const BinEdges& edges, std::span<const double> coordinate,
@@ -44,8 +57,8 @@ BinnedDispersion bin_dispersion(const BinEdges& edges, std::span<const double> c
   }
   const double nan = std::numeric_limits<double>::quiet_NaN();
   BinnedDispersion out;
+  out.q_center = edges.centers();
   for (std::size_t b = 0; b < nb; ++b) {
-    out.q_center.push_back(edges.center(b));
     out.count.push_back(n[b]);
     if (n[b] == 0) {
       out.q_mean.push_back(nan);

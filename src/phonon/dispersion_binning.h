@@ -17,6 +17,8 @@ struct BinEdges {
   double center(std::size_t bin) const { return lo + (static_cast<double>(bin) + 0.5) * width(); }
   // Bin of x, or -1 when x is outside [lo, hi] or not finite.
   std::ptrdiff_t index(double x) const;
+  std::vector<double> edges() const;    // count + 1 values from lo to hi
+  std::vector<double> centers() const;  // count values
 };
 
 struct BinnedDispersion {

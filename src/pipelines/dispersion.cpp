@@ -135,9 +135,7 @@ DispersionSummary dispersion_file(const DispersionRequest& r) {
   w.write<double>("/dispersion/frequency_std", binned.frequency_std, bins, "THz");
   std::vector<std::uint32_t> count(binned.count.begin(), binned.count.end());
   w.write<std::uint32_t>("/dispersion/count", count, bins, "pixels");
-  std::vector<double> edge_values;
-  for (std::size_t b = 0; b <= edges.count; ++b) edge_values.push_back(edges.lo + static_cast<double>(b) * edges.width());
-  w.write<double>("/dispersion/q_edges", edge_values, std::vector<std::size_t>{edges.count + 1}, "1/angstrom");
+  w.write<double>("/dispersion/q_edges", edges.edges(), std::vector<std::size_t>{edges.count + 1}, "1/angstrom");
   if (!truth_map.empty()) {
     // Weighted exactly like the measurement, so that the two differ only by the fit's errors.
     w.write<double>("/dispersion/truth_frequency",

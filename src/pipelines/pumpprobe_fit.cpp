@@ -1,7 +1,6 @@
 #include "pipelines/pumpprobe_fit.h"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <future>
 #include <memory>

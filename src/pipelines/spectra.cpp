@@ -165,12 +165,9 @@ SpectraSummary spectra_file(const SpectraRequest& r) {
   io::Writer w(output.partial_path());
   const std::vector<std::size_t> bins = {edges.count}, map = {ny, nx};
   w.write<double>("/spectra/frequency", plan.frequency_thz(), std::vector<std::size_t>{kc}, "THz");
-  std::vector<double> centres, edge_values;
-  for (std::size_t bin = 0; bin < edges.count; ++bin) centres.push_back(edges.center(bin));
-  for (std::size_t e = 0; e <= edges.count; ++e) edge_values.push_back(edges.lo + static_cast<double>(e) * edges.width());
-  w.write<double>("/spectra/q", centres, bins, "1/angstrom");
+  w.write<double>("/spectra/q", edges.centers(), bins, "1/angstrom");
   w.attribute("/spectra/q", "description", fmt::format("bin centres of {}", q.maps.coordinate_label()));
-  w.write<double>("/spectra/q_edges", edge_values, std::vector<std::size_t>{edges.count + 1}, "1/angstrom");
+  w.write<double>("/spectra/q_edges", edges.edges(), std::vector<std::size_t>{edges.count + 1}, "1/angstrom");
   w.write<float>("/spectra/intensity", intensity, std::vector<std::size_t>{edges.count, kc}, input.data_units);
   w.attribute("/spectra/intensity", "description",
               "[q bin, frequency]: mean over the bin's pixels of the amplitude spectrum 2 |sum w (x - mean) "
