@@ -126,12 +126,7 @@ py::dict fit_damped_cosine(const py::array& data, const py::array& delays_in, do
     fit::fit_band(fit::Band{traces.data(), ny, nx, 0}, 16, 16, mask.empty() ? nullptr : mask.data(), fitters, pool,
                   maps);
   }
-  std::size_t masked = 0, non_finite = 0;
-  for (auto s : maps.status) {
-    masked += s == static_cast<std::uint8_t>(fit::FitStatus::masked);
-    non_finite += s == static_cast<std::uint8_t>(fit::FitStatus::non_finite_input);
-  }
-  if (non_finite > 0 && non_finite == pixels - masked) {
+  if (maps.no_finite_input()) {
     throw InputError("data has no finite values after t0 in any unmasked pixel (all NaN/Inf)");
   }
 

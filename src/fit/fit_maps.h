@@ -21,6 +21,8 @@ struct FitMaps {
   std::vector<std::uint16_t> iterations;   // LM trial steps
 
   std::size_t pixels() const { return ny * nx; }
+  // True when every unmasked pixel had non-finite input (and there was one): the data, not the fit, are bad.
+  bool no_finite_input() const;
 };
 
 }  // namespace xpulse::fit

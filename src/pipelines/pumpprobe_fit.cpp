@@ -135,9 +135,7 @@ FitSummary fit_pump_probe_file(const FitRequest& r) {
     ++s.status_counts[maps.status[i]];
     if (status == fit::FitStatus::converged) chi2.push_back(maps.chi2_reduced[i]);
   }
-  const std::size_t masked = s.status_counts[static_cast<int>(fit::FitStatus::masked)];
-  const std::size_t non_finite = s.status_counts[static_cast<int>(fit::FitStatus::non_finite_input)];
-  if (non_finite > 0 && non_finite == s.pixels - masked) {
+  if (maps.no_finite_input()) {
     throw InputError(fmt::format("dataset '{}' has no finite values after t0 in any unmasked pixel (all NaN/Inf)",
                                  r.data_path));
   }
