@@ -67,15 +67,19 @@ std::vector<double> read_truth(const std::string& path, std::size_t ny, std::siz
   return phonon;
 }
 
+void validate_harmonic(int harmonic) {
+  if (harmonic < 1) {
+    throw InvalidArgument(fmt::format("--harmonic must be a positive integer (1: coherent phonons, 2: squeezed "
+                                      "phonons in diffuse scattering), got {}",
+                                      harmonic));
+  }
+}
+
 }  // namespace
 
 DispersionSummary dispersion_file(const DispersionRequest& r) {
   const auto start = std::chrono::steady_clock::now();
-  if (r.harmonic < 1) {
-    throw InvalidArgument(fmt::format("--harmonic must be a positive integer (1: coherent phonons, 2: squeezed "
-                                      "phonons in diffuse scattering), got {}",
-                                      r.harmonic));
-  }
+  validate_harmonic(r.harmonic);
   if (r.threads < 1) throw InvalidArgument("--threads must be >= 1");
   r.quality.validate();
   const FitInputs fit = read_fit(r.fit_file);
@@ -100,26 +104,12 @@ DispersionSummary dispersion_file(const DispersionRequest& r) {
   runtime::ThreadPool pool(r.threads);
   const QCoordinates q = resolve_q_coordinates(binning, fit.ny, fit.nx, pool);
   const std::size_t pixels = fit.ny * fit.nx;
-
-  const double nan = std::numeric_limits<double>::quiet_NaN();
-  std::vector<std::uint8_t> used(pixels);
-  std::vector<double> phonon(pixels, nan), phonon_err(pixels, nan);
-  for (std::size_t i = 0; i < pixels; ++i) {
-    used[i] = r.quality.accepts(fit.status[i], fit.chi2[i], fit.amplitude[i], fit.amplitude_err[i], fit.frequency[i],
-                                fit.frequency_err[i]) &&
-              std::isfinite(q.maps.coordinate[i]);
-    if (std::isfinite(fit.frequency[i])) {
-      phonon[i] = fit.frequency[i] / r.harmonic;
-      phonon_err[i] = fit.frequency_err[i] / r.harmonic;
-    }
-  }
-  const phonon::BinEdges edges = choose_bins(binning, q, used);
-  std::vector<double> coordinate(pixels, nan);
-  for (std::size_t i = 0; i < pixels; ++i) {
-    if (used[i]) coordinate[i] = q.maps.coordinate[i];
-  }
-  const phonon::BinnedDispersion binned = phonon::bin_dispersion(edges, coordinate, phonon, phonon_err);
   const std::vector<double> truth_map = read_truth(binning.geometry_hdf5, fit.ny, fit.nx);
+  const Dispersion d = compute_dispersion(
+      FitResultView{fit.frequency, fit.frequency_err, fit.amplitude, fit.amplitude_err, fit.chi2, fit.status}, q,
+      binning, r.harmonic, r.quality, truth_map);
+  const phonon::BinEdges& edges = d.edges;
+  const phonon::BinnedDispersion& binned = d.binned;
 
   io::Writer w(output.partial_path());
   const std::vector<std::size_t> bins = {edges.count}, map = {fit.ny, fit.nx};
@@ -136,10 +126,8 @@ DispersionSummary dispersion_file(const DispersionRequest& r) {
   std::vector<std::uint32_t> count(binned.count.begin(), binned.count.end());
   w.write<std::uint32_t>("/dispersion/count", count, bins, "pixels");
   w.write<double>("/dispersion/q_edges", edges.edges(), std::vector<std::size_t>{edges.count + 1}, "1/angstrom");
-  if (!truth_map.empty()) {
-    // Weighted exactly like the measurement, so that the two differ only by the fit's errors.
-    w.write<double>("/dispersion/truth_frequency",
-                    phonon::bin_dispersion(edges, coordinate, truth_map, phonon_err).frequency, bins, "THz");
+  if (!d.truth_frequency.empty()) {
+    w.write<double>("/dispersion/truth_frequency", d.truth_frequency, bins, "THz");
     w.attribute("/dispersion/truth_frequency", "description",
                 "true phonon frequency (/truth/frequency / its harmonic) averaged over the same pixels with the same "
                 "weights as /dispersion/frequency");
@@ -147,10 +135,10 @@ DispersionSummary dispersion_file(const DispersionRequest& r) {
   w.attribute("/dispersion", "harmonic", static_cast<double>(r.harmonic));
   w.attribute("/dispersion", "selection", r.quality.describe());
   w.attribute("/dispersion", "fit_file", r.fit_file);
-  std::vector<float> phonon_f(phonon.begin(), phonon.end()), phonon_e(phonon_err.begin(), phonon_err.end());
+  std::vector<float> phonon_f(d.phonon.begin(), d.phonon.end()), phonon_e(d.phonon_err.begin(), d.phonon_err.end());
   w.write<float>("/maps/phonon_frequency", phonon_f, map, "THz");
   w.write<float>("/maps/phonon_frequency_err", phonon_e, map, "THz");
-  w.write<std::uint8_t>("/maps/used", used, map);
+  w.write<std::uint8_t>("/maps/used", d.used, map);
   w.attribute("/maps/used", "description", "1 = pixel passed the selection and entered the dispersion");
   write_q_coordinates(w, q, "/dispersion");
   io::write_provenance(w, r.command_line, r.fit_file + (binning.geometry_hdf5.empty() ? "" : " " + binning.geometry_hdf5));
@@ -162,10 +150,10 @@ DispersionSummary dispersion_file(const DispersionRequest& r) {
   s.geometry_source = q.geometry.description;
   s.coordinate = q.maps.coordinate_label();
   s.pixels = pixels;
-  for (auto u : used) s.used += u;
+  for (auto u : d.used) s.used += u;
   s.bins = edges.count;
   s.q_hi = edges.hi;
-  s.truth = !truth_map.empty();
+  s.truth = !d.truth_frequency.empty();
   s.frequency_min = std::numeric_limits<double>::infinity();
   s.frequency_max = -s.frequency_min;
   for (std::size_t b = 0; b < edges.count; ++b) {
@@ -176,6 +164,47 @@ DispersionSummary dispersion_file(const DispersionRequest& r) {
   }
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return s;
+}
+
+Dispersion compute_dispersion(const FitResultView& fit, const QCoordinates& q, const QBinningRequest& binning,
+                              int harmonic, const phonon::FitQuality& quality, std::span<const double> truth_phonon) {
+  validate_harmonic(harmonic);
+  quality.validate();
+  const std::size_t pixels = q.maps.coordinate.size();
+  for (std::size_t n : {fit.frequency.size(), fit.frequency_err.size(), fit.amplitude.size(), fit.amplitude_err.size(),
+                        fit.chi2.size(), fit.status.size()}) {
+    if (n != pixels) {
+      throw InputError(fmt::format("the fit results have {} pixels but the detector has {}", n, pixels));
+    }
+  }
+  if (!truth_phonon.empty() && truth_phonon.size() != pixels) {
+    throw InputError(fmt::format("the truth map has {} pixels but the detector has {}", truth_phonon.size(), pixels));
+  }
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  Dispersion d;
+  d.used.resize(pixels);
+  d.phonon.assign(pixels, nan);
+  d.phonon_err.assign(pixels, nan);
+  for (std::size_t i = 0; i < pixels; ++i) {
+    d.used[i] = quality.accepts(fit.status[i], fit.chi2[i], fit.amplitude[i], fit.amplitude_err[i], fit.frequency[i],
+                                fit.frequency_err[i]) &&
+                std::isfinite(q.maps.coordinate[i]);
+    if (std::isfinite(fit.frequency[i])) {
+      d.phonon[i] = fit.frequency[i] / harmonic;
+      d.phonon_err[i] = fit.frequency_err[i] / harmonic;
+    }
+  }
+  d.edges = choose_bins(binning, q, d.used);
+  d.coordinate.assign(pixels, nan);
+  for (std::size_t i = 0; i < pixels; ++i) {
+    if (d.used[i]) d.coordinate[i] = q.maps.coordinate[i];
+  }
+  d.binned = phonon::bin_dispersion(d.edges, d.coordinate, d.phonon, d.phonon_err);
+  if (!truth_phonon.empty()) {
+    // Weighted exactly like the measurement, so that the two differ only by the fit's errors.
+    d.truth_frequency = phonon::bin_dispersion(d.edges, d.coordinate, truth_phonon, d.phonon_err).frequency;
+  }
+  return d;
 }
 
 }  // namespace xpulse::pipelines

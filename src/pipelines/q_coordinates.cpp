@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -12,12 +13,26 @@
 
 namespace xpulse::pipelines {
 
-QCoordinates resolve_q_coordinates(const QBinningRequest& r, std::size_t ny, std::size_t nx,
-                                   runtime::ThreadPool& pool) {
+namespace {
+
+void validate_binning(const QBinningRequest& r) {
   if (r.q_bins < 1) throw InvalidArgument("--q-bins must be >= 1");
   if (!(r.q_max >= 0.0) || !std::isfinite(r.q_max)) throw InvalidArgument("--q-max must be positive (1/Angstrom)");
+}
+
+}  // namespace
+
+QCoordinates resolve_q_coordinates(const QBinningRequest& r, std::size_t ny, std::size_t nx,
+                                   runtime::ThreadPool& pool) {
+  validate_binning(r);
+  return q_coordinates(io::load_geometry(r.geometry_hdf5, r.geometry_toml, ny, nx), r, pool);
+}
+
+QCoordinates q_coordinates(io::ExperimentGeometry geometry, const QBinningRequest& r, runtime::ThreadPool& pool) {
+  validate_binning(r);
+  geometry.detector.validate();
   QCoordinates out;
-  out.geometry = io::load_geometry(r.geometry_hdf5, r.geometry_toml, ny, nx);
+  out.geometry = std::move(geometry);
   if (!r.path.empty()) {
     if (!out.geometry.crystal) {
       throw InputError("--path needs the sample's unit cell and orientation (/entry_1/sample_1 in the input or "

@@ -35,6 +35,10 @@ struct QCoordinates {
   phonon::MomentumMaps maps;
 };
 
+// From a geometry already in hand (its geometry_hdf5/geometry_toml are not used).
+QCoordinates q_coordinates(io::ExperimentGeometry geometry, const QBinningRequest& request, runtime::ThreadPool& pool);
+
+// Loads the geometry from request.geometry_hdf5 / geometry_toml for an ny x nx detector, then as above.
 QCoordinates resolve_q_coordinates(const QBinningRequest& request, std::size_t ny, std::size_t nx,
                                    runtime::ThreadPool& pool);
 

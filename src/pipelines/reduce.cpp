@@ -48,6 +48,25 @@ void write_output(const ReduceRequest& r, const reduce::FrameReduction& acc, con
 
 }  // namespace
 
+void accumulate_frames(io::ParallelReader& reader, std::size_t first, std::size_t end, reduce::FrameReduction& acc,
+                       runtime::ThreadPool& pool, const std::function<void(std::size_t)>& on_block) {
+  const std::vector<std::size_t>& dims = reader.dims();
+  const std::size_t pixels = acc.pixels();
+  const std::size_t block_frames = std::max<std::size_t>(1, kBlockBytes / (pixels * sizeof(double)));
+  std::vector<double> block;
+  for (std::size_t next = first; next < end;) {
+    const std::size_t k = std::min(block_frames, end - next);
+    std::vector<std::size_t> offset(dims.size(), 0), count = dims;
+    offset[0] = next;
+    count[0] = k;
+    block.resize(k * pixels);
+    reader.read<double>(offset, count, block.data());
+    acc.add(block.data(), k, pool);
+    next += k;
+    if (on_block) on_block(k);
+  }
+}
+
 ReduceSummary reduce_frames_file(const ReduceRequest& request) {
   const auto start = std::chrono::steady_clock::now();
   ReduceRequest r = request;
@@ -95,33 +114,19 @@ ReduceSummary reduce_frames_file(const ReduceRequest& request) {
 
   reduce::FrameReduction acc(pixels);
   runtime::ThreadPool pool(r.threads);
-  const std::size_t block_frames = std::max<std::size_t>(1, kBlockBytes / (pixels * sizeof(double)));
-  std::vector<double> block;
   std::size_t next = r.first_frame;
   ReduceSummary s;
   auto last_write = std::chrono::steady_clock::now();
   auto consume = [&](std::size_t until) {
-    while (next < until) {
-      const std::size_t k = std::min(block_frames, until - next);
-      std::vector<std::size_t> offset(dims.size(), 0), count = dims;
-      offset[0] = next;
-      count[0] = k;
-      block.resize(k * pixels);
-      reader.read<double>(offset, count, block.data());
-      acc.add(block.data(), k, pool);
-      next += k;
-    }
+    accumulate_frames(reader, next, std::max(next, until), acc, pool);
+    next = std::max(next, until);
   };
 
   if (!r.follow) {
     const std::size_t end = r.end_frame ? r.end_frame : dims[0];
     runtime::Progress progress("reduce", end - next, "frames", "frames", r.progress);
-    while (next < end) {
-      const std::size_t until = std::min(end, next + block_frames);
-      const std::size_t before = next;
-      consume(until);
-      progress.advance(next - before, next - before);
-    }
+    accumulate_frames(reader, next, end, acc, pool, [&](std::size_t k) { progress.advance(k, k); });
+    next = end;
     progress.finish();
     write_output(r, acc, frame_dims, units, r.first_frame, true);
     s.updates = 1;
@@ -130,7 +135,7 @@ ReduceSummary reduce_frames_file(const ReduceRequest& request) {
       const io::DatasetFollower::Frames f = follower->wait_for_more(next);
       std::size_t until = f.available;
       if (r.end_frame) until = std::min(until, r.end_frame);
-      consume(std::max(next, until));
+      consume(until);
       const bool done = f.finished || (r.end_frame && next >= r.end_frame);
       const auto now = std::chrono::steady_clock::now();
       if (done && acc.frames() == 0) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "io/dataset_follower.h"
+#include "io/parallel_reader.h"
 #include "reduce/frame_reduction.h"
 
 namespace xpulse::pipelines {
@@ -39,5 +40,10 @@ struct ReduceSummary {
 };
 
 ReduceSummary reduce_frames_file(const ReduceRequest& request);
+
+// Adds frames [first, end) of `reader` (dims [frame, ...] with acc.pixels() values per frame) to `acc`, read as
+// float64 in blocks of about 64 MiB; on_block(frames) after each block.
+void accumulate_frames(io::ParallelReader& reader, std::size_t first, std::size_t end, reduce::FrameReduction& acc,
+                       runtime::ThreadPool& pool, const std::function<void(std::size_t)>& on_block = {});
 
 }  // namespace xpulse::pipelines
