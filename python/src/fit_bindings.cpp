@@ -71,7 +71,8 @@ py::dict fit_damped_cosine(const py::array& data, const py::array& delays_in, do
                                  py::str(static_cast<const py::handle&>(dtype)).cast<std::string>()));
   }
   const std::size_t n_delay = static_cast<std::size_t>(data.shape(0));
-  std::vector<py::ssize_t> trailing(data.shape() + 1, data.shape() + data.ndim());
+  const std::vector<py::ssize_t> shape = shape_of(data);
+  const std::vector<py::ssize_t> trailing(shape.begin() + 1, shape.end());
   std::size_t pixels = 1;
   for (auto d : trailing) pixels *= static_cast<std::size_t>(d);
   if (n_delay == 0 || pixels == 0) throw InputError("data is empty");
@@ -91,12 +92,7 @@ py::dict fit_damped_cosine(const py::array& data, const py::array& delays_in, do
   options.validate();
   const fit::FitProblem problem =
       fit::FitProblem::make(std::span<const double>(delays.data(), n_delay), options);
-  unsigned threads = runtime::default_thread_count();
-  if (!threads_in.is_none()) {
-    const long t = threads_in.cast<long>();
-    if (t < 1) throw InvalidArgument(fmt::format("threads must be >= 1, got {}", t));
-    threads = static_cast<unsigned>(t);
-  }
+  const unsigned threads = thread_count(threads_in);
 
   std::vector<std::uint8_t> mask;
   if (!mask_in.is_none()) {

@@ -22,6 +22,11 @@ PYBIND11_MODULE(_xpulse, m) {
     }
   });
   bind_fit(m);
+  bind_geometry(m);
+  bind_simulate(m);
+  bind_reduce(m);
+  bind_read(m);
+  bind_dispersion(m);
 }
 
 }  // namespace xpulse::python

@@ -1,22 +1,33 @@
 """xpulse: fast analysis of XFEL and synchrotron imaging data.
 
-Compiled functions (numpy in, numpy out, the GIL released while they compute):
+Compiled functions (numpy in, numpy out, the GIL released while they compute; see help() of each):
 
-    fit_damped_cosine(data, delays, t0=0, mask=None, ...)  per-trace damped-cosine fits, as `xpulse fit`
+    simulate_pump_probe(shape=..., ...)           a pump-probe stack with known truth, as `xpulse simulate`
+    fit_damped_cosine(data, delays, t0=0, ...)    per-trace damped-cosine fits, as `xpulse fit`
+    dispersion(fit, detector, crystal, ...)       phonon dispersion from fit results, as `xpulse dispersion`
+    reduce(data_or_path, ops, ...)                per-pixel sum/mean/max/min/std over frames, as `xpulse reduce`
+    read(path, dataset, selection)                a hyperslab through the parallel HDF5 reader
+    Detector, Crystal                             geometry: per-pixel q, 2theta, polarisation, solid angle; hkl
+    load_geometry(hdf5, toml, shape=...)          the geometry of a file, as the command line reads it
+    momentum_maps(detector, crystal, path=...)    per-pixel q, hkl, |q - G| and path coordinate
 
 Pure-Python parts: ``xpulse.plot`` draws figures from xpulse output files (importing the package does not import
 matplotlib). Errors in input raise ValueError (OSError for files) with the command line's messages.
 """
 
+_COMPILED = ("simulate_pump_probe", "fit_damped_cosine", "FIT_STATUS_CODES", "dispersion", "reduce", "read",
+             "Detector", "Crystal", "load_geometry", "momentum_maps")
+
 try:
-    from ._xpulse import FIT_STATUS_CODES, __version__, fit_damped_cosine
+    from ._xpulse import (FIT_STATUS_CODES, Crystal, Detector, __version__, dispersion, fit_damped_cosine,
+                          load_geometry, momentum_maps, read, reduce, simulate_pump_probe)
 except ImportError as _error:  # the compiled module is built by CMake (scripts/build.sh) into this folder
     _missing = _error
 
     def __getattr__(name):
-        if name in ("fit_damped_cosine", "FIT_STATUS_CODES", "__version__"):
+        if name in _COMPILED or name == "__version__":
             raise ImportError(f"xpulse.{name} needs the compiled module, which is not built: run "
                               f"scripts/build.sh ({_missing})")
         raise AttributeError(name)
 
-__all__ = ["fit_damped_cosine", "FIT_STATUS_CODES", "plot"]
+__all__ = list(_COMPILED) + ["plot"]
