@@ -4,6 +4,7 @@
 #include <array>
 #include <string_view>
 
+#include "core/host_device.h"
 #include "fit/lanes.h"
 #include "fit/vector_math.h"
 
@@ -13,7 +14,7 @@ namespace xpulse::fit {
 struct Oscillation {
   float value, d_frequency, d_amplitude, d_damping, d_phase;
 };
-inline Oscillation damped_oscillation(double t, float f, float a, float g, float phi) {
+XPULSE_HD inline Oscillation damped_oscillation(double t, float f, float a, float g, float phi) {
   const double turns = static_cast<double>(f) * t + static_cast<double>(phi) * (1.0 / kTwoPi);
   float s;
   float c;
@@ -48,10 +49,21 @@ struct DampedCosine {
     }
   }
 
-  void project(float* p) const { project_oscillation(p, max_frequency); }
+  // One trace (the CUDA kernels and their CPU twin): the same arithmetic as a lane of evaluate().
+  XPULSE_HD void evaluate_one(double t, const float* p, float& value, float* gradient) const {
+    const Oscillation o = damped_oscillation(t, p[kFrequency], p[kAmplitude], p[kDamping], p[kPhase]);
+    value = p[kOffset] + o.value;
+    gradient[kFrequency] = o.d_frequency;
+    gradient[kAmplitude] = o.d_amplitude;
+    gradient[kDamping] = o.d_damping;
+    gradient[kPhase] = o.d_phase;
+    gradient[kOffset] = 1.0f;
+  }
+
+  XPULSE_HD void project(float* p) const { project_oscillation(p, max_frequency); }
 
   // Canonical form of the oscillating part, shared with DampedCosineExp.
-  static void project_oscillation(float* p, float max_frequency) {
+  XPULSE_HD static void project_oscillation(float* p, float max_frequency) {
     constexpr float kPi = 3.14159265358979323846f;
     if (p[kAmplitude] < 0.0f) {
       p[kAmplitude] = -p[kAmplitude];
@@ -63,7 +75,7 @@ struct DampedCosine {
     }
     if (p[kFrequency] > max_frequency) p[kFrequency] = max_frequency;
     if (p[kDamping] < 0.0f) p[kDamping] = 0.0f;
-    p[kPhase] -= 2.0f * kPi * __builtin_rintf(p[kPhase] * (0.5f / kPi));
+    p[kPhase] -= 2.0f * kPi * round_even(p[kPhase] * (0.5f / kPi));
   }
 };
 

@@ -37,7 +37,23 @@ struct DampedCosineExp {
     }
   }
 
-  void project(float* p) const {
+  // One trace (the CUDA kernels and their CPU twin): the same arithmetic as a lane of evaluate().
+  XPULSE_HD void evaluate_one(double t, const float* p, float& value, float* gradient) const {
+    const float tf = static_cast<float>(t);
+    const Oscillation o = damped_oscillation(t, p[kFrequency], p[kAmplitude], p[kDamping], p[kPhase]);
+    const float inv_tau = 1.0f / p[kTau];
+    const float b = exp_nonpositive(-tf * inv_tau);
+    value = p[kOffset] + o.value + p[kBackground] * b;
+    gradient[kFrequency] = o.d_frequency;
+    gradient[kAmplitude] = o.d_amplitude;
+    gradient[kDamping] = o.d_damping;
+    gradient[kPhase] = o.d_phase;
+    gradient[kOffset] = 1.0f;
+    gradient[kBackground] = b;
+    gradient[kTau] = p[kBackground] * b * tf * inv_tau * inv_tau;
+  }
+
+  XPULSE_HD void project(float* p) const {
     DampedCosine::project_oscillation(p, max_frequency);
     if (!(p[kTau] >= min_tau)) p[kTau] = min_tau;
   }

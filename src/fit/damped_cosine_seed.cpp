@@ -10,6 +10,7 @@
 #include "fit/damped_cosine.h"
 #include "fit/damped_cosine_exp.h"
 #include "fit/lm_solver.h"
+#include "fit/periodogram.h"
 #include "fit/small_cholesky.h"
 #include "fit/vector_math.h"
 
@@ -42,6 +43,13 @@ DampedCosineSeeder::DampedCosineSeeder(std::span<const double> t, float max_freq
                                         static_cast<fftwf_complex*>(fft_out_), nullptr, kLanes, 1, FFTW_ESTIMATE);
   }
   if (fft_plan_ == nullptr) throw std::runtime_error("FFTW could not plan the seeding transform");
+  twiddle_cos_.resize(fft_size_);
+  twiddle_sin_.resize(fft_size_);
+  for (std::size_t k = 0; k < fft_size_; ++k) {
+    const double angle = kTwoPi * static_cast<double>(k) / static_cast<double>(fft_size_);
+    twiddle_cos_[k] = static_cast<float>(std::cos(angle));
+    twiddle_sin_[k] = static_cast<float>(std::sin(angle));
+  }
   if (!uniform_) {
     left_.resize(n);
     weight_.resize(n);
@@ -77,10 +85,6 @@ void DampedCosineSeeder::spectral_peak(const float* x, float* frequency) const {
   alignas(64) int where[kLanes];
   std::fill_n(best, kLanes, -1.0f);
   std::fill_n(where, kLanes, static_cast<int>(lo));
-  auto power = [&](std::size_t b, int l) {
-    const auto& c = out[b * kLanes + static_cast<std::size_t>(l)];
-    return c[0] * c[0] + c[1] * c[1];
-  };
   const float* bins = reinterpret_cast<const float*>(out);  // interleaved re, im per lane
   for (std::size_t b = lo; b <= hi; ++b) {
     const float* row = bins + 2 * b * kLanes;
@@ -92,13 +96,19 @@ void DampedCosineSeeder::spectral_peak(const float* x, float* frequency) const {
       where[l] = better ? static_cast<int>(b) : where[l];
     }
   }
+  // The peak's neighbours by direct DFT (periodogram.h), as the per-pixel CUDA seeder computes them, so that
+  // both backends interpolate identically.
+  const int half = static_cast<int>(m / 2);
   for (int l = 0; l < kLanes; ++l) {
-    const std::size_t b = static_cast<std::size_t>(where[l]);
+    const int b = where[l];
     double offset = 0.0;
-    if (b > 1 && b + 1 < m / 2) {
-      const double left = power(b - 1, l), mid = power(b, l), right = power(b + 1, l);
-      const double curvature = left - 2.0 * mid + right;
-      if (curvature < 0.0) offset = std::clamp(0.5 * (left - right) / curvature, -0.5, 0.5);
+    if (b > 1 && b + 1 < half) {
+      auto sample = [&](int j) { return x[static_cast<std::size_t>(j) * kLanes + static_cast<std::size_t>(l)]; };
+      const int n_points = static_cast<int>(n), size = static_cast<int>(m);
+      const double left = dft_bin_power(sample, n_points, b - 1, size, twiddle_cos_.data(), twiddle_sin_.data());
+      const double mid = dft_bin_power(sample, n_points, b, size, twiddle_cos_.data(), twiddle_sin_.data());
+      const double right = dft_bin_power(sample, n_points, b + 1, size, twiddle_cos_.data(), twiddle_sin_.data());
+      offset = parabolic_offset(left, mid, right);
     }
     frequency[l] = static_cast<float>((static_cast<double>(b) + offset) * bin_thz);
   }

@@ -8,7 +8,7 @@
 //    Poles r e^{+-i w}: r = sqrt(-a2), cos w = a1 / (2 r), so f = w / (2 pi h) and g = -ln(r) / h.
 // 3. Spectral check: at low signal-to-noise the prediction coefficients scatter, so the frequency is also
 //    taken from the peak of the periodogram (FFT of the zero-padded series, parabolic interpolation), the
-//    matched filter for a cosine. Where the two agree within a frequency bin, the linear-prediction f and g
+//    matched filter for a cosine; the peak is refined from its neighbours' powers by direct DFT. Where the two agree within a frequency bin, the linear-prediction f and g
 //    are used; otherwise the spectral f with g = 1 / span.
 // 4. With f and g fixed, amplitude, phase and offset (and the background's B) follow from linear least
 //    squares on the real delays: the phase comes from the data, never from phi = 0.
@@ -51,6 +51,7 @@ class DampedCosineSeeder {
   float* fft_in_ = nullptr;      // [fft_size][kLanes], FFTW-aligned
   void* fft_out_ = nullptr;      // [fft_size / 2 + 1][kLanes] complex
   void* fft_plan_ = nullptr;     // batched r2c plan over the kLanes columns
+  std::vector<float> twiddle_cos_, twiddle_sin_;  // cos, sin of 2 pi k / fft_size (periodogram.h)
 };
 
 }  // namespace xpulse::fit

@@ -2,12 +2,14 @@
 // Cholesky factorisation and solves for the small dense systems of one fit (up to ~8 parameters), in double.
 #include <cmath>
 
+#include "core/host_device.h"
+
 namespace xpulse::fit {
 
 // Factors the symmetric positive definite matrix a (row-major, n x n) in place into L (lower triangle).
 // Returns false when a pivot is not positive (matrix singular or indefinite to working precision).
 template <int N>
-bool cholesky_factor(double (&a)[N][N]) {
+XPULSE_HD bool cholesky_factor(double (&a)[N][N]) {
   for (int j = 0; j < N; ++j) {
     double d = a[j][j];
     for (int k = 0; k < j; ++k) d -= a[j][k] * a[j][k];
@@ -24,7 +26,7 @@ bool cholesky_factor(double (&a)[N][N]) {
 
 // Solves L L^T x = b with the factor from cholesky_factor; x may alias b.
 template <int N>
-void cholesky_solve(const double (&l)[N][N], const double (&b)[N], double (&x)[N]) {
+XPULSE_HD void cholesky_solve(const double (&l)[N][N], const double (&b)[N], double (&x)[N]) {
   double y[N];
   for (int i = 0; i < N; ++i) {
     double s = b[i];
@@ -40,7 +42,7 @@ void cholesky_solve(const double (&l)[N][N], const double (&b)[N], double (&x)[N
 
 // Diagonal of the inverse of L L^T (parameter variances up to the chi2 factor).
 template <int N>
-void cholesky_inverse_diagonal(const double (&l)[N][N], double (&diag)[N]) {
+XPULSE_HD void cholesky_inverse_diagonal(const double (&l)[N][N], double (&diag)[N]) {
   for (int j = 0; j < N; ++j) {
     double e[N] = {};
     e[j] = 1.0;

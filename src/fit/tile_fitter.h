@@ -1,5 +1,6 @@
 #pragma once
-// Fits every pixel of a tile. One interface per backend, chosen by a factory (CPU now; CUDA later).
+// Fits every pixel of a tile. One interface per backend, chosen by a factory. The CUDA backend fits whole
+// bands at once (band_fitter.h); its per-pixel code runs on the host as the reference backend here.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -31,6 +32,12 @@ class TileFitter {
 
   // One fitter per worker thread: a fitter owns its scratch memory.
   static std::unique_ptr<TileFitter> create_cpu(const FitProblem& problem, const FitOptions& options);
+  // The CUDA kernel's scalar per-pixel code (pixel_fit.h) on the host: the CUDA backend's CPU twin.
+  static std::unique_ptr<TileFitter> create_reference(const FitProblem& problem, const FitOptions& options);
 };
+
+struct PixelResult;
+// Writes one pixel's result into the maps (every field, as the CPU backend leaves it).
+void store_pixel_result(const PixelResult& result, std::size_t pixel, FitMaps& maps);
 
 }  // namespace xpulse::fit

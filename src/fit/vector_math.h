@@ -7,18 +7,36 @@
 #include <bit>
 #include <cstdint>
 
+#include "core/host_device.h"
+
 namespace xpulse::fit {
 
 inline constexpr double kTwoPi = 6.283185307179586476925286766559;
 
+// Round to nearest (ties to even), as a float / double: the GCC builtins vectorise on the host.
+XPULSE_HD inline float round_even(float x) {
+#if defined(__CUDA_ARCH__)
+  return rintf(x);
+#else
+  return __builtin_rintf(x);
+#endif
+}
+XPULSE_HD inline double round_even(double x) {
+#if defined(__CUDA_ARCH__)
+  return rint(x);
+#else
+  return __builtin_rint(x);
+#endif
+}
+
 // Reduces `cycles` (a phase in turns, held in double so that large 2*pi*f*t stays exact) to [-0.5, 0.5].
-inline float reduce_turns(double cycles) {
-  return static_cast<float>(cycles - __builtin_rint(cycles));
+XPULSE_HD inline float reduce_turns(double cycles) {
+  return static_cast<float>(cycles - round_even(cycles));
 }
 
 // sin(2*pi*u) and cos(2*pi*u) for u in [-0.5, 0.5] turns. Max error ~2e-7 absolute.
-inline void sincos_turns(float u, float& s, float& c) {
-  const float q = __builtin_rintf(4.0f * u);  // quadrant, -2..2
+XPULSE_HD inline void sincos_turns(float u, float& s, float& c) {
+  const float q = round_even(4.0f * u);  // quadrant, -2..2
   const float x = (u - 0.25f * q) * 6.28318530717958647692f;  // |x| <= pi/4
   const float x2 = x * x;
   // Taylor series to x^11 (sin) and x^10 (cos): truncation < 3e-9 on |x| <= pi/4.
@@ -34,15 +52,19 @@ inline void sincos_turns(float u, float& s, float& c) {
 }
 
 // exp(x) for x <= 0 (decay factors); returns 0 below -87. Relative error ~2e-7.
-inline float exp_nonpositive(float x) {
+XPULSE_HD inline float exp_nonpositive(float x) {
   const bool underflow = x < -87.0f;
   x = underflow ? -87.0f : x;
-  const float n = __builtin_rintf(x * 1.44269504088896341f);
+  const float n = round_even(x * 1.44269504088896341f);
   const float r = (x - n * 0.693145751953125f) - n * 1.42860682030941723212e-6f;  // Cody-Waite ln 2
   const float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.6666667e-1f + r * (4.1666668e-2f + r * (8.3333338e-3f +
                                                                                            r * 1.3888889e-3f)))));
   const std::int32_t bits = (static_cast<std::int32_t>(n) + 127) << 23;
+#if defined(__CUDA_ARCH__)
+  const float scale = __int_as_float(bits);
+#else
   const float scale = std::bit_cast<float>(bits);
+#endif
   return underflow ? 0.0f : p * scale;
 }
 

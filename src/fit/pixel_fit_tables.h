@@ -1,0 +1,24 @@
+#pragma once
+// The tables behind PixelFitConstants (delays, resampling weights, DFT twiddles), built once per fit on the
+// host; the CUDA backend copies them to each device and points its constants there.
+#include <vector>
+
+#include "fit/fit_problem.h"
+#include "fit/pixel_fit.h"
+
+namespace xpulse::fit {
+
+struct PixelFitTables {
+  std::vector<double> t;
+  std::vector<int> left;
+  std::vector<float> weight;
+  std::vector<float> twiddle_cos;
+  std::vector<float> twiddle_sin;
+  PixelFitConstants scalars;  // every field but the pointers
+
+  static PixelFitTables make(const FitProblem& problem, const FitOptions& options);
+  // The constants pointing at these host vectors (valid while this object lives and is not moved).
+  PixelFitConstants host() const;
+};
+
+}  // namespace xpulse::fit
