@@ -7,6 +7,7 @@
 #include "core/shape.h"
 #include "fit/fit_status.h"
 #include "pipelines/pumpprobe_fit.h"
+#include "runtime/devices.h"
 #include "runtime/progress.h"
 #include "runtime/thread_pool.h"
 
@@ -25,6 +26,8 @@ void add_fit(CLI::App& app, Action& action, const std::string& command_line) {
   auto tile = std::make_shared<std::string>("16x16");
   auto model = std::make_shared<std::string>("damped-cosine");
   auto progress = std::make_shared<bool>(false);
+  auto device = std::make_shared<std::string>("cpu");
+  auto gpus = std::make_shared<std::string>();
   r->threads = runtime::default_thread_count();
   fit->add_option("INPUT", r->input, "Input HDF5 file with data [delay, y, x], delays [ps], optional mask")
       ->required();
@@ -35,6 +38,10 @@ void add_fit(CLI::App& app, Action& action, const std::string& command_line) {
       ->capture_default_str();
   fit->add_option("--tile", *tile, "Tile of pixels fitted together, YxX")->capture_default_str();
   fit->add_option("--threads", r->threads, "Worker threads (default: all cores)")->capture_default_str();
+  fit->add_option("--device", *device,
+                  "cpu | cuda | auto (CUDA when a GPU is present, else the CPU; the summary says which ran)")
+      ->capture_default_str();
+  fit->add_option("--gpus", *gpus, "CUDA devices to use, e.g. 0,1 (blocks of pixels round-robin; default 0)");
   fit->add_option("--max-iterations", r->options.lm.max_iterations, "LM trial steps per pixel")
       ->capture_default_str();
   fit->add_option("--tolerance", r->options.lm.tolerance,
@@ -59,6 +66,8 @@ void add_fit(CLI::App& app, Action& action, const std::string& command_line) {
       r->tile_height = t[0];
       r->tile_width = t[1];
       r->options.model = fit::parse_model(*model);
+      r->device = runtime::parse_device(*device);
+      if (!gpus->empty()) r->gpus = runtime::parse_gpu_list(*gpus);
       r->progress = *progress || runtime::Progress::stderr_is_terminal();
       r->command_line = command_line;
       const auto s = pipelines::fit_pump_probe_file(*r);
@@ -66,8 +75,8 @@ void add_fit(CLI::App& app, Action& action, const std::string& command_line) {
         const std::size_t c = s.status_counts[static_cast<int>(st)];
         return of ? 100.0 * static_cast<double>(c) / static_cast<double>(of) : 0.0;
       };
-      std::printf("xpulse fit: %zu pixels, %zu fitted in %.2f s (%.0f fits/s, %u threads, model %s)\n", s.pixels,
-                  s.fitted, s.fit_seconds, s.fits_per_second, r->threads,
+      std::printf("xpulse fit: %zu pixels, %zu fitted in %.2f s (%.0f fits/s on %s, model %s)\n", s.pixels,
+                  s.fitted, s.fit_seconds, s.fits_per_second, s.backend.c_str(),
                   std::string(fit::to_string(r->options.model)).c_str());
       std::printf("  of fitted: %.2f%% converged, %.2f%% max_iterations, %.2f%% singular_hessian\n",
                   pct(fit::FitStatus::converged, s.fitted), pct(fit::FitStatus::max_iterations, s.fitted),

@@ -10,9 +10,9 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error.h"
+#include "fit/band_fitter.h"
 #include "fit/fit_band.h"
 #include "fit/fit_maps.h"
-#include "fit/tile_fitter.h"
 #include "io/atomic_output.h"
 #include "io/band_plan.h"
 #include "io/hdf5.h"
@@ -70,6 +70,9 @@ FitSummary fit_pump_probe_file(const FitRequest& r) {
   if (r.tile_height < 1 || r.tile_width < 1) throw InvalidArgument("--tile must have positive dimensions");
   if (r.threads < 1) throw InvalidArgument("--threads must be >= 1");
   r.options.validate();
+  if (r.device == runtime::Device::cpu && !r.gpus.empty()) {
+    throw InvalidArgument("--gpus applies to --device cuda or auto");
+  }
 
   const PumpProbeInput input = open_pump_probe_input({r.input, r.data_path, r.delays_path, r.mask_path, r.mask_required});
   const std::size_t ny = input.ny, nx = input.nx;
@@ -89,36 +92,39 @@ FitSummary fit_pump_probe_file(const FitRequest& r) {
     spdlog::info("'{}' is chunked by whole frames: reading the stack once ({:.2f} GiB as float32)", r.data_path,
                  static_cast<double>(n * ny * nx * sizeof(float)) / (1u << 30));
   }
-  std::size_t total_tiles = 0;
-  for (std::size_t b = 0; b < bands; ++b) {
-    total_tiles += fit::tiles_in_band(std::min(band_rows, ny - b * band_rows), nx, r.tile_height, r.tile_width);
-  }
+  fit::FitMaps maps(ny, nx, r.options.model);
+  const std::unique_ptr<fit::BandFitter> fitter = fit::BandFitter::create(
+      problem, r.options, fit::BandFitterOptions{r.device, r.threads, r.tile_height, r.tile_width, r.gpus});
+  spdlog::debug("fitting on {}", fitter->describe());
+  runtime::Progress progress("fit", ny * nx, "pixels", "pixels", r.progress);
 
-  // Band b = all fitted delays of rows [b * band_rows, ...), read while the previous band is being fitted.
+  // Band b = all fitted delays of rows [b * band_rows, ...), read into one of two buffers while the other
+  // band is being fitted (the buffers are pinned when a GPU fits, so its copies run asynchronously).
+  const std::size_t band_floats = n * std::min(band_rows, ny) * nx;
+  std::array<runtime::HostBuffer, 2> buffers = {fitter->allocate_host(band_floats), fitter->allocate_host(band_floats)};
   auto read_band = [&](std::size_t b) {
     const std::size_t y0 = b * band_rows;
     const std::size_t rows = std::min(band_rows, ny - y0);
     const std::array<std::size_t, 3> offset = {problem.first_delay, y0, 0};
     const std::array<std::size_t, 3> count = {n, rows, nx};
-    return stack.read<float>(offset, count);
+    stack.read<float>(offset, count, buffers[b % 2].data());
   };
-
-  fit::FitMaps maps(ny, nx, r.options.model);
-  runtime::ThreadPool pool(r.threads);
-  std::vector<std::unique_ptr<fit::TileFitter>> fitters;
-  for (unsigned w = 0; w < pool.size(); ++w) fitters.push_back(fit::TileFitter::create_cpu(problem, r.options));
-  runtime::Progress progress("fit", total_tiles, "tiles", "pixels", r.progress);
 
   std::size_t fitted = 0;
   const auto fit_start = std::chrono::steady_clock::now();
-  std::future<std::vector<float>> next = std::async(std::launch::async, read_band, 0);
+  std::future<void> next = std::async(std::launch::async, read_band, 0);
   for (std::size_t b = 0; b < bands; ++b) {
-    const std::vector<float> band = next.get();
+    next.get();
     if (b + 1 < bands) next = std::async(std::launch::async, read_band, b + 1);
     const std::size_t y0 = b * band_rows;
-    const fit::Band view{band.data(), std::min(band_rows, ny - y0), nx, y0};
-    fitted += fit::fit_band(view, r.tile_height, r.tile_width, mask.empty() ? nullptr : mask.data(), fitters, pool,
-                            maps, [&](std::size_t pixels) { progress.advance(1, pixels); });
+    const fit::Band view{buffers[b % 2].data(), std::min(band_rows, ny - y0), nx, y0};
+    try {
+      fitted += fitter->fit(view, mask.empty() ? nullptr : mask.data(), maps,
+                            [&](std::size_t pixels) { progress.advance(pixels, pixels); });
+    } catch (...) {
+      if (next.valid()) next.wait();  // the reader writes into the other buffer: let it finish first
+      throw;
+    }
   }
   progress.finish();
   const double fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - fit_start).count();
@@ -129,6 +135,7 @@ FitSummary fit_pump_probe_file(const FitRequest& r) {
   s.data_units = data_units;
   s.data_layout = stack.describe();
   s.bands = bands;
+  s.backend = fitter->describe();
   std::vector<float> chi2;
   for (std::size_t i = 0; i < s.pixels; ++i) {
     const auto status = static_cast<fit::FitStatus>(maps.status[i]);

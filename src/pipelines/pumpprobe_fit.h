@@ -3,9 +3,11 @@
 #include <array>
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "fit/fit_problem.h"
 #include "fit/fit_status.h"
+#include "runtime/devices.h"
 
 namespace xpulse::pipelines {
 
@@ -20,6 +22,8 @@ struct FitRequest {
   std::size_t tile_height = 16;
   std::size_t tile_width = 16;
   unsigned threads = 1;
+  runtime::Device device = runtime::Device::cpu;  // cpu | cuda | auto
+  std::vector<int> gpus;                          // CUDA devices (empty: device 0)
   bool allow_missing = false;  // virtual datasets: missing source files read as fill values
   bool progress = false;
   std::string command_line;
@@ -37,6 +41,7 @@ struct FitSummary {
   std::string data_units;
   std::string data_layout;           // how the stack was read (ParallelReader::describe)
   std::size_t bands = 0;             // row bands read (each chunk is read once overall)
+  std::string backend;               // what ran the fit: "cpu (16 threads)", "cuda: GPU 0 ..."
 };
 
 FitSummary fit_pump_probe_file(const FitRequest& request);

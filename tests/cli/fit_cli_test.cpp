@@ -10,6 +10,7 @@
 #include "cli_harness.h"
 #include "io/hdf5.h"
 #include "pipelines/pumpprobe_simulate.h"
+#include "runtime/devices.h"
 
 namespace xpulse::testing {
 namespace {
@@ -271,11 +272,11 @@ TEST_F(FitCli, NonFiniteTracesAreFlaggedAndTheRestFit) {
   EXPECT_FALSE(fs::exists(output + ".partial"));
 }
 
-TEST_F(FitCli, ProgressReportsTilesRateAndEta) {
+TEST_F(FitCli, ProgressReportsPixelsRateAndEta) {
   Stack().write(input);
-  const auto r = fit("--progress --tile 2x5");  // 6x5 pixels: 3 tiles
+  const auto r = fit("--progress --tile 2x5");  // 6x5 pixels
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.err.find("fit: 3/3 tiles (100.0%)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("fit: 30/30 pixels (100.0%)"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("pixels/s, ETA"), std::string::npos) << r.err;
   const auto quiet = fit();  // stderr is not a terminal here: no progress without the flag
   EXPECT_EQ(quiet.err, "");
@@ -300,6 +301,46 @@ TEST(Cli, VersionAndHelp) {
   r = run_xpulse("", dir);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err.rfind("xpulse: error: ", 0), 0u) << r.err;
+}
+
+}  // namespace
+}  // namespace xpulse::testing
+
+namespace xpulse::testing {
+namespace {
+
+// --device and --gpus (the CUDA backend itself is tested in tests/fit/cuda_backend_test.cpp where a GPU is).
+TEST_F(FitCli, UnknownDevice) {
+  Stack().write(input);
+  expect_input_error(fit("--device gpu"), "--device 'gpu' is not known; use cpu, cuda or auto");
+  EXPECT_FALSE(fs::exists(output));
+}
+
+TEST_F(FitCli, GpusNeedTheCudaDevice) {
+  Stack().write(input);
+  expect_input_error(fit("--device cpu --gpus 0"), "--gpus applies to --device cuda or auto");
+  expect_input_error(fit("--device cuda --gpus 0,x"), "--gpus '0,x' is not a list of device numbers such as 0,1");
+  expect_input_error(fit("--device cuda --gpus 1,1"), "--gpus '1,1' names device 1 twice");
+}
+
+TEST_F(FitCli, CudaWithoutADeviceIsAnErrorAndAutoRunsOnTheCpu) {
+  Stack().write(input);
+  if (runtime::cuda_device_count() > 0) GTEST_SKIP() << "a CUDA device is present: the CUDA tests cover it";
+  const auto r = fit("--device cuda");
+  expect_input_error(r, "--device cuda: " + runtime::cuda_unavailable_reason() + "; use --device cpu or auto");
+  EXPECT_FALSE(fs::exists(output));
+  EXPECT_FALSE(fs::exists(output + ".partial"));
+  const auto a = fit("--device auto --threads 2");
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  EXPECT_NE(a.out.find("fits/s on cpu (2 threads)"), std::string::npos) << a.out;
+}
+
+TEST_F(FitCli, AutoSaysWhichDeviceRan) {
+  Stack().write(input);
+  const auto a = fit("--device auto");
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  const bool gpu = runtime::cuda_device_count() > 0;
+  EXPECT_NE(a.out.find(gpu ? "fits/s on cuda: GPU 0 " : "fits/s on cpu ("), std::string::npos) << a.out;
 }
 
 }  // namespace
