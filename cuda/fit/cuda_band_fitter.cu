@@ -15,6 +15,7 @@
 #include <cuda_runtime.h>
 
 #include "../common/cuda_check.h"
+#include "kernel_timing.h"
 #include "fit/band_fitter.h"
 #include "fit/damped_cosine.h"
 #include "fit/damped_cosine_exp.h"
@@ -261,7 +262,59 @@ class CudaBandFitter final : public BandFitter {
   std::vector<std::unique_ptr<Gpu>> gpus_;
 };
 
+template <class Model>
+KernelTiming time_kernel(Model model, const FitProblem& problem, const FitOptions& options, const float* data,
+                         std::size_t pixels, int device) {
+  DeviceScope scope(device);
+  const PixelFitTables tables = PixelFitTables::make(problem, options);
+  model.max_frequency = tables.scalars.max_frequency;
+  if constexpr (Model::kParams == DampedCosineExp::kParams) model.min_tau = tables.scalars.min_tau;
+  const DeviceArray<double> t = upload(tables.t);
+  const DeviceArray<int> left = upload(tables.left);
+  const DeviceArray<float> weight = upload(tables.weight), tc = upload(tables.twiddle_cos),
+                           ts = upload(tables.twiddle_sin);
+  PixelFitConstants c = tables.scalars;
+  c.t = t.data();
+  c.left = left.data();
+  c.weight = weight.data();
+  c.twiddle_cos = tc.data();
+  c.twiddle_sin = ts.data();
+  const std::size_t n = problem.t.size(), P = Model::kParams;
+  DeviceArray<float> d_data(n * pixels), value(P * pixels), std_error(P * pixels), chi2(pixels);
+  DeviceArray<std::uint8_t> mask(pixels), status(pixels), fitted(pixels);
+  DeviceArray<std::uint16_t> iterations(pixels);
+  check(cudaMemcpy(d_data.data(), data, n * pixels * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy");
+  check(cudaMemset(mask.data(), 0, pixels), "cudaMemset");
+  const DeviceResults out{value.data(), std_error.data(), chi2.data(), status.data(), iterations.data(),
+                          fitted.data(), pixels};
+  cudaEvent_t start, stop;
+  check(cudaEventCreate(&start), "cudaEventCreate");
+  check(cudaEventCreate(&stop), "cudaEventCreate");
+  const auto grid = static_cast<unsigned>((pixels + kThreadsPerBlock - 1) / kThreadsPerBlock);
+  check(cudaEventRecord(start), "cudaEventRecord");
+  fit_pixels_kernel<Model><<<grid, kThreadsPerBlock>>>(model, c, d_data.data(), pixels, mask.data(), out);
+  check(cudaGetLastError(), "launch of the fit kernel");
+  check(cudaEventRecord(stop), "cudaEventRecord");
+  check(cudaEventSynchronize(stop), "fit kernel");
+  float ms = 0.0f;
+  check(cudaEventElapsedTime(&ms, start, stop), "cudaEventElapsedTime");
+  cudaEventDestroy(start);
+  cudaEventDestroy(stop);
+  std::vector<std::uint8_t> host_fitted(pixels);
+  check(cudaMemcpy(host_fitted.data(), fitted.data(), pixels, cudaMemcpyDeviceToHost), "cudaMemcpy");
+  KernelTiming timing;
+  timing.seconds = ms * 1e-3;
+  for (auto f : host_fitted) timing.fitted += f;
+  return timing;
+}
+
 }  // namespace
+
+KernelTiming time_fit_kernel(const FitProblem& problem, const FitOptions& options, const float* data,
+                             std::size_t pixels, int device) {
+  if (options.model == ModelKind::damped_cosine) return time_kernel(DampedCosine{}, problem, options, data, pixels, device);
+  return time_kernel(DampedCosineExp{}, problem, options, data, pixels, device);
+}
 
 std::unique_ptr<BandFitter> create_cuda_band_fitter(const FitProblem& problem, const FitOptions& options,
                                                     const std::vector<int>& gpus) {

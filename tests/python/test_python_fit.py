@@ -110,8 +110,8 @@ def test_the_gil_is_released_during_a_fit():
         done.set()
         worker.join()
     # With the GIL held the counting thread would not run at all while the fit computes (several tenths of a
-    # second); released, it counts freely.
-    assert ticks_during > 10_000
+    # second); released, it counts freely (thousands of ticks even on a loaded machine).
+    assert ticks_during > 1_000
 
 
 def test_help_is_useful():
