@@ -122,34 +122,6 @@ void DampedCosineSeeder::seed_with_background(const float* traces, std::size_t c
   seed_lanes<4>(traces, count, seeds);
 }
 
-namespace {
-
-// Solves the 3x3 system m x = r by Gaussian elimination with partial pivoting; false if singular.
-bool solve3(double (&m)[3][3], double (&r)[3], double (&x)[3]) {
-  for (int c = 0; c < 3; ++c) {
-    int piv = c;
-    for (int i = c + 1; i < 3; ++i) {
-      if (std::abs(m[i][c]) > std::abs(m[piv][c])) piv = i;
-    }
-    if (!(std::abs(m[piv][c]) > 0.0)) return false;
-    std::swap(m[c], m[piv]);
-    std::swap(r[c], r[piv]);
-    for (int i = c + 1; i < 3; ++i) {
-      const double f = m[i][c] / m[c][c];
-      for (int j = c; j < 3; ++j) m[i][j] -= f * m[c][j];
-      r[i] -= f * r[c];
-    }
-  }
-  for (int i = 2; i >= 0; --i) {
-    double s = r[i];
-    for (int j = i + 1; j < 3; ++j) s -= m[i][j] * x[j];
-    x[i] = s / m[i][i];
-  }
-  return std::isfinite(x[0]) && std::isfinite(x[1]) && std::isfinite(x[2]);
-}
-
-}  // namespace
-
 // K linear coefficients: offset, cosine, sine (and background when K == 4).
 template <int K>
 void DampedCosineSeeder::seed_lanes(const float* traces, std::size_t count, float* seeds) const {

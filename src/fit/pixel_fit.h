@@ -112,36 +112,6 @@ XPULSE_HD inline float spectral_peak(const PixelFitConstants& c, const StridedTr
   return static_cast<float>((static_cast<double>(where) + offset) * c.bin_thz);
 }
 
-// Solves the 3x3 system m x = r by Gaussian elimination with partial pivoting; false if singular.
-XPULSE_HD inline bool solve3(double (&m)[3][3], double (&r)[3], double (&x)[3]) {
-  for (int col = 0; col < 3; ++col) {
-    int piv = col;
-    for (int i = col + 1; i < 3; ++i) {
-      if (std::fabs(m[i][col]) > std::fabs(m[piv][col])) piv = i;
-    }
-    if (!(std::fabs(m[piv][col]) > 0.0)) return false;
-    for (int j = 0; j < 3; ++j) {
-      const double tmp = m[col][j];
-      m[col][j] = m[piv][j];
-      m[piv][j] = tmp;
-    }
-    const double tr = r[col];
-    r[col] = r[piv];
-    r[piv] = tr;
-    for (int i = col + 1; i < 3; ++i) {
-      const double f = m[i][col] / m[col][col];
-      for (int j = col; j < 3; ++j) m[i][j] -= f * m[col][j];
-      r[i] -= f * r[col];
-    }
-  }
-  for (int i = 2; i >= 0; --i) {
-    double s = r[i];
-    for (int j = i + 1; j < 3; ++j) s -= m[i][j] * x[j];
-    x[i] = s / m[i][i];
-  }
-  return std::isfinite(x[0]) && std::isfinite(x[1]) && std::isfinite(x[2]);
-}
-
 }  // namespace pixel_detail
 
 // Starting parameters of one normalised trace by linear prediction (damped_cosine_seed.h has the method).
@@ -175,7 +145,7 @@ XPULSE_HD void seed_pixel(const PixelFitConstants& c, const StridedTrace& y, flo
   double a[3] = {0, 0, 0};
   double f = spectral;
   double g = 1.0 / c.span;
-  if (pixel_detail::solve3(m, r, a) && a[1] < 0.0) {
+  if (solve3(m, r, a) && a[1] < 0.0) {
     const double radius = std::sqrt(-a[1]);
     const double cw = a[0] / (2.0 * radius);
     if (cw > -1.0 && cw < 1.0) {

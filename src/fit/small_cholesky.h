@@ -1,5 +1,6 @@
 #pragma once
-// Cholesky factorisation and solves for the small dense systems of one fit (up to ~8 parameters), in double.
+// Cholesky factorisation and solves for the small dense systems of one fit (up to ~8 parameters), and a
+// pivoting 3x3 solve for the seeding's linear prediction, in double (host and device).
 #include <cmath>
 
 #include "core/host_device.h"
@@ -50,6 +51,36 @@ XPULSE_HD void cholesky_inverse_diagonal(const double (&l)[N][N], double (&diag)
     cholesky_solve(l, e, col);
     diag[j] = col[j];
   }
+}
+
+// Solves the 3x3 system m x = r by Gaussian elimination with partial pivoting; false if singular.
+XPULSE_HD inline bool solve3(double (&m)[3][3], double (&r)[3], double (&x)[3]) {
+  for (int col = 0; col < 3; ++col) {
+    int piv = col;
+    for (int i = col + 1; i < 3; ++i) {
+      if (std::fabs(m[i][col]) > std::fabs(m[piv][col])) piv = i;
+    }
+    if (!(std::fabs(m[piv][col]) > 0.0)) return false;
+    for (int j = 0; j < 3; ++j) {
+      const double tmp = m[col][j];
+      m[col][j] = m[piv][j];
+      m[piv][j] = tmp;
+    }
+    const double tr = r[col];
+    r[col] = r[piv];
+    r[piv] = tr;
+    for (int i = col + 1; i < 3; ++i) {
+      const double f = m[i][col] / m[col][col];
+      for (int j = col; j < 3; ++j) m[i][j] -= f * m[col][j];
+      r[i] -= f * r[col];
+    }
+  }
+  for (int i = 2; i >= 0; --i) {
+    double s = r[i];
+    for (int j = i + 1; j < 3; ++j) s -= m[i][j] * x[j];
+    x[i] = s / m[i][i];
+  }
+  return std::isfinite(x[0]) && std::isfinite(x[1]) && std::isfinite(x[2]);
 }
 
 }  // namespace xpulse::fit
