@@ -58,7 +58,7 @@ void add_fit(CLI::App& app, Action& action, const std::string& command_line) {
                    ->capture_default_str();
   fit->add_flag("--allow-missing", r->allow_missing,
                 "Virtual datasets: read frames of missing source files as fill values instead of failing");
-  fit->add_flag("--progress", *progress, "Print progress (tiles, pixels/s, ETA) even when stderr is not a terminal");
+  fit->add_flag("--progress", *progress, "Print progress (pixels, pixels/s, ETA) even when stderr is not a terminal");
   fit->callback([=, &action] {
     r->mask_required = mask->count() > 0;
     action = [=] {

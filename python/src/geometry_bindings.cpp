@@ -327,9 +327,9 @@ command line's --data/--geometry. Returns (Detector, Crystal or None). See examp
           pipelines::QBinningRequest request;
           request.path = path;
           request.path_width = path_width;
-          const pipelines::QCoordinates q = coordinates_for(detector, crystal, request, thread_count(threads));
+          pipelines::QCoordinates q = coordinates_for(detector, crystal, request, thread_count(threads));
           const auto ny = static_cast<py::ssize_t>(detector.ny), nx = static_cast<py::ssize_t>(detector.nx);
-          phonon::MomentumMaps maps = q.maps;
+          phonon::MomentumMaps& maps = q.maps;
           py::dict out;
           out["q"] = to_numpy(std::move(maps.q), {ny, nx, 3});
           if (!maps.hkl.empty()) out["hkl"] = to_numpy(std::move(maps.hkl), {ny, nx, 3});

@@ -7,10 +7,6 @@
 
 namespace xpulse::fit {
 
-std::size_t tiles_in_band(std::size_t rows, std::size_t nx, std::size_t tile_height, std::size_t tile_width) {
-  return ((rows + tile_height - 1) / tile_height) * ((nx + tile_width - 1) / tile_width);
-}
-
 std::size_t fit_band(const Band& band, std::size_t tile_height, std::size_t tile_width, const std::uint8_t* mask,
                      std::vector<std::unique_ptr<TileFitter>>& fitters, runtime::ThreadPool& pool, FitMaps& maps,
                      const std::function<void(std::size_t)>& on_tile) {

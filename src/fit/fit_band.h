@@ -30,7 +30,4 @@ std::size_t fit_band(const Band& band, std::size_t tile_height, std::size_t tile
                      std::vector<std::unique_ptr<TileFitter>>& fitters, runtime::ThreadPool& pool, FitMaps& maps,
                      const std::function<void(std::size_t pixels)>& on_tile = {});
 
-// Tiles fit_band will run for a band of `rows` rows.
-std::size_t tiles_in_band(std::size_t rows, std::size_t nx, std::size_t tile_height, std::size_t tile_width);
-
 }  // namespace xpulse::fit

@@ -67,12 +67,10 @@ void write_maps(const fit::FitMaps& maps, const FitRequest& r, const fit::FitPro
 
 FitSummary fit_pump_probe_file(const FitRequest& r) {
   const auto start = std::chrono::steady_clock::now();
+  // Checked again by BandFitter::create; here so that bad options fail before the input is opened.
   if (r.tile_height < 1 || r.tile_width < 1) throw InvalidArgument("--tile must have positive dimensions");
   if (r.threads < 1) throw InvalidArgument("--threads must be >= 1");
   r.options.validate();
-  if (r.device == runtime::Device::cpu && !r.gpus.empty()) {
-    throw InvalidArgument("--gpus applies to --device cuda or auto");
-  }
 
   const PumpProbeInput input = open_pump_probe_input({r.input, r.data_path, r.delays_path, r.mask_path, r.mask_required});
   const std::size_t ny = input.ny, nx = input.nx;
