@@ -17,59 +17,51 @@ inline void check(cudaError_t status, const char* what) {
   }
 }
 
-// Device memory of n elements of T, freed on destruction (on the device current when it was allocated).
-template <class T>
-class DeviceArray {
+// n elements of T in device memory, or in page-locked (pinned) host memory, freed on destruction.
+template <class T, bool Pinned>
+class CudaArray {
  public:
-  DeviceArray() = default;
-  explicit DeviceArray(std::size_t n) : n_(n) {
-    if (n > 0) check(cudaMalloc(reinterpret_cast<void**>(&data_), n * sizeof(T)), "cudaMalloc");
+  CudaArray() = default;
+  explicit CudaArray(std::size_t n) : n_(n) {
+    if (n == 0) return;
+    void** p = reinterpret_cast<void**>(&data_);
+    if constexpr (Pinned) {
+      check(cudaMallocHost(p, n * sizeof(T)), "cudaMallocHost");
+    } else {
+      check(cudaMalloc(p, n * sizeof(T)), "cudaMalloc");
+    }
   }
-  DeviceArray(DeviceArray&& o) noexcept : data_(o.data_), n_(o.n_) { o.data_ = nullptr; o.n_ = 0; }
-  DeviceArray& operator=(DeviceArray&& o) noexcept {
-    std::swap(data_, o.data_);
-    std::swap(n_, o.n_);
+  CudaArray(CudaArray&& o) noexcept { swap(o); }
+  CudaArray& operator=(CudaArray&& o) noexcept {
+    swap(o);
     return *this;
   }
-  DeviceArray(const DeviceArray&) = delete;
-  DeviceArray& operator=(const DeviceArray&) = delete;
-  ~DeviceArray() {
-    if (data_ != nullptr) cudaFree(data_);
+  CudaArray(const CudaArray&) = delete;
+  CudaArray& operator=(const CudaArray&) = delete;
+  ~CudaArray() {
+    if (data_ == nullptr) return;
+    if constexpr (Pinned) {
+      cudaFreeHost(data_);
+    } else {
+      cudaFree(data_);
+    }
   }
   T* data() const { return data_; }
   std::size_t size() const { return n_; }
 
  private:
-  T* data_ = nullptr;
-  std::size_t n_ = 0;
-};
-
-// Page-locked host memory of n elements of T.
-template <class T>
-class PinnedArray {
- public:
-  PinnedArray() = default;
-  explicit PinnedArray(std::size_t n) : n_(n) {
-    if (n > 0) check(cudaMallocHost(reinterpret_cast<void**>(&data_), n * sizeof(T)), "cudaMallocHost");
-  }
-  PinnedArray(PinnedArray&& o) noexcept : data_(o.data_), n_(o.n_) { o.data_ = nullptr; o.n_ = 0; }
-  PinnedArray& operator=(PinnedArray&& o) noexcept {
+  void swap(CudaArray& o) noexcept {
     std::swap(data_, o.data_);
     std::swap(n_, o.n_);
-    return *this;
   }
-  PinnedArray(const PinnedArray&) = delete;
-  PinnedArray& operator=(const PinnedArray&) = delete;
-  ~PinnedArray() {
-    if (data_ != nullptr) cudaFreeHost(data_);
-  }
-  T* data() const { return data_; }
-  std::size_t size() const { return n_; }
-
- private:
   T* data_ = nullptr;
   std::size_t n_ = 0;
 };
+
+template <class T>
+using DeviceArray = CudaArray<T, false>;
+template <class T>
+using PinnedArray = CudaArray<T, true>;
 
 // Makes `device` current for a scope and restores the previous one.
 class DeviceScope {

@@ -62,30 +62,63 @@ __global__ void fit_pixels_kernel(Model model, PixelFitConstants constants, floa
   out.fitted[i] = r.fitted ? 1 : 0;
 }
 
+// Per-pixel results of a block in structure-of-arrays form, on the device or in pinned host memory.
+template <template <class> class Array>
+struct Results {
+  Array<float> value, std_error;  // [P][capacity]
+  Array<float> chi2;
+  Array<std::uint8_t> status, fitted;
+  Array<std::uint16_t> iterations;
+
+  Results() = default;
+  Results(std::size_t parameters, std::size_t capacity)
+      : value(parameters * capacity), std_error(parameters * capacity), chi2(capacity), status(capacity),
+        fitted(capacity), iterations(capacity) {}
+};
+
 // One stream with the device and pinned host buffers for a block of pixels in flight.
 struct Slot {
   cudaStream_t stream = nullptr;
   DeviceArray<float> data;
   DeviceArray<std::uint8_t> mask;
-  DeviceArray<float> value, std_error, chi2;
-  DeviceArray<std::uint8_t> status, fitted;
-  DeviceArray<std::uint16_t> iterations;
   PinnedArray<std::uint8_t> host_mask;
-  PinnedArray<float> host_value, host_std_error, host_chi2;
-  PinnedArray<std::uint8_t> host_status, host_fitted;
-  PinnedArray<std::uint16_t> host_iterations;
+  Results<DeviceArray> device;
+  Results<PinnedArray> host;
   bool busy = false;
   std::size_t first_pixel = 0;  // detector index of the block's first pixel
   std::size_t count = 0;
 };
 
-struct Gpu {
-  int id = 0;
-  std::string name;
+template <class T>
+DeviceArray<T> upload(const std::vector<T>& host) {
+  DeviceArray<T> d(host.size());
+  if (!host.empty()) check(cudaMemcpy(d.data(), host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice), "cudaMemcpy");
+  return d;
+}
+
+// PixelFitTables copied to the current device, and the constants pointing there.
+struct DeviceTables {
   DeviceArray<double> t;
   DeviceArray<int> left;
   DeviceArray<float> weight, twiddle_cos, twiddle_sin;
   PixelFitConstants constants;
+
+  explicit DeviceTables(const PixelFitTables& tables)
+      : t(upload(tables.t)), left(upload(tables.grid.left)), weight(upload(tables.grid.weight)),
+        twiddle_cos(upload(tables.grid.twiddle_cos)), twiddle_sin(upload(tables.grid.twiddle_sin)),
+        constants(tables.scalars) {
+    constants.t = t.data();
+    constants.left = left.data();
+    constants.weight = weight.data();
+    constants.twiddle_cos = twiddle_cos.data();
+    constants.twiddle_sin = twiddle_sin.data();
+  }
+};
+
+struct Gpu {
+  int id = 0;
+  std::string name;
+  std::unique_ptr<DeviceTables> tables;
   std::size_t capacity = 0;  // pixels per block
   Slot slots[2];
 
@@ -100,11 +133,9 @@ struct Gpu {
   }
 };
 
-template <class T>
-DeviceArray<T> upload(const std::vector<T>& host) {
-  DeviceArray<T> d(host.size());
-  if (!host.empty()) check(cudaMemcpy(d.data(), host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice), "cudaMemcpy");
-  return d;
+DeviceResults view(const Results<DeviceArray>& r, std::size_t capacity) {
+  return DeviceResults{r.value.data(),      r.std_error.data(), r.chi2.data(), r.status.data(),
+                       r.iterations.data(), r.fitted.data(),    capacity};
 }
 
 template <class Model>
@@ -121,17 +152,7 @@ class CudaBandFitter final : public BandFitter {
       g->id = id;
       g->name = runtime::cuda_device_name(id);
       DeviceScope scope(id);
-      g->t = upload(tables_.t);
-      g->left = upload(tables_.left);
-      g->weight = upload(tables_.weight);
-      g->twiddle_cos = upload(tables_.twiddle_cos);
-      g->twiddle_sin = upload(tables_.twiddle_sin);
-      g->constants = tables_.scalars;
-      g->constants.t = g->t.data();
-      g->constants.left = g->left.data();
-      g->constants.weight = g->weight.data();
-      g->constants.twiddle_cos = g->twiddle_cos.data();
-      g->constants.twiddle_sin = g->twiddle_sin.data();
+      g->tables = std::make_unique<DeviceTables>(tables_);
       std::size_t free_bytes = 0, total_bytes = 0;
       check(cudaMemGetInfo(&free_bytes, &total_bytes), "cudaMemGetInfo");
       const std::size_t per_pixel = n_ * sizeof(float) + 1 + 2 * P * sizeof(float) + sizeof(float) + 2 + 2;
@@ -142,19 +163,9 @@ class CudaBandFitter final : public BandFitter {
         const std::size_t c = g->capacity;
         s.data = DeviceArray<float>(n_ * c);
         s.mask = DeviceArray<std::uint8_t>(c);
-        s.value = DeviceArray<float>(P * c);
-        s.std_error = DeviceArray<float>(P * c);
-        s.chi2 = DeviceArray<float>(c);
-        s.status = DeviceArray<std::uint8_t>(c);
-        s.fitted = DeviceArray<std::uint8_t>(c);
-        s.iterations = DeviceArray<std::uint16_t>(c);
         s.host_mask = PinnedArray<std::uint8_t>(c);
-        s.host_value = PinnedArray<float>(P * c);
-        s.host_std_error = PinnedArray<float>(P * c);
-        s.host_chi2 = PinnedArray<float>(c);
-        s.host_status = PinnedArray<std::uint8_t>(c);
-        s.host_fitted = PinnedArray<std::uint8_t>(c);
-        s.host_iterations = PinnedArray<std::uint16_t>(c);
+        s.device = Results<DeviceArray>(P, c);
+        s.host = Results<PinnedArray>(P, c);
       }
       gpus_.push_back(std::move(g));
     }
@@ -175,13 +186,13 @@ class CudaBandFitter final : public BandFitter {
       for (std::size_t i = 0; i < s.count; ++i) {
         const std::size_t pixel = s.first_pixel + i;
         for (int a = 0; a < P; ++a) {
-          maps.value[static_cast<std::size_t>(a)][pixel] = s.host_value.data()[a * g.capacity + i];
-          maps.std_error[static_cast<std::size_t>(a)][pixel] = s.host_std_error.data()[a * g.capacity + i];
+          maps.value[static_cast<std::size_t>(a)][pixel] = s.host.value.data()[a * g.capacity + i];
+          maps.std_error[static_cast<std::size_t>(a)][pixel] = s.host.std_error.data()[a * g.capacity + i];
         }
-        maps.chi2_reduced[pixel] = s.host_chi2.data()[i];
-        maps.status[pixel] = s.host_status.data()[i];
-        maps.iterations[pixel] = s.host_iterations.data()[i];
-        fitted += s.host_fitted.data()[i];
+        maps.chi2_reduced[pixel] = s.host.chi2.data()[i];
+        maps.status[pixel] = s.host.status.data()[i];
+        maps.iterations[pixel] = s.host.iterations.data()[i];
+        fitted += s.host.fitted.data()[i];
       }
       s.busy = false;
       if (on_pixels) on_pixels(s.count);
@@ -205,28 +216,23 @@ class CudaBandFitter final : public BandFitter {
       }
       check(cudaMemcpyAsync(s.mask.data(), s.host_mask.data(), count, cudaMemcpyHostToDevice, s.stream),
             "copy of the mask to the device");
-      const DeviceResults out{s.value.data(), s.std_error.data(), s.chi2.data(), s.status.data(),
-                              s.iterations.data(), s.fitted.data(), g.capacity};
       const auto grid = static_cast<unsigned>((count + kThreadsPerBlock - 1) / kThreadsPerBlock);
-      fit_pixels_kernel<Model><<<grid, kThreadsPerBlock, 0, s.stream>>>(model_, g.constants, s.data.data(), count,
-                                                                       s.mask.data(), out);
+      fit_pixels_kernel<Model><<<grid, kThreadsPerBlock, 0, s.stream>>>(
+          model_, g.tables->constants, s.data.data(), count, s.mask.data(), view(s.device, g.capacity));
       check(cudaGetLastError(), "launch of the fit kernel");
       const std::size_t row = count * sizeof(float), pitch = g.capacity * sizeof(float);
-      check(cudaMemcpy2DAsync(s.host_value.data(), pitch, s.value.data(), pitch, row, P, cudaMemcpyDeviceToHost,
-                              s.stream),
-            "copy of the results to the host");
-      check(cudaMemcpy2DAsync(s.host_std_error.data(), pitch, s.std_error.data(), pitch, row, P,
-                              cudaMemcpyDeviceToHost, s.stream),
-            "copy of the results to the host");
-      check(cudaMemcpyAsync(s.host_chi2.data(), s.chi2.data(), row, cudaMemcpyDeviceToHost, s.stream),
-            "copy of the results to the host");
-      check(cudaMemcpyAsync(s.host_status.data(), s.status.data(), count, cudaMemcpyDeviceToHost, s.stream),
-            "copy of the results to the host");
-      check(cudaMemcpyAsync(s.host_fitted.data(), s.fitted.data(), count, cudaMemcpyDeviceToHost, s.stream),
-            "copy of the results to the host");
-      check(cudaMemcpyAsync(s.host_iterations.data(), s.iterations.data(), count * sizeof(std::uint16_t),
-                            cudaMemcpyDeviceToHost, s.stream),
-            "copy of the results to the host");
+      const char* back = "copy of the results to the host";
+      check(cudaMemcpy2DAsync(s.host.value.data(), pitch, s.device.value.data(), pitch, row, P,
+                              cudaMemcpyDeviceToHost, s.stream), back);
+      check(cudaMemcpy2DAsync(s.host.std_error.data(), pitch, s.device.std_error.data(), pitch, row, P,
+                              cudaMemcpyDeviceToHost, s.stream), back);
+      check(cudaMemcpyAsync(s.host.chi2.data(), s.device.chi2.data(), row, cudaMemcpyDeviceToHost, s.stream), back);
+      check(cudaMemcpyAsync(s.host.status.data(), s.device.status.data(), count, cudaMemcpyDeviceToHost, s.stream),
+            back);
+      check(cudaMemcpyAsync(s.host.fitted.data(), s.device.fitted.data(), count, cudaMemcpyDeviceToHost, s.stream),
+            back);
+      check(cudaMemcpyAsync(s.host.iterations.data(), s.device.iterations.data(), count * sizeof(std::uint16_t),
+                            cudaMemcpyDeviceToHost, s.stream), back);
       s.busy = true;
       s.first_pixel = first_detector_pixel + p0;
       s.count = count;
@@ -269,30 +275,20 @@ KernelTiming time_kernel(Model model, const FitProblem& problem, const FitOption
   const PixelFitTables tables = PixelFitTables::make(problem, options);
   model.max_frequency = tables.scalars.max_frequency;
   if constexpr (Model::kParams == DampedCosineExp::kParams) model.min_tau = tables.scalars.min_tau;
-  const DeviceArray<double> t = upload(tables.t);
-  const DeviceArray<int> left = upload(tables.left);
-  const DeviceArray<float> weight = upload(tables.weight), tc = upload(tables.twiddle_cos),
-                           ts = upload(tables.twiddle_sin);
-  PixelFitConstants c = tables.scalars;
-  c.t = t.data();
-  c.left = left.data();
-  c.weight = weight.data();
-  c.twiddle_cos = tc.data();
-  c.twiddle_sin = ts.data();
-  const std::size_t n = problem.t.size(), P = Model::kParams;
-  DeviceArray<float> d_data(n * pixels), value(P * pixels), std_error(P * pixels), chi2(pixels);
-  DeviceArray<std::uint8_t> mask(pixels), status(pixels), fitted(pixels);
-  DeviceArray<std::uint16_t> iterations(pixels);
+  const DeviceTables on_device(tables);
+  const std::size_t n = problem.t.size();
+  DeviceArray<float> d_data(n * pixels);
+  DeviceArray<std::uint8_t> mask(pixels);
+  const Results<DeviceArray> results(Model::kParams, pixels);
   check(cudaMemcpy(d_data.data(), data, n * pixels * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy");
   check(cudaMemset(mask.data(), 0, pixels), "cudaMemset");
-  const DeviceResults out{value.data(), std_error.data(), chi2.data(), status.data(), iterations.data(),
-                          fitted.data(), pixels};
   cudaEvent_t start, stop;
   check(cudaEventCreate(&start), "cudaEventCreate");
   check(cudaEventCreate(&stop), "cudaEventCreate");
   const auto grid = static_cast<unsigned>((pixels + kThreadsPerBlock - 1) / kThreadsPerBlock);
   check(cudaEventRecord(start), "cudaEventRecord");
-  fit_pixels_kernel<Model><<<grid, kThreadsPerBlock>>>(model, c, d_data.data(), pixels, mask.data(), out);
+  fit_pixels_kernel<Model><<<grid, kThreadsPerBlock>>>(model, on_device.constants, d_data.data(), pixels,
+                                                       mask.data(), view(results, pixels));
   check(cudaGetLastError(), "launch of the fit kernel");
   check(cudaEventRecord(stop), "cudaEventRecord");
   check(cudaEventSynchronize(stop), "fit kernel");
@@ -301,7 +297,7 @@ KernelTiming time_kernel(Model model, const FitProblem& problem, const FitOption
   cudaEventDestroy(start);
   cudaEventDestroy(stop);
   std::vector<std::uint8_t> host_fitted(pixels);
-  check(cudaMemcpy(host_fitted.data(), fitted.data(), pixels, cudaMemcpyDeviceToHost), "cudaMemcpy");
+  check(cudaMemcpy(host_fitted.data(), results.fitted.data(), pixels, cudaMemcpyDeviceToHost), "cudaMemcpy");
   KernelTiming timing;
   timing.seconds = ms * 1e-3;
   for (auto f : host_fitted) timing.fitted += f;

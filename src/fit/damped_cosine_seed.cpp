@@ -24,43 +24,18 @@ std::mutex& fftw_planner_mutex() {  // FFTW's planner is not thread-safe; execut
 }  // namespace
 
 DampedCosineSeeder::DampedCosineSeeder(std::span<const double> t, float max_frequency)
-    : t_(t.begin(), t.end()), max_frequency_(max_frequency) {
-  const std::size_t n = t_.size();
-  span_ = t_.back() - t_.front();
-  step_ = span_ / static_cast<double>(n - 1);
-  for (std::size_t k = 1; k < n; ++k) {
-    if (std::abs((t_[k] - t_[k - 1]) - step_) > 1e-6 * step_) uniform_ = false;
-  }
-  fft_size_ = 1;
-  while (fft_size_ < 2 * n) fft_size_ *= 2;
-  fft_in_ = fftwf_alloc_real(fft_size_ * kLanes);
-  fft_out_ = fftwf_alloc_complex((fft_size_ / 2 + 1) * kLanes);
+    : t_(t.begin(), t.end()), max_frequency_(max_frequency), grid_(SeedingGrid::make(t, max_frequency)) {
+  const std::size_t m = grid_.fft_size;
+  fft_in_ = fftwf_alloc_real(m * kLanes);
+  fft_out_ = fftwf_alloc_complex((m / 2 + 1) * kLanes);
   {
     std::lock_guard lock(fftw_planner_mutex());
-    const int size = static_cast<int>(fft_size_);
+    const int size = static_cast<int>(m);
     // FFTW_ESTIMATE: the same plan every run, so seeds (and fits) are reproducible bit for bit.
     fft_plan_ = fftwf_plan_many_dft_r2c(1, &size, kLanes, fft_in_, nullptr, kLanes, 1,
                                         static_cast<fftwf_complex*>(fft_out_), nullptr, kLanes, 1, FFTW_ESTIMATE);
   }
   if (fft_plan_ == nullptr) throw std::runtime_error("FFTW could not plan the seeding transform");
-  twiddle_cos_.resize(fft_size_);
-  twiddle_sin_.resize(fft_size_);
-  for (std::size_t k = 0; k < fft_size_; ++k) {
-    const double angle = kTwoPi * static_cast<double>(k) / static_cast<double>(fft_size_);
-    twiddle_cos_[k] = static_cast<float>(std::cos(angle));
-    twiddle_sin_[k] = static_cast<float>(std::sin(angle));
-  }
-  if (!uniform_) {
-    left_.resize(n);
-    weight_.resize(n);
-    std::size_t i = 0;
-    for (std::size_t j = 0; j < n; ++j) {
-      const double tj = t_.front() + step_ * static_cast<double>(j);
-      while (i + 2 < n && t_[i + 1] <= tj) ++i;
-      left_[j] = i;
-      weight_[j] = static_cast<float>(std::clamp((tj - t_[i]) / (t_[i + 1] - t_[i]), 0.0, 1.0));
-    }
-  }
 }
 
 DampedCosineSeeder::~DampedCosineSeeder() {
@@ -72,15 +47,13 @@ DampedCosineSeeder::~DampedCosineSeeder() {
 
 void DampedCosineSeeder::spectral_peak(const float* x, float* frequency) const {
   const std::size_t n = t_.size();
-  const std::size_t m = fft_size_;
+  const std::size_t m = grid_.fft_size;
   std::copy(x, x + n * kLanes, fft_in_);
   std::fill(fft_in_ + n * kLanes, fft_in_ + m * kLanes, 0.0f);
   fftwf_execute(static_cast<fftwf_plan>(fft_plan_));
   const auto* out = static_cast<const fftwf_complex*>(fft_out_);
-  // Search above half a cycle per span (slower "oscillations" are offset drifts) and up to max_frequency.
-  const double bin_thz = 1.0 / (static_cast<double>(m) * step_);
-  const std::size_t lo = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(0.5 / span_ / bin_thz)));
-  const std::size_t hi = std::min(m / 2 - 1, static_cast<std::size_t>(max_frequency_ / bin_thz));
+  const double bin_thz = grid_.bin_thz;
+  const std::size_t lo = grid_.bin_lo, hi = grid_.bin_hi;
   alignas(64) float best[kLanes];
   alignas(64) int where[kLanes];
   std::fill_n(best, kLanes, -1.0f);
@@ -105,9 +78,9 @@ void DampedCosineSeeder::spectral_peak(const float* x, float* frequency) const {
     if (b > 1 && b + 1 < half) {
       auto sample = [&](int j) { return x[static_cast<std::size_t>(j) * kLanes + static_cast<std::size_t>(l)]; };
       const int n_points = static_cast<int>(n), size = static_cast<int>(m);
-      const double left = dft_bin_power(sample, n_points, b - 1, size, twiddle_cos_.data(), twiddle_sin_.data());
-      const double mid = dft_bin_power(sample, n_points, b, size, twiddle_cos_.data(), twiddle_sin_.data());
-      const double right = dft_bin_power(sample, n_points, b + 1, size, twiddle_cos_.data(), twiddle_sin_.data());
+      const double left = dft_bin_power(sample, n_points, b - 1, size, grid_.twiddle_cos.data(), grid_.twiddle_sin.data());
+      const double mid = dft_bin_power(sample, n_points, b, size, grid_.twiddle_cos.data(), grid_.twiddle_sin.data());
+      const double right = dft_bin_power(sample, n_points, b + 1, size, grid_.twiddle_cos.data(), grid_.twiddle_sin.data());
       offset = parabolic_offset(left, mid, right);
     }
     frequency[l] = static_cast<float>((static_cast<double>(b) + offset) * bin_thz);
@@ -127,7 +100,7 @@ template <int K>
 void DampedCosineSeeder::seed_lanes(const float* traces, std::size_t count, float* seeds) const {
   constexpr int P = K == 3 ? DampedCosine::kParams : DampedCosineExp::kParams;
   const std::size_t n = t_.size();
-  const double tau0 = span_ / 3.0;  // start of the background's time constant
+  const double tau0 = grid_.span / 3.0;  // start of the background's time constant
   std::vector<float> x(n * kLanes);   // uniform series, point-major [n][kLanes]
   std::vector<float> yt(n * kLanes);  // the traces themselves, point-major
   for (std::size_t first = 0; first < count; first += kLanes) {
@@ -136,12 +109,12 @@ void DampedCosineSeeder::seed_lanes(const float* traces, std::size_t count, floa
     for (int l = 0; l < kLanes; ++l) {
       const float* y = traces + (first + static_cast<std::size_t>(std::min(l, lanes - 1))) * n;
       for (std::size_t j = 0; j < n; ++j) yt[j * kLanes + l] = y[j];
-      if (uniform_) {
+      if (grid_.uniform) {
         for (std::size_t j = 0; j < n; ++j) x[j * kLanes + l] = y[j];
       } else {
         for (std::size_t j = 0; j < n; ++j) {
-          const float w = weight_[j];
-          x[j * kLanes + l] = (1.0f - w) * y[left_[j]] + w * y[left_[j] + 1];
+          const float w = grid_.weight[j];
+          x[j * kLanes + l] = (1.0f - w) * y[grid_.left[j]] + w * y[grid_.left[j] + 1];
         }
       }
     }
@@ -172,7 +145,7 @@ void DampedCosineSeeder::seed_lanes(const float* traces, std::size_t count, floa
     const double rows = static_cast<double>(n - 4);
     alignas(64) float spectral[kLanes];
     spectral_peak(x.data(), spectral);
-    const double bin_thz = 1.0 / (static_cast<double>(fft_size_) * step_);
+    const double bin_thz = grid_.bin_thz;
     alignas(64) float freq[kLanes];
     alignas(64) float damp[kLanes];
     for (int l = 0; l < kLanes; ++l) {
@@ -180,20 +153,20 @@ void DampedCosineSeeder::seed_lanes(const float* traces, std::size_t count, floa
       double r[3] = {s[8][l], s[9][l], s[10][l]};
       double a[3] = {0, 0, 0};
       double f = spectral[l];
-      double g = 1.0 / span_;
+      double g = 1.0 / grid_.span;
       if (solve3(m, r, a) && a[1] < 0.0) {
         const double radius = std::sqrt(-a[1]);
         const double c = a[0] / (2.0 * radius);
         if (c > -1.0 && c < 1.0) {
-          const double f_lp = std::acos(c) / (kTwoPi * step_);
+          const double f_lp = std::acos(c) / (kTwoPi * grid_.step);
           if (std::abs(f_lp - spectral[l]) <= bin_thz) {
             f = f_lp;
-            g = -std::log(radius) / step_;
+            g = -std::log(radius) / grid_.step;
           }
         }
       }
       freq[l] = static_cast<float>(std::clamp<double>(f, 0.0, max_frequency_));
-      damp[l] = static_cast<float>(std::clamp(g, 0.0, 5.0 / span_));
+      damp[l] = static_cast<float>(std::clamp(g, 0.0, 5.0 / grid_.span));
     }
     // Linear least squares for the coefficients of offset, E cos, E sin (, background) on the real delays.
     alignas(64) double nm[K * (K + 1) / 2][kLanes] = {};

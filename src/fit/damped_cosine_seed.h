@@ -17,6 +17,8 @@
 #include <span>
 #include <vector>
 
+#include "fit/seeding_grid.h"
+
 namespace xpulse::fit {
 
 class DampedCosineSeeder {
@@ -32,7 +34,7 @@ class DampedCosineSeeder {
   // traces [count][n] -> seeds [count][7], adding background B and tau (DampedCosineExp).
   void seed_with_background(const float* traces, std::size_t count, float* seeds) const;
 
-  double step() const { return step_; }
+  double step() const { return grid_.step; }
 
  private:
   template <int K>
@@ -41,17 +43,11 @@ class DampedCosineSeeder {
   void spectral_peak(const float* x, float* frequency) const;
 
   std::vector<double> t_;
-  std::vector<std::size_t> left_;  // resampling: uniform point j lies between t_[left_[j]] and the next
-  std::vector<float> weight_;      // weight of the right neighbour
-  bool uniform_ = true;
-  double step_ = 0.0;   // uniform grid step, ps
-  double span_ = 0.0;   // t.back() - t.front(), ps
   float max_frequency_;
-  std::size_t fft_size_ = 0;     // zero-padded length, >= 2 n
+  SeedingGrid grid_;
   float* fft_in_ = nullptr;      // [fft_size][kLanes], FFTW-aligned
   void* fft_out_ = nullptr;      // [fft_size / 2 + 1][kLanes] complex
   void* fft_plan_ = nullptr;     // batched r2c plan over the kLanes columns
-  std::vector<float> twiddle_cos_, twiddle_sin_;  // cos, sin of 2 pi k / fft_size (periodogram.h)
 };
 
 }  // namespace xpulse::fit

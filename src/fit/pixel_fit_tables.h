@@ -5,15 +5,13 @@
 
 #include "fit/fit_problem.h"
 #include "fit/pixel_fit.h"
+#include "fit/seeding_grid.h"
 
 namespace xpulse::fit {
 
 struct PixelFitTables {
   std::vector<double> t;
-  std::vector<int> left;
-  std::vector<float> weight;
-  std::vector<float> twiddle_cos;
-  std::vector<float> twiddle_sin;
+  SeedingGrid grid;
   PixelFitConstants scalars;  // every field but the pointers
 
   static PixelFitTables make(const FitProblem& problem, const FitOptions& options);
