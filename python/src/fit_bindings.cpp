@@ -8,12 +8,10 @@
 
 #include "bindings.h"
 #include "core/error.h"
-#include "fit/fit_band.h"
+#include "fit/band_fitter.h"
 #include "fit/fit_maps.h"
 #include "fit/fit_problem.h"
 #include "fit/fit_status.h"
-#include "fit/tile_fitter.h"
-#include "runtime/thread_pool.h"
 
 namespace xpulse::python {
 namespace {
@@ -116,11 +114,10 @@ py::dict fit_damped_cosine(const py::array& data, const py::array& delays_in, do
   fit::FitMaps maps(ny, nx, options.model);
   {
     py::gil_scoped_release release;
-    runtime::ThreadPool pool(threads);
-    std::vector<std::unique_ptr<fit::TileFitter>> fitters;
-    for (unsigned w = 0; w < pool.size(); ++w) fitters.push_back(fit::TileFitter::create_cpu(problem, options));
-    fit::fit_band(fit::Band{traces.data(), ny, nx, 0}, 16, 16, mask.empty() ? nullptr : mask.data(), fitters, pool,
-                  maps);
+    fit::BandFitterOptions backend;
+    backend.threads = threads;
+    const auto fitter = fit::BandFitter::create(problem, options, backend);
+    fitter->fit(fit::Band{traces.data(), ny, nx, 0}, mask.empty() ? nullptr : mask.data(), maps);
   }
   if (maps.no_finite_input()) {
     throw InputError("data has no finite values after t0 in any unmasked pixel (all NaN/Inf)");
