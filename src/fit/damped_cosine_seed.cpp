@@ -69,19 +69,32 @@ void DampedCosineSeeder::spectral_peak(const float* x, float* frequency) const {
       where[l] = better ? static_cast<int>(b) : where[l];
     }
   }
-  // The peak's neighbours by direct DFT (periodogram.h), as the per-pixel CUDA seeder computes them, so that
-  // both backends interpolate identically.
+  // The peak's neighbours by direct DFT, as the per-pixel CUDA seeder computes them (dft_bin_power in
+  // periodogram.h: each lane summed in order of j), so that both backends interpolate identically. All lanes
+  // and the three bins b-1, b, b+1 are summed together so the loop vectorises.
+  const unsigned index_mask = static_cast<unsigned>(m - 1);
+  const float* cos_table = grid_.twiddle_cos.data();
+  const float* sin_table = grid_.twiddle_sin.data();
+  alignas(64) float re[3][kLanes] = {};
+  alignas(64) float im[3][kLanes] = {};
+  for (std::size_t j = 0; j < n; ++j) {
+    const float* xj = x + j * kLanes;
+    for (int d = 0; d < 3; ++d) {
+#pragma omp simd
+      for (int l = 0; l < kLanes; ++l) {
+        const unsigned k = (static_cast<unsigned>(j) * static_cast<unsigned>(where[l] - 1 + d)) & index_mask;
+        re[d][l] = std::fma(xj[l], cos_table[k], re[d][l]);
+        im[d][l] = std::fma(-xj[l], sin_table[k], im[d][l]);
+      }
+    }
+  }
   const int half = static_cast<int>(m / 2);
   for (int l = 0; l < kLanes; ++l) {
     const int b = where[l];
     double offset = 0.0;
     if (b > 1 && b + 1 < half) {
-      auto sample = [&](int j) { return x[static_cast<std::size_t>(j) * kLanes + static_cast<std::size_t>(l)]; };
-      const int n_points = static_cast<int>(n), size = static_cast<int>(m);
-      const double left = dft_bin_power(sample, n_points, b - 1, size, grid_.twiddle_cos.data(), grid_.twiddle_sin.data());
-      const double mid = dft_bin_power(sample, n_points, b, size, grid_.twiddle_cos.data(), grid_.twiddle_sin.data());
-      const double right = dft_bin_power(sample, n_points, b + 1, size, grid_.twiddle_cos.data(), grid_.twiddle_sin.data());
-      offset = parabolic_offset(left, mid, right);
+      auto power = [&](int d) { return static_cast<double>(re[d][l] * re[d][l] + im[d][l] * im[d][l]); };
+      offset = parabolic_offset(power(0), power(1), power(2));
     }
     frequency[l] = static_cast<float>((static_cast<double>(b) + offset) * bin_thz);
   }

@@ -2,6 +2,8 @@
 // Periodogram pieces shared by the CPU seeder and the per-pixel (CUDA) seeder, so that both refine the
 // spectral peak with the same arithmetic: the power of one bin of a zero-padded series by direct DFT, and the
 // parabolic interpolation of the peak from its two neighbours.
+#include <cmath>
+
 #include "core/host_device.h"
 
 namespace xpulse::fit {
@@ -16,8 +18,8 @@ XPULSE_HD float dft_bin_power(const Sample& x, int n, int b, int fft_size, const
   for (int j = 0; j < n; ++j) {
     const float v = x(j);
     const unsigned k = (static_cast<unsigned>(j) * static_cast<unsigned>(b)) & mask;
-    re += v * cos_table[k];
-    im -= v * sin_table[k];
+    re = std::fma(v, cos_table[k], re);  // explicit FMAs: the same rounding in every backend and SIMD width
+    im = std::fma(-v, sin_table[k], im);
   }
   return re * re + im * im;
 }

@@ -88,8 +88,8 @@ XPULSE_HD inline float spectral_peak(const PixelFitConstants& c, const StridedTr
       const float x = uniform_sample(c, y, j);
       for (int g = 0; g < kGroup; ++g) {
         const unsigned k = (static_cast<unsigned>(j) * static_cast<unsigned>(b0 + g)) & mask;
-        re[g] += x * c.twiddle_cos[k];
-        im[g] -= x * c.twiddle_sin[k];
+        re[g] = std::fma(x, c.twiddle_cos[k], re[g]);  // as dft_bin_power
+        im[g] = std::fma(-x, c.twiddle_sin[k], im[g]);
       }
     }
     for (int g = 0; g < kGroup && b0 + g <= c.bin_hi; ++g) {
