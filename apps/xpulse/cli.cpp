@@ -6,6 +6,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "runtime/world.h"
 #include "xpulse/version.h"
 
 namespace xpulse::cli {
@@ -20,10 +21,13 @@ std::string quote(const std::string& arg) {
 
 // Library messages go to stderr as "xpulse: LEVEL: message"; --verbose adds debug messages (e.g. which
 // datasets fall back to H5Dread and why).
+// Under MPI only rank 0 reports information; other ranks' warnings name the rank.
 void set_up_logging(bool verbose) {
   auto logger = spdlog::stderr_logger_mt("xpulse");
-  logger->set_pattern("xpulse: %l: %v");
-  logger->set_level(verbose ? spdlog::level::debug : spdlog::level::info);
+  const runtime::World& world = runtime::World::get();
+  logger->set_pattern(world.is_root() ? "xpulse: %l: %v" : fmt::format("xpulse: rank {}: %l: %v", world.rank()));
+  logger->set_level(verbose ? spdlog::level::debug
+                            : (world.is_root() ? spdlog::level::info : spdlog::level::warn));
   spdlog::set_default_logger(logger);
 }
 
@@ -56,7 +60,10 @@ int run(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     std::string message = e.what();
     if (message.empty()) message = "missing subcommand";
-    std::fprintf(stderr, "xpulse: error: %s (see 'xpulse --help')\n", message.c_str());
+    // Every rank parses the same command line, so every rank fails here alike; one of them says so.
+    if (runtime::World::get().is_root()) {
+      std::fprintf(stderr, "xpulse: error: %s (see 'xpulse --help')\n", message.c_str());
+    }
     return 2;
   }
   set_up_logging(verbose);

@@ -10,6 +10,7 @@
 #include "runtime/devices.h"
 #include "runtime/progress.h"
 #include "runtime/thread_pool.h"
+#include "runtime/world.h"
 
 namespace xpulse::cli {
 
@@ -58,6 +59,15 @@ void add_fit(CLI::App& app, Action& action, const std::string& command_line) {
                    ->capture_default_str();
   fit->add_flag("--allow-missing", r->allow_missing,
                 "Virtual datasets: read frames of missing source files as fill values instead of failing");
+  fit->add_flag("--resume", r->resume,
+                "Continue an interrupted run of the same command from its journal (OUT.journal): only missing work "
+                "units are computed");
+  fit->add_flag("--merge", r->merge,
+                "Under MPI: write one standalone output instead of virtual datasets over the ranks' part files "
+                "(OUT.parts/)");
+  fit->add_option("--unit-rows", r->unit_rows,
+                  "Detector rows per work unit, the granularity of the journal and of MPI distribution "
+                  "(default: ~32 MiB of stack per unit)");
   fit->add_flag("--progress", *progress, "Print progress (pixels, pixels/s, ETA) even when stderr is not a terminal");
   fit->callback([=, &action] {
     r->mask_required = mask->count() > 0;
@@ -71,6 +81,7 @@ void add_fit(CLI::App& app, Action& action, const std::string& command_line) {
       r->progress = *progress || runtime::Progress::stderr_is_terminal();
       r->command_line = command_line;
       const auto s = pipelines::fit_pump_probe_file(*r);
+      if (!runtime::World::get().is_root()) return 0;
       const auto pct = [&](fit::FitStatus st, std::size_t of) {
         const std::size_t c = s.status_counts[static_cast<int>(st)];
         return of ? 100.0 * static_cast<double>(c) / static_cast<double>(of) : 0.0;
@@ -84,7 +95,12 @@ void add_fit(CLI::App& app, Action& action, const std::string& command_line) {
       std::printf("  of all pixels: %.2f%% masked, %.2f%% no_signal, %.2f%% non_finite_input\n",
                   pct(fit::FitStatus::masked, s.pixels), pct(fit::FitStatus::no_signal, s.pixels),
                   pct(fit::FitStatus::non_finite_input, s.pixels));
-      std::printf("  read: %s, %zu band%s\n", s.data_layout.c_str(), s.bands, s.bands == 1 ? "" : "s");
+      std::printf("  read: %s, %zu work unit%s of %zu rows on %s\n", s.data_layout.c_str(), s.units,
+                  s.units == 1 ? "" : "s", s.unit_rows, s.distribution.c_str());
+      if (s.resumed_units > 0) {
+        std::printf("  resumed: %zu of %zu work units taken from the journal of an earlier run\n", s.resumed_units,
+                    s.units);
+      }
       std::printf("  median reduced chi2 (converged): %.4g (%s)^2\n", s.median_chi2_reduced, s.data_units.c_str());
       std::printf("  maps: %s:/fit/{frequency [THz], amplitude, damping [1/ps], phase [rad], offset, chi2, status, "
                   "iterations}, /fit/stderr/*\n",

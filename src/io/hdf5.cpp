@@ -300,6 +300,37 @@ void Writer::write(const std::string& dataset, std::span<const T> data, std::spa
   if (!units.empty()) attribute(dataset, "units", units);
 }
 
+template <class T>
+void Writer::write_virtual(const std::string& dataset, std::span<const std::size_t> dims,
+                           std::span<const VirtualSource> sources, const std::string& units) {
+  create_parents(dataset);
+  const auto hdims = to_hsize(dims);
+  Handle space(H5Screate_simple(static_cast<int>(hdims.size()), hdims.data(), nullptr), H5Sclose);
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  for (const VirtualSource& s : sources) {
+    const auto count = to_hsize(s.count);
+    const auto target = to_hsize(s.target_offset);
+    const auto origin = to_hsize(s.source_offset);
+    // The source's own extent is only needed to describe the selection: the count from the offset suffices.
+    std::vector<hsize_t> source_dims(origin.size());
+    for (std::size_t d = 0; d < origin.size(); ++d) source_dims[d] = origin[d] + count[d];
+    Handle source_space(H5Screate_simple(static_cast<int>(source_dims.size()), source_dims.data(), nullptr),
+                        H5Sclose);
+    if (H5Sselect_hyperslab(space.id(), H5S_SELECT_SET, target.data(), nullptr, count.data(), nullptr) < 0 ||
+        H5Sselect_hyperslab(source_space.id(), H5S_SELECT_SET, origin.data(), nullptr, count.data(), nullptr) < 0 ||
+        H5Pset_virtual(dcpl.id(), space.id(), s.file.c_str(), s.dataset.c_str(), source_space.id()) < 0) {
+      throw IoError(fmt::format("cannot map '{}' of '{}' into '{}' in '{}': {}", s.dataset, s.file, dataset, path_,
+                                hdf5_error_reason()));
+    }
+  }
+  H5Sselect_all(space.id());
+  Handle d(H5Dcreate2(file_.id(), dataset.c_str(), file_type<T>(), space.id(), H5P_DEFAULT, dcpl.id(),
+                      H5P_DEFAULT),
+           H5Dclose);
+  if (!d.valid()) throw IoError(fmt::format("cannot create '{}' in '{}': {}", dataset, path_, hdf5_error_reason()));
+  if (!units.empty()) attribute(dataset, "units", units);
+}
+
 void Writer::write_scalar(const std::string& dataset, double value, const std::string& units) {
   create_parents(dataset);
   Handle space(H5Screate(H5S_SCALAR), H5Sclose);
@@ -340,7 +371,9 @@ void Writer::attribute(const std::string& object, const std::string& name, doubl
 
 #define XPULSE_WRITE(T)                                                                                  \
   template void Writer::write<T>(const std::string&, std::span<const T>, std::span<const std::size_t>,  \
-                                 const std::string&, std::span<const std::size_t>);
+                                 const std::string&, std::span<const std::size_t>);          \
+  template void Writer::write_virtual<T>(const std::string&, std::span<const std::size_t>,         \
+                                         std::span<const VirtualSource>, const std::string&);
 XPULSE_WRITE(float)
 XPULSE_WRITE(double)
 XPULSE_WRITE(std::uint8_t)

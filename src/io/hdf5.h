@@ -92,6 +92,15 @@ class Reader {
   Handle file_;
 };
 
+// One mapping of a virtual dataset: count elements from source_offset in file:dataset to target_offset.
+struct VirtualSource {
+  std::string file;
+  std::string dataset;
+  std::vector<std::size_t> source_offset;
+  std::vector<std::size_t> target_offset;
+  std::vector<std::size_t> count;
+};
+
 // Writes a new HDF5 file (truncating any file at `path`).
 class Writer {
  public:
@@ -103,6 +112,11 @@ class Writer {
   void write(const std::string& dataset, std::span<const T> data, std::span<const std::size_t> dims,
              const std::string& units = "", std::span<const std::size_t> chunks = {});
   void write_scalar(const std::string& dataset, double value, const std::string& units = "");
+  // A virtual dataset of element type T and shape dims, assembled from hyperslabs of datasets in other files
+  // (source file names relative to this file's directory resolve there when read).
+  template <class T>
+  void write_virtual(const std::string& dataset, std::span<const std::size_t> dims,
+                     std::span<const VirtualSource> sources, const std::string& units = "");
 
   // Attributes on a group or dataset ("/" for the root).
   void attribute(const std::string& object, const std::string& name, const std::string& value);

@@ -1,5 +1,7 @@
 #pragma once
-// `xpulse fit`: read a pump-probe stack, fit every pixel, write the maps atomically.
+// `xpulse fit`: read a pump-probe stack, fit every pixel, write the maps atomically. The stack is cut into work
+// units (bands of rows) that are journaled as they finish, so a killed job resumes (--resume); under MPI the
+// units are spread over the ranks, each rank writes a part file and rank 0 the final file (io/row_parts.h).
 #include <array>
 #include <cstddef>
 #include <string>
@@ -25,6 +27,9 @@ struct FitRequest {
   runtime::Device device = runtime::Device::cpu;  // cpu | cuda | auto
   std::vector<int> gpus;                          // CUDA devices (empty: device 0)
   bool allow_missing = false;  // virtual datasets: missing source files read as fill values
+  bool resume = false;         // continue the job recorded in OUT.journal (an existing journal is otherwise an error)
+  bool merge = false;          // MPI: one standalone output instead of virtual datasets over the ranks' part files
+  std::size_t unit_rows = 0;   // detector rows per work unit (journal and distribution granularity); 0: automatic
   bool progress = false;
   std::string command_line;
 };
@@ -40,7 +45,10 @@ struct FitSummary {
   double fits_per_second = 0.0;      // fitted / fit_seconds
   std::string data_units;
   std::string data_layout;           // how the stack was read (ParallelReader::describe)
-  std::size_t bands = 0;             // row bands read (each chunk is read once overall)
+  std::size_t units = 0;             // work units (bands of rows); each chunk is read once per reading rank
+  std::size_t unit_rows = 0;
+  std::size_t resumed_units = 0;     // taken from the journal of an earlier, interrupted run
+  std::string distribution;          // "1 process" | "3 MPI ranks (units on request from rank 0)"
   std::string backend;               // what ran the fit: "cpu (16 threads)", "cuda: GPU 0 ..."
 };
 

@@ -1,0 +1,245 @@
+#include "runtime/world.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <exception>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+
+#if XPULSE_WITH_MPI
+#define OMPI_SKIP_MPICXX 1  // the C API only (the deprecated C++ bindings need another library)
+#define MPICH_SKIP_MPICXX 1
+#include <mpi.h>
+#endif
+
+namespace xpulse::runtime {
+namespace {
+
+World& the_world() {
+  static World world;
+  return world;
+}
+
+#if XPULSE_WITH_MPI
+// An MPI launcher sets one of these in every process it starts (Open MPI's mpirun, PMIx and PMI-2 under srun).
+bool started_by_launcher() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_SIZE"}) {
+    if (std::getenv(name) != nullptr) return true;
+  }
+  return false;
+}
+
+void check(int code, const char* what) {
+  if (code != MPI_SUCCESS) {
+    char text[MPI_MAX_ERROR_STRING];
+    int length = 0;
+    MPI_Error_string(code, text, &length);
+    throw Error(fmt::format("MPI: {} failed: {}", what, std::string(text, static_cast<std::size_t>(length))));
+  }
+}
+#endif
+
+}  // namespace
+
+World& World::get() { return the_world(); }
+
+std::string World::describe() const {
+  return size_ == 1 ? std::string("1 process") : fmt::format("{} MPI ranks", size_);
+}
+
+JobError current_job_error(int rank) {
+  try {
+    throw;
+  } catch (const InputError& e) {
+    return {e.what(), true, rank};
+  } catch (const std::exception& e) {
+    return {e.what(), false, rank};
+  } catch (...) {
+    return {"unknown exception", false, rank};
+  }
+}
+
+void rethrow_job_error(const JobError& error) {
+  if (error.input_error) throw InputError(error.message);
+  throw Error(error.message);
+}
+
+bool MpiSession::built() { return XPULSE_WITH_MPI != 0; }
+
+#if XPULSE_WITH_MPI
+
+MpiSession::MpiSession(int& argc, char**& argv) {
+  if (!started_by_launcher()) return;
+  int provided = 0;
+  // The work distributor's thread on rank 0 talks to the other ranks while the main thread works.
+  check(MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided), "MPI_Init_thread");
+  if (provided < MPI_THREAD_MULTIPLE) {
+    MPI_Finalize();
+    throw Error("the MPI library does not provide MPI_THREAD_MULTIPLE, which the work distributor needs");
+  }
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  World& w = the_world();
+  MPI_Comm_rank(MPI_COMM_WORLD, &w.rank_);
+  MPI_Comm_size(MPI_COMM_WORLD, &w.size_);
+  w.mpi_ = true;
+}
+
+MpiSession::~MpiSession() {
+  World& w = the_world();
+  if (!w.mpi_) return;
+  // Abort notices that were never read (a failure another rank saw first) are drained so none is left pending.
+  while (w.try_receive(World::Tag::abort)) {
+  }
+  MPI_Finalize();
+  w.mpi_ = false;
+}
+
+void World::barrier() {
+  if (mpi_) check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
+}
+
+void World::sum_to_root(std::span<double> values) {
+  if (!mpi_) return;
+  if (is_root()) {
+    check(MPI_Reduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_DOUBLE, MPI_SUM, 0,
+                     MPI_COMM_WORLD),
+          "MPI_Reduce");
+  } else {
+    check(MPI_Reduce(values.data(), nullptr, static_cast<int>(values.size()), MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD),
+          "MPI_Reduce");
+  }
+}
+
+void World::sum_all(std::span<std::uint64_t> values) {
+  if (!mpi_) return;
+  check(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_UINT64_T, MPI_SUM,
+                      MPI_COMM_WORLD),
+        "MPI_Allreduce");
+}
+
+namespace {
+template <class T>
+std::vector<T> gather(std::span<const T> values, MPI_Datatype type, int rank, int size) {
+  const int count = static_cast<int>(values.size());
+  std::vector<int> counts(static_cast<std::size_t>(size)), displs(static_cast<std::size_t>(size));
+  check(MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Gather");
+  std::vector<T> all;
+  if (rank == 0) {
+    int total = 0;
+    for (int r = 0; r < size; ++r) {
+      displs[static_cast<std::size_t>(r)] = total;
+      total += counts[static_cast<std::size_t>(r)];
+    }
+    all.resize(static_cast<std::size_t>(total));
+  }
+  check(MPI_Gatherv(values.data(), count, type, all.data(), counts.data(), displs.data(), type, 0, MPI_COMM_WORLD),
+        "MPI_Gatherv");
+  return all;
+}
+}  // namespace
+
+std::vector<float> World::gather_to_root(std::span<const float> values) {
+  if (!mpi_) return {values.begin(), values.end()};
+  return gather(values, MPI_FLOAT, rank_, size_);
+}
+
+std::vector<std::uint64_t> World::gather_to_root(std::span<const std::uint64_t> values) {
+  if (!mpi_) return {values.begin(), values.end()};
+  return gather(values, MPI_UINT64_T, rank_, size_);
+}
+
+std::string World::broadcast(const std::string& text) {
+  if (!mpi_) return text;
+  std::uint64_t length = text.size();
+  check(MPI_Bcast(&length, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD), "MPI_Bcast");
+  std::string out = is_root() ? text : std::string(length, '\0');
+  check(MPI_Bcast(out.data(), static_cast<int>(length), MPI_CHAR, 0, MPI_COMM_WORLD), "MPI_Bcast");
+  return out;
+}
+
+std::optional<JobError> World::agree(const std::optional<JobError>& mine) {
+  if (!mpi_) return mine;
+  // The lowest failing rank speaks for the job; its message and kind go to every rank.
+  int failing = mine ? rank_ : size_;
+  check(MPI_Allreduce(MPI_IN_PLACE, &failing, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD), "MPI_Allreduce");
+  if (failing == size_) return std::nullopt;
+  std::uint64_t header[2] = {mine ? mine->message.size() : 0, mine && mine->input_error ? 1u : 0u};
+  check(MPI_Bcast(header, 2, MPI_UINT64_T, failing, MPI_COMM_WORLD), "MPI_Bcast");
+  JobError e{rank_ == failing ? mine->message : std::string(header[0], '\0'), header[1] != 0, failing};
+  check(MPI_Bcast(e.message.data(), static_cast<int>(header[0]), MPI_CHAR, failing, MPI_COMM_WORLD), "MPI_Bcast");
+  return e;
+}
+
+void World::announce_failure() {
+  if (!mpi_ || announced_) return;
+  announced_ = true;
+  static const std::uint64_t word = 1;
+  for (int r = 0; r < size_; ++r) {
+    if (r == rank_) continue;
+    MPI_Request request;
+    MPI_Isend(&word, 1, MPI_UINT64_T, r, static_cast<int>(Tag::abort), MPI_COMM_WORLD, &request);
+    MPI_Request_free(&request);
+  }
+}
+
+bool World::failure_announced() {
+  if (!mpi_) return false;
+  if (announced_) return true;
+  int flag = 0;
+  MPI_Iprobe(MPI_ANY_SOURCE, static_cast<int>(Tag::abort), MPI_COMM_WORLD, &flag, MPI_STATUS_IGNORE);
+  return flag != 0;
+}
+
+void World::send(int destination, Tag tag, std::uint64_t value) {
+  check(MPI_Send(&value, 1, MPI_UINT64_T, destination, static_cast<int>(tag), MPI_COMM_WORLD), "MPI_Send");
+}
+
+std::optional<std::pair<int, std::uint64_t>> World::try_receive(Tag tag) {
+  if (!mpi_) return std::nullopt;
+  int flag = 0;
+  MPI_Status status;
+  check(MPI_Iprobe(MPI_ANY_SOURCE, static_cast<int>(tag), MPI_COMM_WORLD, &flag, &status), "MPI_Iprobe");
+  if (!flag) return std::nullopt;
+  std::uint64_t value = 0;
+  check(MPI_Recv(&value, 1, MPI_UINT64_T, status.MPI_SOURCE, static_cast<int>(tag), MPI_COMM_WORLD,
+                 MPI_STATUS_IGNORE),
+        "MPI_Recv");
+  return std::make_pair(status.MPI_SOURCE, value);
+}
+
+std::uint64_t World::receive(int source, Tag tag) {
+  // Polled with short sleeps: a blocking MPI_Recv spins a core, which the computing threads need.
+  MPI_Request request;
+  std::uint64_t value = 0;
+  check(MPI_Irecv(&value, 1, MPI_UINT64_T, source, static_cast<int>(tag), MPI_COMM_WORLD, &request), "MPI_Irecv");
+  int done = 0;
+  while (true) {
+    check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+    if (done) return value;
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+}
+
+#else  // single-process build: every collective is the identity
+
+MpiSession::MpiSession(int&, char**&) {}
+MpiSession::~MpiSession() = default;
+void World::barrier() {}
+void World::sum_to_root(std::span<double>) {}
+void World::sum_all(std::span<std::uint64_t>) {}
+std::vector<float> World::gather_to_root(std::span<const float> v) { return {v.begin(), v.end()}; }
+std::vector<std::uint64_t> World::gather_to_root(std::span<const std::uint64_t> v) { return {v.begin(), v.end()}; }
+std::string World::broadcast(const std::string& text) { return text; }
+std::optional<JobError> World::agree(const std::optional<JobError>& mine) { return mine; }
+void World::announce_failure() {}
+bool World::failure_announced() { return false; }
+void World::send(int, Tag, std::uint64_t) { throw Error("MPI messaging without MPI support"); }
+std::optional<std::pair<int, std::uint64_t>> World::try_receive(Tag) { return std::nullopt; }
+std::uint64_t World::receive(int, Tag) { throw Error("MPI messaging without MPI support"); }
+
+#endif
+
+}  // namespace xpulse::runtime

@@ -1,0 +1,96 @@
+#pragma once
+// The processes of one job: a single process, or the ranks of an MPI launch (mpirun, srun). The same binary
+// runs both ways: MPI is initialised only when a launcher started the process (ARCHITECTURE.md: runtime layer).
+//
+// Failure protocol. Work is cut into phases that end in agree(): every rank passes the error it met (or none)
+// and every rank gets back the error of the lowest failing rank, so all ranks stop together and the message is
+// printed once (by rank 0). Inside a long phase a failing rank calls announce_failure() and the others poll
+// failure_announced() between work units, so the job ends within one work unit rather than at the end.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace xpulse::runtime {
+
+// An error carried between ranks: the message and whether it was the user's input (exit 2) or internal (1).
+struct JobError {
+  std::string message;
+  bool input_error = true;
+  int rank = 0;  // where it happened
+};
+
+class World {
+ public:
+  // The process group of this process, made by MpiSession (single-process until then).
+  static World& get();
+
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+  bool is_root() const { return rank_ == 0; }
+  bool distributed() const { return size_ > 1; }
+  std::string describe() const;  // "1 process", "3 MPI ranks"
+
+  void barrier();
+  // Element-wise float64 sum of every rank's `values` into rank 0's `values` (MPI_Reduce; others unchanged).
+  void sum_to_root(std::span<double> values);
+  // Element-wise integer sum over ranks, result on every rank.
+  void sum_all(std::span<std::uint64_t> values);
+  // Every rank's `values` concatenated in rank order on rank 0 (empty elsewhere).
+  std::vector<float> gather_to_root(std::span<const float> values);
+  std::vector<std::uint64_t> gather_to_root(std::span<const std::uint64_t> values);
+  // rank 0's text on every rank.
+  std::string broadcast(const std::string& text);
+
+  // Failure protocol (see above).
+  std::optional<JobError> agree(const std::optional<JobError>& mine);
+  void announce_failure();
+  bool failure_announced();
+
+  // Point-to-point messages of one 64-bit word, for the work distributor.
+  enum class Tag : int { request = 101, reply = 102, abort = 103, finished = 104 };
+  void send(int destination, Tag tag, std::uint64_t value);
+  // A waiting message with this tag from any rank, received; nullopt when none is waiting.
+  std::optional<std::pair<int, std::uint64_t>> try_receive(Tag tag);
+  std::uint64_t receive(int source, Tag tag);
+
+ private:
+  friend class MpiSession;
+  int rank_ = 0;
+  int size_ = 1;
+  bool mpi_ = false;
+  bool announced_ = false;
+};
+
+// Initialises MPI when the process was started by an MPI launcher, finalises it at the end of main().
+class MpiSession {
+ public:
+  MpiSession(int& argc, char**& argv);
+  ~MpiSession();
+  MpiSession(const MpiSession&) = delete;
+  MpiSession& operator=(const MpiSession&) = delete;
+  static bool built();  // MPI support compiled in
+};
+
+// The JobError of the exception being handled (inside a catch block).
+JobError current_job_error(int rank);
+// Throws `error` as the matching xpulse error type (InputError for input errors, Error otherwise).
+[[noreturn]] void rethrow_job_error(const JobError& error);
+
+// Runs `work` on every rank, then agrees on the outcome: rethrows, on every rank, the error of the lowest
+// failing rank. Errors of other ranks are dropped, so the job reports one message.
+template <class Work>
+void run_phase(World& world, Work&& work) {
+  std::optional<JobError> mine;
+  try {
+    work();
+  } catch (...) {
+    mine = current_job_error(world.rank());
+    world.announce_failure();
+  }
+  if (const std::optional<JobError> agreed = world.agree(mine)) rethrow_job_error(*agreed);
+}
+
+}  // namespace xpulse::runtime
