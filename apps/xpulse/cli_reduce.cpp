@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "cli.h"
+#include "runtime/world.h"
 #include "core/error.h"
 #include "pipelines/reduce.h"
 #include "runtime/progress.h"
@@ -62,6 +63,14 @@ void add_reduce(CLI::App& app, Action& action, const std::string& command_line) 
   cmd->add_option("--threads", r->threads, "Worker threads (default: all cores)")->capture_default_str();
   cmd->add_flag("--allow-missing", r->allow_missing,
                 "Virtual datasets: read frames of missing source files as fill values instead of failing");
+  cmd->add_flag("--resume", r->resume,
+                "Continue an interrupted run of the same command from its checkpoints (OUT.journal)");
+  cmd->add_option("--checkpoint", r->checkpoint_seconds,
+                  "Seconds between checkpoints of the reduction state (for --resume)")
+      ->capture_default_str();
+  cmd->add_flag("--merge", r->merge,
+                "Under MPI: write one standalone output instead of virtual datasets over the ranks' part files "
+                "(OUT.parts/)");
   cmd->add_flag("--progress", *progress, "Print progress even when stderr is not a terminal");
   cmd->callback([=, &action] {
     action = [=] {
@@ -70,8 +79,10 @@ void add_reduce(CLI::App& app, Action& action, const std::string& command_line) 
       r->progress = *progress || runtime::Progress::stderr_is_terminal();
       r->command_line = command_line;
       const auto s = pipelines::reduce_frames_file(*r);
-      std::printf("xpulse reduce: %zu frames x %zu pixels in %.2f s (%.1f MB/s stored data, %u threads)\n", s.frames,
-                  s.pixels, s.seconds, s.bytes_per_second / 1e6, r->threads);
+      if (!runtime::World::get().is_root()) return 0;
+      std::printf("xpulse reduce: %zu frames x %zu pixels in %.2f s (%.1f MB/s stored data, %u threads, %s)\n",
+                  s.frames, s.pixels, s.seconds, s.bytes_per_second / 1e6, r->threads, s.distribution.c_str());
+      if (s.resumed_frames > 0) std::printf("  resumed: %zu frames taken from a checkpoint\n", s.resumed_frames);
       std::printf("  read: %s%s\n", s.data_layout.c_str(), r->follow ? (s.swmr ? ", followed (SWMR)" : ", followed (re-open)") : "");
       const std::string updates = r->follow ? fmt::format(" ({} updates)", s.updates) : "";
       std::printf("  output: %s:/reduce/{%s, frame_sum}%s\n", s.out.c_str(),

@@ -74,7 +74,9 @@ py::dict reduce_array(const py::array& data, const reduce::ReduceOps& ops, unsig
   for (auto d : frame_shape) pixels *= static_cast<std::size_t>(d);
   const auto frames = static_cast<std::size_t>(shape[0]);
   if (frames == 0 || pixels == 0) throw InputError("data is empty");
-  reduce::FrameReduction acc(pixels);
+  std::size_t row_pixels = 1;  // the same blocks as `xpulse reduce`, so the results are the same bits
+  for (std::size_t i = 1; i < frame_shape.size(); ++i) row_pixels *= static_cast<std::size_t>(frame_shape[i]);
+  reduce::FrameReduction acc(pixels, row_pixels);
   runtime::ThreadPool pool(threads);
   // float64 C-contiguous data is used in place; anything else is converted a block of frames at a time.
   const std::size_t block = std::max<std::size_t>(1, kBlockBytes / (pixels * sizeof(double)));
@@ -109,7 +111,7 @@ py::dict reduce_file(const std::string& path, const std::string& dataset, const 
       throw InputError(fmt::format("frames {}:{} is outside the {} frames of '{}'", first, end, dims[0], dataset));
     }
   }
-  reduce::FrameReduction acc(pixels);
+  reduce::FrameReduction acc(pixels, pixels / dims[1]);
   {
     py::gil_scoped_release release;
     runtime::ThreadPool pool(threads);

@@ -10,6 +10,11 @@
 
 #include "runtime/thread_pool.h"
 
+namespace xpulse::runtime {
+class PayloadWriter;
+class PayloadReader;
+}  // namespace xpulse::runtime
+
 namespace xpulse::reduce {
 
 struct ReduceOps {
@@ -21,12 +26,17 @@ struct ReduceOps {
 // "sum,mean,max,min,std" (any subset, any order). Throws InvalidArgument naming an unknown op.
 ReduceOps parse_ops(std::string_view text);
 
+// Pixels are worked on in blocks of whole rows (a row: the pixels of one index of the frame's first dimension),
+// about 16k pixels each. A frame's total is the sum of its block totals in block order, so it does not depend on
+// the thread count, and ranks that each reduce whole blocks combine to the same bits as one process.
 class FrameReduction {
  public:
-  explicit FrameReduction(std::size_t pixels);
+  // row_pixels: pixels per row; `pixels` must be a multiple of it.
+  explicit FrameReduction(std::size_t pixels, std::size_t row_pixels = 1);
 
-  // Adds `frames` frames of `pixels()` values each, frame-major. Work is split over pixels in fixed blocks, so
-  // results do not depend on the thread count.
+  static std::size_t block_rows(std::size_t row_pixels);  // rows per block
+
+  // Adds `frames` frames of `pixels()` values each, frame-major.
   void add(const double* block, std::size_t frames, runtime::ThreadPool& pool);
 
   std::size_t pixels() const { return pixels_; }
@@ -36,13 +46,24 @@ class FrameReduction {
   const std::vector<double>& min() const { return min_; }
   std::vector<double> mean() const;
   std::vector<double> stdev() const;  // population standard deviation (ddof = 0), as numpy's default
-  const std::vector<double>& frame_totals() const { return frame_totals_; }  // one per frame added
+  std::vector<double> frame_totals() const;  // one per frame added
+  std::size_t blocks() const { return blocks_; }
+  const std::vector<double>& block_totals() const { return block_totals_; }  // [frame][block]
+
+  // The whole state, for a checkpoint, and back (into a reduction of the same pixels).
+  void save(runtime::PayloadWriter& out) const;
+  void load(runtime::PayloadReader& in);
 
  private:
   std::size_t pixels_;
+  std::size_t block_pixels_;
+  std::size_t blocks_;
   std::size_t frames_ = 0;
   std::vector<double> sum_, mean_, m2_, max_, min_;
-  std::vector<double> frame_totals_;
+  std::vector<double> block_totals_;
 };
+
+// Sums [frame][block] totals over blocks in block order.
+std::vector<double> sum_block_totals(const std::vector<double>& block_totals, std::size_t blocks);
 
 }  // namespace xpulse::reduce

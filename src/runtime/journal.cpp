@@ -135,6 +135,12 @@ void sync(int fd, const std::string& path) {
 
 }  // namespace
 
+void PayloadWriter::append(const void* data, std::size_t n) {
+  const std::size_t at = bytes_.size();
+  bytes_.resize(at + n);
+  if (n > 0) std::memcpy(bytes_.data() + at, data, n);
+}
+
 void PayloadReader::take(void* out, std::size_t n) {
   if (position_ + n > bytes_.size()) throw Error("journal record is shorter than its contents");
   std::memcpy(out, bytes_.data() + position_, n);

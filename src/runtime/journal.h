@@ -61,17 +61,16 @@ class PayloadWriter {
  public:
   template <class T>
   void put(const T& value) {
-    const auto* p = reinterpret_cast<const std::byte*>(&value);
-    bytes_.insert(bytes_.end(), p, p + sizeof(T));
+    append(&value, sizeof(T));
   }
   template <class T>
   void put(std::span<const T> values) {
-    const auto* p = reinterpret_cast<const std::byte*>(values.data());
-    bytes_.insert(bytes_.end(), p, p + values.size_bytes());
+    append(values.data(), values.size_bytes());
   }
   const std::vector<std::byte>& bytes() const { return bytes_; }
 
  private:
+  void append(const void* data, std::size_t n);
   std::vector<std::byte> bytes_;
 };
 

@@ -8,6 +8,7 @@
 // failure_announced() between work units, so the job ends within one work unit rather than at the end.
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <optional>
 #include <span>
 #include <string>
@@ -74,6 +75,13 @@ class MpiSession {
   static bool built();  // MPI support compiled in
 };
 
+// Thrown by a rank that stops its work because another rank announced a failure: not an error of its own, so
+// run_phase() reports the other rank's.
+class StoppedByOtherRank : public std::exception {
+ public:
+  const char* what() const noexcept override { return "stopped: another rank failed"; }
+};
+
 // The JobError of the exception being handled (inside a catch block).
 JobError current_job_error(int rank);
 // Throws `error` as the matching xpulse error type (InputError for input errors, Error otherwise).
@@ -86,6 +94,7 @@ void run_phase(World& world, Work&& work) {
   std::optional<JobError> mine;
   try {
     work();
+  } catch (const StoppedByOtherRank&) {
   } catch (...) {
     mine = current_job_error(world.rank());
     world.announce_failure();
