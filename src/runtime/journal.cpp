@@ -259,6 +259,18 @@ void Journal::replace(std::uint64_t unit, std::span<const std::byte> payload) {
   if (fd_ < 0) throw IoError(fmt::format("cannot write journal '{}': {}", path, std::strerror(errno)));
 }
 
+std::size_t Journal::recorded(const std::string& output) {
+  const std::string directory = directory_for(output);
+  std::error_code ec;
+  if (!fs::is_directory(directory, ec)) return 0;
+  std::size_t records = 0;
+  for (const auto& item : fs::directory_iterator(directory, ec)) {
+    const int r = rank_of(item.path());
+    if (r >= 0) records += scan(item.path().string(), r).entries.size();
+  }
+  return records;
+}
+
 void Journal::remove(const std::string& output) {
   std::error_code ec;
   fs::remove_all(directory_for(output), ec);

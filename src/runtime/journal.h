@@ -45,6 +45,9 @@ class Journal {
   // Replaces this rank's records by one (a checkpoint of state rather than a finished unit); atomic.
   void replace(std::uint64_t unit, std::span<const std::byte> payload);
 
+  // Intact records in the journal of `output` (0 when there is none); reads only.
+  static std::size_t recorded(const std::string& output);
+
   // Deletes the journal (rank 0, once the final output is committed).
   static void remove(const std::string& output);
 

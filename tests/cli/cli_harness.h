@@ -43,15 +43,21 @@ class ScratchDir {
   std::filesystem::path path_;
 };
 
-inline CommandResult run_xpulse(const std::string& args, const ScratchDir& dir) {
+// launcher: a command put before the binary ("mpirun -n 2 ..."), or "".
+inline CommandResult run_xpulse_with(const std::string& launcher, const std::string& args, const ScratchDir& dir) {
   const std::string out = dir / "stdout.txt", err = dir / "stderr.txt";
-  const std::string cmd = std::string(XPULSE_BINARY) + " " + args + " >" + out + " 2>" + err + " </dev/null";
+  const std::string cmd =
+      launcher + " " + std::string(XPULSE_BINARY) + " " + args + " >" + out + " 2>" + err + " </dev/null";
   const int status = std::system(cmd.c_str());
   CommandResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.out = slurp(out);
   r.err = slurp(err);
   return r;
+}
+
+inline CommandResult run_xpulse(const std::string& args, const ScratchDir& dir) {
+  return run_xpulse_with("", args, dir);
 }
 
 // The bad-input contract: exit code 2, exactly one line "xpulse: error: ..." containing `needle`.
