@@ -80,8 +80,9 @@ void add_reduce(CLI::App& app, Action& action, const std::string& command_line) 
       r->command_line = command_line;
       const auto s = pipelines::reduce_frames_file(*r);
       if (!runtime::World::get().is_root()) return 0;
-      std::printf("xpulse reduce: %zu frames x %zu pixels in %.2f s (%.1f MB/s stored data, %u threads, %s)\n",
-                  s.frames, s.pixels, s.seconds, s.bytes_per_second / 1e6, r->threads, s.distribution.c_str());
+      std::printf("xpulse reduce: %zu frames x %zu pixels in %.2f s (%.1f MB/s stored data, %u thread%s, %s)\n",
+                  s.frames, s.pixels, s.seconds, s.bytes_per_second / 1e6, r->threads, r->threads == 1 ? "" : "s",
+                  s.distribution.c_str());
       if (s.resumed_frames > 0) std::printf("  resumed: %zu frames taken from a checkpoint\n", s.resumed_frames);
       std::printf("  read: %s%s\n", s.data_layout.c_str(), r->follow ? (s.swmr ? ", followed (SWMR)" : ", followed (re-open)") : "");
       const std::string updates = r->follow ? fmt::format(" ({} updates)", s.updates) : "";

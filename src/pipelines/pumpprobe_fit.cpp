@@ -1,7 +1,5 @@
 #include "pipelines/pumpprobe_fit.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -24,6 +22,7 @@
 #include "io/hdf5.h"
 #include "io/parallel_reader.h"
 #include "io/row_parts.h"
+#include "pipelines/job_identity.h"
 #include "pipelines/pumpprobe_input.h"
 #include "runtime/journal.h"
 #include "runtime/progress.h"
@@ -66,15 +65,9 @@ UnitLayout plan_units(const FitRequest& r, std::size_t n, std::size_t ny, std::s
 }
 
 // What makes two runs the same job: a journal is only resumed by the job that wrote it.
-std::string job_identity(const FitRequest& r, const UnitLayout& layout, std::size_t nx, std::size_t delays,
+std::string fit_identity(const FitRequest& r, const UnitLayout& layout, std::size_t nx, std::size_t delays,
                          runtime::Device device) {
-  struct stat st {};
-  ::stat(r.input.c_str(), &st);
-  nlohmann::json j;
-  j["command"] = "fit";
-  j["input"] = std::filesystem::absolute(r.input).lexically_normal().string();
-  j["input_bytes"] = static_cast<std::uint64_t>(st.st_size);
-  j["input_modified_ns"] = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  nlohmann::json j = pipelines::job_identity("fit", r.input);
   j["data"] = r.data_path;
   j["delays"] = r.delays_path;
   j["mask"] = r.mask_path;
@@ -146,6 +139,67 @@ fit::FitMaps read_maps(const std::string& path, std::size_t rows, std::size_t nx
   return m;
 }
 
+// MPI: every rank writes its units' rows, stacked in unit order, to its part file; rank 0 learns who holds which
+// unit and writes the final file as virtual datasets over the parts, or merges them (--merge).
+void write_distributed_maps(runtime::World& world, const FitRequest& r, const UnitLayout& layout,
+                            const fit::FitProblem& problem, const std::string& data_units, const fit::FitMaps& maps,
+                            const std::vector<std::size_t>& owned, io::AtomicOutput* output) {
+  const std::size_t ny = maps.ny, nx = maps.nx;
+  // Each rank writes its units' rows, stacked in unit order, to its part file.
+  runtime::run_phase(world, [&] {
+    if (world.is_root()) std::filesystem::create_directories(io::parts_directory_for(r.out));
+  });
+  runtime::run_phase(world, [&] {
+    std::size_t rows = 0;
+    for (std::size_t u : owned) rows += layout.rows(u);
+    fit::FitMaps part(rows, nx, r.options.model);
+    std::size_t row = 0;
+    for (std::size_t u : owned) {
+      part.copy_rows(maps, layout.y0(u), row, layout.rows(u));
+      row += layout.rows(u);
+    }
+    io::AtomicOutput part_output(io::part_path(r.out, world.rank()));
+    write_maps(part, r, problem, data_units, part_output.partial_path());
+    part_output.commit();
+  });
+  // Rank 0 learns who holds which unit and writes the final file over the parts (or merges them).
+  const std::vector<std::uint64_t> owned_words(owned.begin(), owned.end());
+  const std::vector<std::uint64_t> counts_per_rank =
+      world.gather_to_root(std::vector<std::uint64_t>{owned.size()});
+  const std::vector<std::uint64_t> all_owned = world.gather_to_root(owned_words);
+  runtime::run_phase(world, [&] {
+    if (!world.is_root()) return;
+    std::vector<io::RowPart> parts;
+    std::size_t k = 0;
+    for (int rank = 0; rank < world.size(); ++rank) {
+      io::RowPart part{io::part_reference(r.out, rank), {}};
+      std::size_t part_row = 0;
+      for (std::uint64_t i = 0; i < counts_per_rank[static_cast<std::size_t>(rank)]; ++i, ++k) {
+        const std::size_t u = all_owned[k];
+        part.segments.push_back({part_row, layout.y0(u), layout.rows(u)});
+        part_row += layout.rows(u);
+      }
+      parts.push_back(std::move(part));
+    }
+    if (r.merge) {
+      fit::FitMaps merged(ny, nx, r.options.model);
+      for (int rank = 0; rank < world.size(); ++rank) {
+        const io::RowPart& part = parts[static_cast<std::size_t>(rank)];
+        std::size_t rows = 0;
+        for (const io::RowSegment& seg : part.segments) rows += seg.rows;
+        const fit::FitMaps p = read_maps(io::part_path(r.out, rank), rows, nx, r.options.model);
+        for (const io::RowSegment& seg : part.segments) merged.copy_rows(p, seg.part_row, seg.row, seg.rows);
+      }
+      write_maps(merged, r, problem, data_units, output->partial_path());
+      output->commit();
+      io::remove_parts(r.out);
+    } else {
+      write_maps(maps, r, problem, data_units, output->partial_path(), &parts);
+      output->commit();
+    }
+  });
+}
+
 }  // namespace
 
 FitSummary fit_pump_probe_file(const FitRequest& r) {
@@ -186,7 +240,7 @@ FitSummary fit_pump_probe_file(const FitRequest& r) {
   }
 
   // The journal: what earlier runs of this job finished.
-  const std::string identity = job_identity(r, layout, nx, n, fitter->device());
+  const std::string identity = fit_identity(r, layout, nx, n, fitter->device());
   std::unique_ptr<runtime::Journal> journal;
   runtime::run_phase(world, [&] {
     if (world.is_root()) runtime::Journal::prepare(r.out, identity, r.resume);
@@ -339,59 +393,7 @@ FitSummary fit_pump_probe_file(const FitRequest& r) {
     write_maps(maps, r, problem, input->data_units, output->partial_path());
     output->commit();
   } else {
-    // Each rank writes its units' rows, stacked in unit order, to its part file.
-    runtime::run_phase(world, [&] {
-      if (world.is_root()) std::filesystem::create_directories(io::parts_directory_for(r.out));
-    });
-    runtime::run_phase(world, [&] {
-      std::size_t rows = 0;
-      for (std::size_t u : owned) rows += layout.rows(u);
-      fit::FitMaps part(rows, nx, r.options.model);
-      std::size_t row = 0;
-      for (std::size_t u : owned) {
-        part.copy_rows(maps, layout.y0(u), row, layout.rows(u));
-        row += layout.rows(u);
-      }
-      io::AtomicOutput part_output(io::part_path(r.out, world.rank()));
-      write_maps(part, r, problem, input->data_units, part_output.partial_path());
-      part_output.commit();
-    });
-    // Rank 0 learns who holds which unit and writes the final file over the parts (or merges them).
-    const std::vector<std::uint64_t> owned_words(owned.begin(), owned.end());
-    const std::vector<std::uint64_t> counts_per_rank =
-        world.gather_to_root(std::vector<std::uint64_t>{owned.size()});
-    const std::vector<std::uint64_t> all_owned = world.gather_to_root(owned_words);
-    runtime::run_phase(world, [&] {
-      if (!world.is_root()) return;
-      std::vector<io::RowPart> parts;
-      std::size_t k = 0;
-      for (int rank = 0; rank < world.size(); ++rank) {
-        io::RowPart part{io::part_reference(r.out, rank), {}};
-        std::size_t part_row = 0;
-        for (std::uint64_t i = 0; i < counts_per_rank[static_cast<std::size_t>(rank)]; ++i, ++k) {
-          const std::size_t u = all_owned[k];
-          part.segments.push_back({part_row, layout.y0(u), layout.rows(u)});
-          part_row += layout.rows(u);
-        }
-        parts.push_back(std::move(part));
-      }
-      if (r.merge) {
-        fit::FitMaps merged(ny, nx, r.options.model);
-        for (int rank = 0; rank < world.size(); ++rank) {
-          const io::RowPart& part = parts[static_cast<std::size_t>(rank)];
-          std::size_t rows = 0;
-          for (const io::RowSegment& seg : part.segments) rows += seg.rows;
-          const fit::FitMaps p = read_maps(io::part_path(r.out, rank), rows, nx, r.options.model);
-          for (const io::RowSegment& seg : part.segments) merged.copy_rows(p, seg.part_row, seg.row, seg.rows);
-        }
-        write_maps(merged, r, problem, input->data_units, output->partial_path());
-        output->commit();
-        io::remove_parts(r.out);
-      } else {
-        write_maps(maps, r, problem, input->data_units, output->partial_path(), &parts);
-        output->commit();
-      }
-    });
+    write_distributed_maps(world, r, layout, problem, input->data_units, maps, owned, output.get());
   }
   if (world.is_root()) runtime::Journal::remove(r.out);
   s.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -1,7 +1,5 @@
 #include "pipelines/reduce.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -18,6 +16,7 @@
 #include "io/hdf5.h"
 #include "io/parallel_reader.h"
 #include "io/row_parts.h"
+#include "pipelines/job_identity.h"
 #include "runtime/journal.h"
 #include "runtime/progress.h"
 #include "runtime/work_queue.h"
@@ -75,14 +74,8 @@ void write_atomically(const ReduceRequest& r, const PixelMaps& maps, const std::
   output.commit();
 }
 
-std::string job_identity(const ReduceRequest& r, std::size_t first, std::size_t end, int ranks) {
-  struct stat st {};
-  ::stat(r.input.c_str(), &st);
-  nlohmann::json j;
-  j["command"] = "reduce";
-  j["input"] = std::filesystem::absolute(r.input).lexically_normal().string();
-  j["input_bytes"] = static_cast<std::uint64_t>(st.st_size);
-  j["input_modified_ns"] = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+std::string reduce_identity(const ReduceRequest& r, std::size_t first, std::size_t end, int ranks) {
+  nlohmann::json j = pipelines::job_identity("reduce", r.input);
   j["data"] = r.data_path;
   j["frames"] = {first, end};
   j["ranks"] = ranks;  // each rank's checkpoint holds its own rows
@@ -231,7 +224,7 @@ ReduceSummary reduce_frames_file(const ReduceRequest& request) {
   reduce::FrameReduction acc((row1 - row0) * row_pixels, row_pixels);
 
   // Checkpoints of earlier runs.
-  const std::string identity = job_identity(r, first, end, world.size());
+  const std::string identity = reduce_identity(r, first, end, world.size());
   std::unique_ptr<runtime::Journal> journal;
   runtime::run_phase(world, [&] {
     if (world.is_root()) runtime::Journal::prepare(r.out, identity, r.resume);

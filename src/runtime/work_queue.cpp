@@ -52,6 +52,10 @@ std::optional<std::size_t> WorkQueue::pop() {
 std::optional<std::size_t> WorkQueue::next() {
   if (exhausted_) return std::nullopt;
   if (world_.is_root()) {
+    {
+      std::lock_guard lock(mutex_);
+      if (server_error_) std::rethrow_exception(server_error_);
+    }
     const std::optional<std::size_t> u = pop();
     exhausted_ = !u;
     return u;
@@ -74,6 +78,18 @@ void WorkQueue::finished(std::size_t unit) {
 }
 
 void WorkQueue::serve() {
+  try {
+    serve_requests();
+  } catch (...) {
+    // The job cannot continue: rank 0's next() rethrows, and the other ranks are told to stop.
+    std::lock_guard lock(mutex_);
+    server_error_ = std::current_exception();
+    units_.clear();
+    world_.announce_failure();
+  }
+}
+
+void WorkQueue::serve_requests() {
   int active = world_.size() - 1;
   auto take_finished = [&] {
     bool any = false;

@@ -7,6 +7,7 @@
 //    per unit it receives two words and sends one.
 #include <cstddef>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -39,12 +40,14 @@ class WorkQueue {
  private:
   std::optional<std::size_t> pop();
   void serve();  // rank 0's serving thread
+  void serve_requests();
 
   World& world_;
   std::function<void(std::size_t)> on_finished_;
   std::deque<std::size_t> units_;
   std::mutex mutex_;
   bool exhausted_ = false;  // got "none"; a worker still tells rank 0 when it leaves (destructor)
+  std::exception_ptr server_error_;  // an MPI failure of the serving thread, rethrown by rank 0's next()
   std::thread server_;
 };
 

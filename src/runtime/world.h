@@ -6,6 +6,7 @@
 // and every rank gets back the error of the lowest failing rank, so all ranks stop together and the message is
 // printed once (by rank 0). Inside a long phase a failing rank calls announce_failure() and the others poll
 // failure_announced() between work units, so the job ends within one work unit rather than at the end.
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -62,7 +63,7 @@ class World {
   int rank_ = 0;
   int size_ = 1;
   bool mpi_ = false;
-  bool announced_ = false;
+  std::atomic<bool> announced_ = false;  // set by the main or the work-serving thread
 };
 
 // Initialises MPI when the process was started by an MPI launcher, finalises it at the end of main().

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -99,6 +100,26 @@ inline std::vector<std::uint8_t> h5dread(const std::string& path, const std::str
   H5Fclose(file);
   if (rc < 0) throw std::runtime_error("reference H5Dread failed for " + name);
   return out;
+}
+
+// Overwrites the stored bytes of the chunk at `coord` with junk (keeping its first and last two bytes), so that
+// its filters fail to decode it.
+inline void corrupt_chunk(const std::string& path, const std::string& name, const std::vector<hsize_t>& coord) {
+  haddr_t address = 0;
+  hsize_t size = 0;
+  {
+    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    const hid_t d = H5Dopen2(f, name.c_str(), H5P_DEFAULT);
+    unsigned mask = 0;
+    const herr_t rc = H5Dget_chunk_info_by_coord(d, coord.data(), &mask, &address, &size);
+    H5Dclose(d);
+    H5Fclose(f);
+    if (rc < 0 || size < 8) throw std::runtime_error("no chunk to corrupt in " + name);
+  }
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(static_cast<std::streamoff>(address + 2));
+  const std::string junk(static_cast<std::size_t>(size) - 4, '\x5a');
+  f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
 }
 
 }  // namespace xpulse::testing

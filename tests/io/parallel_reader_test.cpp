@@ -145,23 +145,7 @@ TEST(ParallelReader, CorruptChunkIsAnErrorNamingDatasetAndChunk) {
   const std::size_t n = kDims[0] * kDims[1] * kDims[2];
   testing::write_dataset(path, "/entry/data", DType::u16, kDims, testing::pattern(DType::u16, n), {1, 13, 19},
                          {{H5Z_FILTER_DEFLATE, {4}}});
-  haddr_t address = 0;
-  hsize_t size = 0;
-  {
-    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-    const hid_t d = H5Dopen2(f, "/entry/data", H5P_DEFAULT);
-    const hsize_t at[3] = {3, 0, 0};
-    unsigned mask = 0;
-    ASSERT_GE(H5Dget_chunk_info_by_coord(d, at, &mask, &address, &size), 0);
-    H5Dclose(d);
-    H5Fclose(f);
-  }
-  {
-    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(static_cast<std::streamoff>(address + 2));
-    const std::string junk(static_cast<std::size_t>(size) - 4, '\x5a');
-    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
-  }
+  testing::corrupt_chunk(path, "/entry/data", {3, 0, 0});
   ParallelReader reader(path, "/entry/data", {2});
   try {
     reader.read<float>(std::vector<std::size_t>{0, 0, 0}, std::vector<std::size_t>{7, 13, 19});
