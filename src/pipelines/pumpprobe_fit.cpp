@@ -223,8 +223,14 @@ FitSummary fit_pump_probe_file(const FitRequest& r) {
     if (world.is_root()) output = std::make_unique<io::AtomicOutput>(r.out);
     stack = std::make_unique<io::ParallelReader>(r.input, r.data_path, io::ReaderOptions{r.threads, r.allow_missing});
     layout = plan_units(r, problem_storage->t.size(), input->ny, input->nx, stack->read_granule());
+    // Several ranks on a node share its GPUs by local rank unless --gpus says which to use.
+    std::vector<int> gpus = r.gpus;
+    const int devices = runtime::cuda_device_count();
+    if (gpus.empty() && world.distributed() && r.device != runtime::Device::cpu && devices > 0) {
+      gpus = {world.local_rank() % devices};
+    }
     fitter = fit::BandFitter::create(*problem_storage, r.options,
-                                     fit::BandFitterOptions{r.device, r.threads, r.tile_height, r.tile_width, r.gpus});
+                                     fit::BandFitterOptions{r.device, r.threads, r.tile_height, r.tile_width, gpus});
   });
   const fit::FitProblem& problem = *problem_storage;
   const std::size_t ny = input->ny, nx = input->nx, n = problem.t.size();

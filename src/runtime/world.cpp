@@ -50,6 +50,13 @@ std::string World::describe() const {
   return size_ == 1 ? std::string("1 process") : fmt::format("{} MPI ranks", size_);
 }
 
+int World::local_rank() const {
+  for (const char* name : {"OMPI_COMM_WORLD_LOCAL_RANK", "SLURM_LOCALID", "MPI_LOCALRANKID"}) {
+    if (const char* v = std::getenv(name)) return std::atoi(v);
+  }
+  return 0;
+}
+
 JobError current_job_error(int rank) {
   try {
     throw;

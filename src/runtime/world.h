@@ -34,6 +34,8 @@ class World {
   bool is_root() const { return rank_ == 0; }
   bool distributed() const { return size_ > 1; }
   std::string describe() const;  // "1 process", "3 MPI ranks"
+  // This rank's index among the ranks on its node (from the launcher; 0 when unknown), to share out GPUs.
+  int local_rank() const;
 
   void barrier();
   // Element-wise float64 sum of every rank's `values` into rank 0's `values` (MPI_Reduce; others unchanged).
