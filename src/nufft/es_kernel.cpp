@@ -1,0 +1,97 @@
+#include "nufft/es_kernel.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+namespace xpulse::nufft {
+namespace {
+
+// Gauss-Legendre nodes and weights on [-1, 1] (Newton on the Legendre recurrence).
+void gauss_legendre(int n, std::vector<double>& x, std::vector<double>& w) {
+  x.assign(static_cast<std::size_t>(n), 0.0);
+  w.assign(static_cast<std::size_t>(n), 0.0);
+  for (int i = 0; i < (n + 1) / 2; ++i) {
+    double z = std::cos(std::numbers::pi * (i + 0.75) / (n + 0.5));
+    double dp = 0.0;
+    for (int iter = 0; iter < 100; ++iter) {
+      double p0 = 1.0, p1 = 0.0;
+      for (int k = 1; k <= n; ++k) {
+        const double p2 = p1;
+        p1 = p0;
+        p0 = ((2.0 * k - 1.0) * z * p1 - (k - 1.0) * p2) / k;
+      }
+      dp = n * (z * p0 - p1) / (z * z - 1.0);
+      const double dz = p0 / dp;
+      z -= dz;
+      if (std::abs(dz) < 1e-16) break;
+    }
+    x[static_cast<std::size_t>(i)] = -z;
+    x[static_cast<std::size_t>(n - 1 - i)] = z;
+    w[static_cast<std::size_t>(i)] = w[static_cast<std::size_t>(n - 1 - i)] = 2.0 / ((1.0 - z * z) * dp * dp);
+  }
+}
+
+}  // namespace
+
+EsKernel EsKernel::for_tolerance(double eps) {
+  EsKernel k;
+  k.width = std::clamp(static_cast<int>(std::ceil(std::log10(1.0 / eps))) + 1, 2, 16);
+  k.beta = 2.30 * k.width;
+  return k;
+}
+
+double EsKernel::value(double z) const {
+  const double t = 2.0 * z / width;
+  if (std::abs(t) >= 1.0) return 0.0;
+  return std::exp(beta * (std::sqrt(1.0 - t * t) - 1.0));
+}
+
+template <class T>
+void EsKernel::values(double first, T* out) const {
+  const double scale = 2.0 / width;
+#pragma omp simd
+  for (int i = 0; i < width; ++i) {
+    const double t = (first + i) * scale;
+    const double s = 1.0 - t * t;
+    out[i] = s > 0.0 ? static_cast<T>(std::exp(beta * (std::sqrt(s) - 1.0))) : T(0);
+  }
+}
+template void EsKernel::values<float>(double, float*) const;
+template void EsKernel::values<double>(double, double*) const;
+
+std::vector<double> EsKernel::fourier_series(std::size_t n_modes, std::size_t nf) const {
+  // psi is even: 2 * integral over [0, w/2]; the integrand is smooth there, 4w + 8 nodes are ample.
+  std::vector<double> x, w;
+  gauss_legendre(4 * width + 8, x, w);
+  const double half = 0.5 * width;
+  std::vector<double> psi(x.size()), t(x.size());
+  for (std::size_t q = 0; q < x.size(); ++q) {
+    t[q] = half * 0.5 * (x[q] + 1.0);
+    psi[q] = value(t[q]) * w[q] * half * 0.5;
+  }
+  std::vector<double> out(n_modes);
+  const auto first = -static_cast<std::ptrdiff_t>(n_modes / 2);
+  for (std::size_t i = 0; i < n_modes; ++i) {
+    const double omega = 2.0 * std::numbers::pi * static_cast<double>(first + static_cast<std::ptrdiff_t>(i)) /
+                         static_cast<double>(nf);
+    double sum = 0.0;
+    for (std::size_t q = 0; q < x.size(); ++q) sum += psi[q] * std::cos(omega * t[q]);
+    out[i] = 2.0 * sum;
+  }
+  return out;
+}
+
+std::size_t fine_grid_size(std::size_t n_modes, int width) {
+  std::size_t n = std::max<std::size_t>(2 * n_modes, 2 * static_cast<std::size_t>(width));
+  if (n % 2) ++n;
+  for (;; n += 2) {
+    std::size_t m = n;
+    for (std::size_t p : {2, 3, 5}) {
+      while (m % p == 0) m /= p;
+    }
+    if (m == 1) return n;
+  }
+}
+
+}  // namespace xpulse::nufft

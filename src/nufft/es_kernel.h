@@ -1,0 +1,29 @@
+#pragma once
+// The exponential-of-semicircle spreading kernel of the NUFFT (REFERENCE.md section 2, as in FINUFFT):
+// psi(z) = exp(beta (sqrt(1 - (2z/w)^2) - 1)) for |z| < w/2 fine-grid cells, 0 outside; upsampling 2,
+// width w = ceil(log10(1/eps)) + 1, beta = 2.30 w.
+#include <cstddef>
+#include <vector>
+
+namespace xpulse::nufft {
+
+struct EsKernel {
+  int width = 0;      // w, fine-grid cells
+  double beta = 0.0;
+
+  static EsKernel for_tolerance(double eps);
+
+  double value(double z) const;
+  // psi at z = first + i for i < width (first is in [-w/2, -w/2 + 1)).
+  template <class T>
+  void values(double first, T* out) const;
+
+  // Fourier transform of psi on a fine grid of nf cells at the integer frequencies k = -N/2 .. (N-1)/2:
+  // integral psi(t) cos(2 pi k t / nf) dt, by Gauss-Legendre quadrature.
+  std::vector<double> fourier_series(std::size_t n_modes, std::size_t nf) const;
+};
+
+// The fine-grid size for N modes: the smallest 2,3,5-smooth even number >= max(2N, 2w).
+std::size_t fine_grid_size(std::size_t n_modes, int width);
+
+}  // namespace xpulse::nufft

@@ -1,0 +1,207 @@
+#include "nufft/spreader.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+
+namespace xpulse::nufft {
+namespace {
+
+constexpr std::size_t kBin = 16;  // cells per bin and dimension (>= the widest kernel)
+constexpr double kTwoPi = 2.0 * std::numbers::pi;
+
+// x folded into [0, 2 pi) (x in [-3 pi, 3 pi)), in fine-grid cells.
+inline double fine_coordinate(double x, std::size_t nf) {
+  if (x < 0) x += kTwoPi;
+  if (x < 0) x += kTwoPi;
+  if (x >= kTwoPi) x -= kTwoPi;
+  double u = x * (static_cast<double>(nf) / kTwoPi);
+  if (u >= static_cast<double>(nf)) u -= static_cast<double>(nf);
+  return u;
+}
+
+inline std::size_t wrap(std::ptrdiff_t i, std::size_t n) {
+  const auto m = static_cast<std::ptrdiff_t>(n);
+  i %= m;
+  return static_cast<std::size_t>(i < 0 ? i + m : i);
+}
+
+}  // namespace
+
+template <class T>
+struct Spreader<T>::Support {
+  std::ptrdiff_t start[3];  // first fine-grid index (may be outside [0, nf) before wrapping)
+  T k[3][16];               // kernel values
+};
+
+template <class T>
+Spreader<T>::Spreader(const std::size_t nf[3], const int width[3], const EsKernel& kernel) : kernel_(kernel) {
+  for (int d = 0; d < 3; ++d) {
+    nf_[d] = nf[d];
+    width_[d] = width[d];
+    bins_[d] = (nf[d] + kBin - 1) / kBin;
+  }
+}
+
+template <class T>
+typename Spreader<T>::Support Spreader<T>::support_of(std::size_t p) const {
+  Support s;
+  for (int d = 0; d < 3; ++d) {
+    if (coords_[d] == nullptr) {
+      s.start[d] = 0;
+      s.k[d][0] = T(1);
+      continue;
+    }
+    const double u = fine_coordinate(static_cast<double>(coords_[d][p]), nf_[d]);
+    const double first = std::ceil(u - 0.5 * width_[d]);
+    s.start[d] = static_cast<std::ptrdiff_t>(first);
+    kernel_.values(first - u, s.k[d]);
+  }
+  return s;
+}
+
+template <class T>
+void Spreader<T>::sort(std::size_t n, const T* const coords[3], runtime::ThreadPool& pool) {
+  n_ = n;
+  for (int d = 0; d < 3; ++d) coords_[d] = coords[d];
+  const double limit = 3.0 * std::numbers::pi;
+  for (int d = 0; d < 3; ++d) {
+    if (coords_[d] == nullptr) continue;
+    for (std::size_t p = 0; p < n; ++p) {
+      const double x = static_cast<double>(coords_[d][p]);
+      if (!(x >= -limit && x < limit)) {
+        throw InputError(fmt::format("non-uniform point {} has coordinate {} outside [-3 pi, 3 pi)", p, x));
+      }
+    }
+  }
+  // Counting sort by bin, bins ordered slowest dimension first.
+  const std::size_t bins = bins_[0] * bins_[1] * bins_[2];
+  std::vector<std::uint32_t> key(n);
+  pool.parallel_for((n + 65535) / 65536, [&](std::size_t chunk, unsigned) {
+    const std::size_t p1 = std::min(n, (chunk + 1) * 65536);
+    for (std::size_t p = chunk * 65536; p < p1; ++p) {
+      std::size_t b[3] = {0, 0, 0};
+      for (int d = 0; d < 3; ++d) {
+        if (coords_[d] != nullptr) {
+          b[d] = static_cast<std::size_t>(fine_coordinate(static_cast<double>(coords_[d][p]), nf_[d])) / kBin;
+        }
+      }
+      key[p] = static_cast<std::uint32_t>((b[2] * bins_[1] + b[1]) * bins_[0] + b[0]);
+    }
+  });
+  std::vector<std::size_t> start(bins + 1, 0);
+  for (std::size_t p = 0; p < n; ++p) ++start[key[p] + 1];
+  for (std::size_t b = 0; b < bins; ++b) start[b + 1] += start[b];
+  layer_start_.assign(bins_[2] + 1, 0);
+  for (std::size_t z = 0; z <= bins_[2]; ++z) layer_start_[z] = start[z * bins_[0] * bins_[1]];
+  order_.resize(n);
+  for (std::size_t p = 0; p < n; ++p) order_[start[key[p]]++] = p;
+}
+
+template <class T>
+void Spreader<T>::spread(const std::complex<T>* c, std::complex<T>* grid, runtime::ThreadPool& pool) const {
+  const std::size_t n1 = nf_[0], n2 = nf_[1], n3 = nf_[2];
+  std::fill(grid, grid + n1 * n2 * n3, std::complex<T>(0));
+  const std::size_t layers = bins_[2];
+  // Slabs of whole bin layers; at least 4 per thread where the grid allows.
+  const std::size_t per_slab = std::max<std::size_t>(1, layers / (4 * std::max<std::size_t>(1, pool.size())));
+  const std::size_t slabs = (layers + per_slab - 1) / per_slab;
+  pool.parallel_for(slabs, [&](std::size_t s, unsigned) {
+    const std::size_t l0 = s * per_slab, l1 = std::min(layers, l0 + per_slab);
+    const std::size_t z_begin = l0 * kBin, z_end = std::min(n3, l1 * kBin);
+    // The layers whose points can reach this slab: its own and one on each side (all when there are few).
+    std::vector<std::size_t> visit;
+    if (layers <= 3) {
+      for (std::size_t l = 0; l < layers; ++l) visit.push_back(l);
+    } else {
+      visit.push_back((l0 + layers - 1) % layers);
+      for (std::size_t l = l0; l < l1; ++l) visit.push_back(l);
+      if (l1 % layers != (l0 + layers - 1) % layers) visit.push_back(l1 % layers);
+    }
+    T row_kernel[32];
+    for (std::size_t layer : visit) {
+      for (std::size_t j = layer_start_[layer]; j < layer_start_[layer + 1]; ++j) {
+        const std::size_t p = order_[j];
+        const Support sup = support_of(p);
+        const std::complex<T> cj = c[p];
+        const bool contiguous = sup.start[0] >= 0 && sup.start[0] + width_[0] <= static_cast<std::ptrdiff_t>(n1);
+        for (int ix = 0; ix < width_[0]; ++ix) row_kernel[2 * ix] = row_kernel[2 * ix + 1] = sup.k[0][ix];
+        for (int iz = 0; iz < width_[2]; ++iz) {
+          const std::size_t pz = wrap(sup.start[2] + iz, n3);
+          if (pz < z_begin || pz >= z_end) continue;
+          for (int iy = 0; iy < width_[1]; ++iy) {
+            const std::size_t py = wrap(sup.start[1] + iy, n2);
+            const T w = sup.k[2][iz] * sup.k[1][iy];
+            const T re = cj.real() * w, im = cj.imag() * w;
+            std::complex<T>* row = grid + (pz * n2 + py) * n1;
+            if (contiguous) {
+              T* r = reinterpret_cast<T*>(row + sup.start[0]);
+              const int m = 2 * width_[0];
+#pragma omp simd
+              for (int i = 0; i < m; ++i) r[i] += ((i & 1) ? im : re) * row_kernel[i];
+            } else {
+              for (int ix = 0; ix < width_[0]; ++ix) {
+                row[wrap(sup.start[0] + ix, n1)] += std::complex<T>(re, im) * sup.k[0][ix];
+              }
+            }
+          }
+        }
+      }
+    }
+  });
+}
+
+template <class T>
+void Spreader<T>::interpolate(const std::complex<T>* grid, std::complex<T>* c, runtime::ThreadPool& pool) const {
+  const std::size_t n1 = nf_[0], n2 = nf_[1], n3 = nf_[2];
+  constexpr std::size_t kChunk = 4096;
+  pool.parallel_for((n_ + kChunk - 1) / kChunk, [&](std::size_t chunk, unsigned) {
+    T row_kernel[32];
+    const std::size_t j1 = std::min(n_, (chunk + 1) * kChunk);
+    for (std::size_t j = chunk * kChunk; j < j1; ++j) {
+      const std::size_t p = order_[j];
+      const Support sup = support_of(p);
+      const bool contiguous = sup.start[0] >= 0 && sup.start[0] + width_[0] <= static_cast<std::ptrdiff_t>(n1);
+      for (int ix = 0; ix < width_[0]; ++ix) row_kernel[2 * ix] = row_kernel[2 * ix + 1] = sup.k[0][ix];
+      T re = 0, im = 0;
+      for (int iz = 0; iz < width_[2]; ++iz) {
+        const std::size_t pz = wrap(sup.start[2] + iz, n3);
+        for (int iy = 0; iy < width_[1]; ++iy) {
+          const std::size_t py = wrap(sup.start[1] + iy, n2);
+          const T w = sup.k[2][iz] * sup.k[1][iy];
+          const std::complex<T>* row = grid + (pz * n2 + py) * n1;
+          T sr = 0, si = 0;
+          if (contiguous) {
+            const T* r = reinterpret_cast<const T*>(row + sup.start[0]);
+            const int m = 2 * width_[0];
+            T acc[32];
+#pragma omp simd
+            for (int i = 0; i < m; ++i) acc[i] = r[i] * row_kernel[i];
+            for (int i = 0; i < m; i += 2) {
+              sr += acc[i];
+              si += acc[i + 1];
+            }
+          } else {
+            for (int ix = 0; ix < width_[0]; ++ix) {
+              const std::complex<T> g = row[wrap(sup.start[0] + ix, n1)];
+              sr += g.real() * sup.k[0][ix];
+              si += g.imag() * sup.k[0][ix];
+            }
+          }
+          re += w * sr;
+          im += w * si;
+        }
+      }
+      c[p] = std::complex<T>(re, im);
+    }
+  });
+}
+
+template class Spreader<float>;
+template class Spreader<double>;
+
+}  // namespace xpulse::nufft
