@@ -82,6 +82,46 @@ std::vector<double> EsKernel::fourier_series(std::size_t n_modes, std::size_t nf
   return out;
 }
 
+PiecewiseKernel::PiecewiseKernel(const EsKernel& kernel) : width_(kernel.width), degree_(kernel.width + 6) {
+  const int m = degree_ + 1;  // Chebyshev nodes: the series interpolates psi there
+  coefficients_.assign(static_cast<std::size_t>(m * kLanes), 0.0);
+  for (int i = 0; i < width_; ++i) {
+    std::vector<double> f(static_cast<std::size_t>(m));
+    for (int j = 0; j < m; ++j) {
+      const double s = std::cos(std::numbers::pi * (j + 0.5) / m);
+      // Offset t in [0, 1) maps to s = 2t - 1; interval i covers z = t - w/2 + i.
+      f[static_cast<std::size_t>(j)] = kernel.value(0.5 * (s + 1.0) - 0.5 * width_ + i);
+    }
+    for (int k = 0; k < m; ++k) {
+      double c = 0.0;
+      for (int j = 0; j < m; ++j) c += f[static_cast<std::size_t>(j)] * std::cos(std::numbers::pi * k * (j + 0.5) / m);
+      coefficients_[static_cast<std::size_t>(k * kLanes + i)] = (k == 0 ? 1.0 : 2.0) * c / m;
+    }
+  }
+}
+
+template <class T>
+void PiecewiseKernel::values(double first, T* out) const {
+  const double s = 2.0 * (first + 0.5 * width_) - 1.0;
+  const double two_s = 2.0 * s;
+  double b1[kLanes] = {}, b2[kLanes] = {};
+  for (int k = degree_; k >= 1; --k) {
+    const double* c = coefficients_.data() + static_cast<std::size_t>(k * kLanes);
+#pragma omp simd
+    for (int i = 0; i < kLanes; ++i) {
+      const double b = c[i] + two_s * b1[i] - b2[i];
+      b2[i] = b1[i];
+      b1[i] = b;
+    }
+  }
+  const double* c0 = coefficients_.data();
+#pragma omp simd
+  for (int i = 0; i < kLanes; ++i) b2[i] = c0[i] + s * b1[i] - b2[i];
+  for (int i = 0; i < width_; ++i) out[i] = static_cast<T>(b2[i]);
+}
+template void PiecewiseKernel::values<float>(double, float*) const;
+template void PiecewiseKernel::values<double>(double, double*) const;
+
 std::size_t fine_grid_size(std::size_t n_modes, int width) {
   std::size_t n = std::max<std::size_t>(2 * n_modes, 2 * static_cast<std::size_t>(width));
   if (n % 2) ++n;

@@ -14,13 +14,31 @@ struct EsKernel {
   static EsKernel for_tolerance(double eps);
 
   double value(double z) const;
-  // psi at z = first + i for i < width (first is in [-w/2, -w/2 + 1)).
+  // psi at z = first + i for i < width (first is in [-w/2, -w/2 + 1)), evaluated directly.
   template <class T>
   void values(double first, T* out) const;
 
   // Fourier transform of psi on a fine grid of nf cells at the integer frequencies k = -N/2 .. (N-1)/2:
   // integral psi(t) cos(2 pi k t / nf) dt, by Gauss-Legendre quadrature.
   std::vector<double> fourier_series(std::size_t n_modes, std::size_t nf) const;
+};
+
+// The kernel's w values at one point, fast: on each unit interval of its support psi is a Chebyshev series in
+// the point's offset (degree w + 6), evaluated for all w intervals at once by Clenshaw's recurrence, which
+// vectorises across them (no exp or sqrt per value).
+class PiecewiseKernel {
+ public:
+  explicit PiecewiseKernel(const EsKernel& kernel);
+  int width() const { return width_; }
+  // Same contract as EsKernel::values.
+  template <class T>
+  void values(double first, T* out) const;
+
+ private:
+  static constexpr int kLanes = 16;
+  int width_ = 0;
+  int degree_ = 0;
+  std::vector<double> coefficients_;  // [degree + 1][kLanes], lane i = interval i
 };
 
 // The fine-grid size for N modes: the smallest 2,3,5-smooth even number >= max(2N, 2w).

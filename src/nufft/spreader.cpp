@@ -24,10 +24,10 @@ inline double fine_coordinate(double x, std::size_t nf) {
   return u;
 }
 
+// i in [-n, 2n) wrapped into [0, n) (kernel supports are narrower than the grid).
 inline std::size_t wrap(std::ptrdiff_t i, std::size_t n) {
   const auto m = static_cast<std::ptrdiff_t>(n);
-  i %= m;
-  return static_cast<std::size_t>(i < 0 ? i + m : i);
+  return static_cast<std::size_t>(i < 0 ? i + m : (i >= m ? i - m : i));
 }
 
 }  // namespace
@@ -35,6 +35,7 @@ inline std::size_t wrap(std::ptrdiff_t i, std::size_t n) {
 template <class T>
 struct Spreader<T>::Support {
   std::ptrdiff_t start[3];  // first fine-grid index (may be outside [0, nf) before wrapping)
+  std::size_t index[3][16]; // wrapped fine-grid indices
   T k[3][16];               // kernel values
 };
 
@@ -53,12 +54,14 @@ typename Spreader<T>::Support Spreader<T>::support_of(std::size_t p) const {
   for (int d = 0; d < 3; ++d) {
     if (coords_[d] == nullptr) {
       s.start[d] = 0;
+      s.index[d][0] = 0;
       s.k[d][0] = T(1);
       continue;
     }
     const double u = fine_coordinate(static_cast<double>(coords_[d][p]), nf_[d]);
     const double first = std::ceil(u - 0.5 * width_[d]);
     s.start[d] = static_cast<std::ptrdiff_t>(first);
+    for (int i = 0; i < width_[d]; ++i) s.index[d][i] = wrap(s.start[d] + i, nf_[d]);
     kernel_.values(first - u, s.k[d]);
   }
   return s;
@@ -122,30 +125,31 @@ void Spreader<T>::spread(const std::complex<T>* c, std::complex<T>* grid, runtim
       for (std::size_t l = l0; l < l1; ++l) visit.push_back(l);
       if (l1 % layers != (l0 + layers - 1) % layers) visit.push_back(l1 % layers);
     }
-    T row_kernel[32];
+    T strength[32];  // c_j times the x kernel, interleaved (re, im): one axpy per grid row
     for (std::size_t layer : visit) {
       for (std::size_t j = layer_start_[layer]; j < layer_start_[layer + 1]; ++j) {
         const std::size_t p = order_[j];
         const Support sup = support_of(p);
         const std::complex<T> cj = c[p];
         const bool contiguous = sup.start[0] >= 0 && sup.start[0] + width_[0] <= static_cast<std::ptrdiff_t>(n1);
-        for (int ix = 0; ix < width_[0]; ++ix) row_kernel[2 * ix] = row_kernel[2 * ix + 1] = sup.k[0][ix];
+        const int m = 2 * width_[0];
+        for (int ix = 0; ix < width_[0]; ++ix) {
+          strength[2 * ix] = cj.real() * sup.k[0][ix];
+          strength[2 * ix + 1] = cj.imag() * sup.k[0][ix];
+        }
         for (int iz = 0; iz < width_[2]; ++iz) {
-          const std::size_t pz = wrap(sup.start[2] + iz, n3);
+          const std::size_t pz = sup.index[2][iz];
           if (pz < z_begin || pz >= z_end) continue;
           for (int iy = 0; iy < width_[1]; ++iy) {
-            const std::size_t py = wrap(sup.start[1] + iy, n2);
             const T w = sup.k[2][iz] * sup.k[1][iy];
-            const T re = cj.real() * w, im = cj.imag() * w;
-            std::complex<T>* row = grid + (pz * n2 + py) * n1;
+            std::complex<T>* row = grid + (pz * n2 + sup.index[1][iy]) * n1;
             if (contiguous) {
               T* r = reinterpret_cast<T*>(row + sup.start[0]);
-              const int m = 2 * width_[0];
 #pragma omp simd
-              for (int i = 0; i < m; ++i) r[i] += ((i & 1) ? im : re) * row_kernel[i];
+              for (int i = 0; i < m; ++i) r[i] += w * strength[i];
             } else {
               for (int ix = 0; ix < width_[0]; ++ix) {
-                row[wrap(sup.start[0] + ix, n1)] += std::complex<T>(re, im) * sup.k[0][ix];
+                row[sup.index[0][ix]] += std::complex<T>(w * strength[2 * ix], w * strength[2 * ix + 1]);
               }
             }
           }
@@ -157,44 +161,38 @@ void Spreader<T>::spread(const std::complex<T>* c, std::complex<T>* grid, runtim
 
 template <class T>
 void Spreader<T>::interpolate(const std::complex<T>* grid, std::complex<T>* c, runtime::ThreadPool& pool) const {
-  const std::size_t n1 = nf_[0], n2 = nf_[1], n3 = nf_[2];
+  const std::size_t n1 = nf_[0], n2 = nf_[1];
   constexpr std::size_t kChunk = 4096;
   pool.parallel_for((n_ + kChunk - 1) / kChunk, [&](std::size_t chunk, unsigned) {
-    T row_kernel[32];
     const std::size_t j1 = std::min(n_, (chunk + 1) * kChunk);
     for (std::size_t j = chunk * kChunk; j < j1; ++j) {
       const std::size_t p = order_[j];
       const Support sup = support_of(p);
       const bool contiguous = sup.start[0] >= 0 && sup.start[0] + width_[0] <= static_cast<std::ptrdiff_t>(n1);
-      for (int ix = 0; ix < width_[0]; ++ix) row_kernel[2 * ix] = row_kernel[2 * ix + 1] = sup.k[0][ix];
-      T re = 0, im = 0;
+      const int m = 2 * width_[0];
+      // Rows weighted by the y and z kernels, summed (interleaved re, im); the x kernel is applied once at the end.
+      T acc[32] = {};
       for (int iz = 0; iz < width_[2]; ++iz) {
-        const std::size_t pz = wrap(sup.start[2] + iz, n3);
         for (int iy = 0; iy < width_[1]; ++iy) {
-          const std::size_t py = wrap(sup.start[1] + iy, n2);
           const T w = sup.k[2][iz] * sup.k[1][iy];
-          const std::complex<T>* row = grid + (pz * n2 + py) * n1;
-          T sr = 0, si = 0;
+          const std::complex<T>* row = grid + (sup.index[2][iz] * n2 + sup.index[1][iy]) * n1;
           if (contiguous) {
             const T* r = reinterpret_cast<const T*>(row + sup.start[0]);
-            const int m = 2 * width_[0];
-            T acc[32];
 #pragma omp simd
-            for (int i = 0; i < m; ++i) acc[i] = r[i] * row_kernel[i];
-            for (int i = 0; i < m; i += 2) {
-              sr += acc[i];
-              si += acc[i + 1];
-            }
+            for (int i = 0; i < m; ++i) acc[i] += w * r[i];
           } else {
             for (int ix = 0; ix < width_[0]; ++ix) {
-              const std::complex<T> g = row[wrap(sup.start[0] + ix, n1)];
-              sr += g.real() * sup.k[0][ix];
-              si += g.imag() * sup.k[0][ix];
+              const std::complex<T> g = row[sup.index[0][ix]];
+              acc[2 * ix] += w * g.real();
+              acc[2 * ix + 1] += w * g.imag();
             }
           }
-          re += w * sr;
-          im += w * si;
         }
+      }
+      T re = 0, im = 0;
+      for (int ix = 0; ix < width_[0]; ++ix) {
+        re += acc[2 * ix] * sup.k[0][ix];
+        im += acc[2 * ix + 1] * sup.k[0][ix];
       }
       c[p] = std::complex<T>(re, im);
     }

@@ -36,7 +36,7 @@ class Spreader {
 
   std::size_t nf_[3];
   int width_[3];
-  EsKernel kernel_;
+  PiecewiseKernel kernel_;
   std::size_t bins_[3] = {1, 1, 1};
   std::size_t n_ = 0;
   const T* coords_[3] = {nullptr, nullptr, nullptr};
