@@ -49,7 +49,7 @@ Spreader<T>::Spreader(const std::size_t nf[3], const int width[3], const EsKerne
 }
 
 template <class T>
-typename Spreader<T>::Support Spreader<T>::support_of(std::size_t p) const {
+typename Spreader<T>::Support Spreader<T>::support_of(std::size_t j) const {
   Support s;
   for (int d = 0; d < 3; ++d) {
     if (coords_[d] == nullptr) {
@@ -58,7 +58,7 @@ typename Spreader<T>::Support Spreader<T>::support_of(std::size_t p) const {
       s.k[d][0] = T(1);
       continue;
     }
-    const double u = fine_coordinate(static_cast<double>(coords_[d][p]), nf_[d]);
+    const double u = sorted_u_[d][j];
     const double first = std::ceil(u - 0.5 * width_[d]);
     s.start[d] = static_cast<std::ptrdiff_t>(first);
     for (int i = 0; i < width_[d]; ++i) s.index[d][i] = wrap(s.start[d] + i, nf_[d]);
@@ -103,12 +103,29 @@ void Spreader<T>::sort(std::size_t n, const T* const coords[3], runtime::ThreadP
   for (std::size_t z = 0; z <= bins_[2]; ++z) layer_start_[z] = start[z * bins_[0] * bins_[1]];
   order_.resize(n);
   for (std::size_t p = 0; p < n; ++p) order_[start[key[p]]++] = p;
+  for (int d = 0; d < 3; ++d) {
+    sorted_u_[d].clear();
+    if (coords_[d] == nullptr) continue;
+    sorted_u_[d].resize(n);
+    pool.parallel_for((n + 65535) / 65536, [&](std::size_t chunk, unsigned) {
+      const std::size_t j1 = std::min(n, (chunk + 1) * 65536);
+      for (std::size_t j = chunk * 65536; j < j1; ++j) {
+        sorted_u_[d][j] = fine_coordinate(static_cast<double>(coords_[d][order_[j]]), nf_[d]);
+      }
+    });
+  }
 }
 
 template <class T>
 void Spreader<T>::spread(const std::complex<T>* c, std::complex<T>* grid, runtime::ThreadPool& pool) const {
   const std::size_t n1 = nf_[0], n2 = nf_[1], n3 = nf_[2];
   std::fill(grid, grid + n1 * n2 * n3, std::complex<T>(0));
+  // Strengths in sorted order (one pass of scattered reads, rather than one inside the spreading loop).
+  std::vector<std::complex<T>> sorted_c(n_);
+  pool.parallel_for((n_ + 65535) / 65536, [&](std::size_t chunk, unsigned) {
+    const std::size_t j1 = std::min(n_, (chunk + 1) * 65536);
+    for (std::size_t j = chunk * 65536; j < j1; ++j) sorted_c[j] = c[order_[j]];
+  });
   const std::size_t layers = bins_[2];
   // Slabs of whole bin layers; at least 4 per thread where the grid allows.
   const std::size_t per_slab = std::max<std::size_t>(1, layers / (4 * std::max<std::size_t>(1, pool.size())));
@@ -128,9 +145,8 @@ void Spreader<T>::spread(const std::complex<T>* c, std::complex<T>* grid, runtim
     T strength[32];  // c_j times the x kernel, interleaved (re, im): one axpy per grid row
     for (std::size_t layer : visit) {
       for (std::size_t j = layer_start_[layer]; j < layer_start_[layer + 1]; ++j) {
-        const std::size_t p = order_[j];
-        const Support sup = support_of(p);
-        const std::complex<T> cj = c[p];
+        const Support sup = support_of(j);
+        const std::complex<T> cj = sorted_c[j];
         const bool contiguous = sup.start[0] >= 0 && sup.start[0] + width_[0] <= static_cast<std::ptrdiff_t>(n1);
         const int m = 2 * width_[0];
         for (int ix = 0; ix < width_[0]; ++ix) {
@@ -162,12 +178,12 @@ void Spreader<T>::spread(const std::complex<T>* c, std::complex<T>* grid, runtim
 template <class T>
 void Spreader<T>::interpolate(const std::complex<T>* grid, std::complex<T>* c, runtime::ThreadPool& pool) const {
   const std::size_t n1 = nf_[0], n2 = nf_[1];
+  std::vector<std::complex<T>> sorted_c(n_);  // written in sorted order, scattered to c in a separate pass
   constexpr std::size_t kChunk = 4096;
   pool.parallel_for((n_ + kChunk - 1) / kChunk, [&](std::size_t chunk, unsigned) {
     const std::size_t j1 = std::min(n_, (chunk + 1) * kChunk);
     for (std::size_t j = chunk * kChunk; j < j1; ++j) {
-      const std::size_t p = order_[j];
-      const Support sup = support_of(p);
+      const Support sup = support_of(j);
       const bool contiguous = sup.start[0] >= 0 && sup.start[0] + width_[0] <= static_cast<std::ptrdiff_t>(n1);
       const int m = 2 * width_[0];
       // Rows weighted by the y and z kernels, summed (interleaved re, im); the x kernel is applied once at the end.
@@ -194,8 +210,12 @@ void Spreader<T>::interpolate(const std::complex<T>* grid, std::complex<T>* c, r
         re += acc[2 * ix] * sup.k[0][ix];
         im += acc[2 * ix + 1] * sup.k[0][ix];
       }
-      c[p] = std::complex<T>(re, im);
+      sorted_c[j] = std::complex<T>(re, im);
     }
+  });
+  pool.parallel_for((n_ + 65535) / 65536, [&](std::size_t chunk, unsigned) {
+    const std::size_t j1 = std::min(n_, (chunk + 1) * 65536);
+    for (std::size_t j = chunk * 65536; j < j1; ++j) c[order_[j]] = sorted_c[j];
   });
 }
 

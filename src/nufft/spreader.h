@@ -32,7 +32,7 @@ class Spreader {
 
  private:
   struct Support;
-  Support support_of(std::size_t point) const;
+  Support support_of(std::size_t sorted) const;
 
   std::size_t nf_[3];
   int width_[3];
@@ -41,6 +41,9 @@ class Spreader {
   std::size_t n_ = 0;
   const T* coords_[3] = {nullptr, nullptr, nullptr};
   std::vector<std::uint64_t> order_;       // sorted position -> point index
+  // Fine-grid coordinates in sorted order, so that spreading reads them sequentially (the caller's arrays,
+  // read in sorted order, would cost a cache miss per coordinate).
+  std::vector<double> sorted_u_[3];
   std::vector<std::size_t> layer_start_;   // first sorted position of each slowest-dimension bin layer (+ end)
 };
 
