@@ -27,6 +27,7 @@ PYBIND11_MODULE(_xpulse, m) {
   bind_reduce(m);
   bind_read(m);
   bind_dispersion(m);
+  bind_nufft(m);
 }
 
 }  // namespace xpulse::python

@@ -10,17 +10,18 @@ Compiled functions (numpy in, numpy out, the GIL released while they compute; se
     Detector, Crystal                             geometry: per-pixel q, 2theta, polarisation, solid angle; hkl
     load_geometry(hdf5, toml, shape=...)          the geometry of a file, as the command line reads it
     momentum_maps(detector, crystal, path=...)    per-pixel q, hkl, |q - G| and path coordinate
+    NufftPlan(type, modes, eps, ...)              non-uniform FFT plans (types 1 and 2, 1-3D, float32/64)
 
 Pure-Python parts: ``xpulse.plot`` draws figures from xpulse output files (importing the package does not import
 matplotlib). Errors in input raise ValueError (OSError for files) with the command line's messages.
 """
 
 _COMPILED = ("simulate_pump_probe", "fit_damped_cosine", "FIT_STATUS_CODES", "dispersion", "reduce", "read",
-             "Detector", "Crystal", "load_geometry", "momentum_maps")
+             "Detector", "Crystal", "load_geometry", "momentum_maps", "NufftPlan")
 
 try:
-    from ._xpulse import (FIT_STATUS_CODES, Crystal, Detector, __version__, dispersion, fit_damped_cosine,
-                          load_geometry, momentum_maps, read, reduce, simulate_pump_probe)
+    from ._xpulse import (FIT_STATUS_CODES, Crystal, Detector, NufftPlan, __version__, dispersion,
+                          fit_damped_cosine, load_geometry, momentum_maps, read, reduce, simulate_pump_probe)
 except ImportError as _error:  # the compiled module is built by CMake (scripts/build.sh) into this folder
     _missing = _error
 
