@@ -247,11 +247,7 @@ FitSummary fit_pump_probe_file(const FitRequest& r) {
 
   // The journal: what earlier runs of this job finished.
   const std::string identity = fit_identity(r, layout, nx, n, fitter->device());
-  std::unique_ptr<runtime::Journal> journal;
-  runtime::run_phase(world, [&] {
-    if (world.is_root()) runtime::Journal::prepare(r.out, identity, r.resume);
-  });
-  runtime::run_phase(world, [&] { journal = std::make_unique<runtime::Journal>(r.out, identity, world.rank()); });
+  const std::unique_ptr<runtime::Journal> journal = runtime::Journal::open(world, r.out, identity, r.resume);
 
   fit::FitMaps maps(ny, nx, r.options.model);
   std::vector<std::size_t> owned;  // units whose results this rank holds (and writes)

@@ -225,12 +225,8 @@ ReduceSummary reduce_frames_file(const ReduceRequest& request) {
 
   // Checkpoints of earlier runs.
   const std::string identity = reduce_identity(r, first, end, world.size());
-  std::unique_ptr<runtime::Journal> journal;
+  const std::unique_ptr<runtime::Journal> journal = runtime::Journal::open(world, r.out, identity, r.resume);
   runtime::run_phase(world, [&] {
-    if (world.is_root()) runtime::Journal::prepare(r.out, identity, r.resume);
-  });
-  runtime::run_phase(world, [&] {
-    journal = std::make_unique<runtime::Journal>(r.out, identity, world.rank());
     for (const runtime::Journal::Entry& e : journal->entries()) {
       if (e.file_rank != world.rank()) continue;
       const std::vector<std::byte> payload = journal->load(e);

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "runtime/world.h"
 
 namespace xpulse::runtime {
 namespace {
@@ -188,11 +189,9 @@ Journal::Journal(const std::string& output, const std::string& identity, int ran
   std::sort(files.begin(), files.end());
   std::uint64_t own_end = 0;
   bool own_header = false;
+  // prepare() has checked every file's identity; files made since are this run's.
   for (const auto& [r, path] : files) {
     Scan s = scan(path.string(), r);
-    if (s.identity && *s.identity != identity) {
-      throw InputError(fmt::format("journal '{}' belongs to a different job", directory_));
-    }
     entries_.insert(entries_.end(), s.entries.begin(), s.entries.end());
     if (r == rank) {
       own_end = s.valid_end;
@@ -212,6 +211,16 @@ Journal::Journal(const std::string& output, const std::string& identity, int ran
     write_all(fd_, h.data(), h.size(), path);
     sync(fd_, path);
   }
+}
+
+std::unique_ptr<Journal> Journal::open(World& world, const std::string& output, const std::string& identity,
+                                       bool resume) {
+  run_phase(world, [&] {
+    if (world.is_root()) prepare(output, identity, resume);
+  });
+  std::unique_ptr<Journal> journal;
+  run_phase(world, [&] { journal = std::make_unique<Journal>(output, identity, world.rank()); });
+  return journal;
 }
 
 Journal::~Journal() {

@@ -8,11 +8,14 @@
 // description (command, input, options that change results) as JSON: a journal of a different job is refused.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
 namespace xpulse::runtime {
+
+class World;
 
 class Journal {
  public:
@@ -32,6 +35,10 @@ class Journal {
 
   // Every rank, after prepare(): reads what earlier runs recorded and opens rank-`rank`.log for appending.
   Journal(const std::string& output, const std::string& identity, int rank);
+
+  // Collective: prepare() on rank 0, then every rank's Journal, each step agreed by all ranks (run_phase).
+  static std::unique_ptr<Journal> open(World& world, const std::string& output, const std::string& identity,
+                                       bool resume);
   ~Journal();
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;

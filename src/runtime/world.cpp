@@ -104,10 +104,6 @@ MpiSession::~MpiSession() {
   w.mpi_ = false;
 }
 
-void World::barrier() {
-  if (mpi_) check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
-}
-
 void World::sum_to_root(std::span<double> values) {
   if (!mpi_) return;
   if (is_root()) {
@@ -156,15 +152,6 @@ std::vector<float> World::gather_to_root(std::span<const float> values) {
 std::vector<std::uint64_t> World::gather_to_root(std::span<const std::uint64_t> values) {
   if (!mpi_) return {values.begin(), values.end()};
   return gather(values, MPI_UINT64_T, rank_, size_);
-}
-
-std::string World::broadcast(const std::string& text) {
-  if (!mpi_) return text;
-  std::uint64_t length = text.size();
-  check(MPI_Bcast(&length, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD), "MPI_Bcast");
-  std::string out = is_root() ? text : std::string(length, '\0');
-  check(MPI_Bcast(out.data(), static_cast<int>(length), MPI_CHAR, 0, MPI_COMM_WORLD), "MPI_Bcast");
-  return out;
 }
 
 std::optional<JobError> World::agree(const std::optional<JobError>& mine) {
@@ -234,12 +221,10 @@ std::uint64_t World::receive(int source, Tag tag) {
 
 MpiSession::MpiSession(int&, char**&) {}
 MpiSession::~MpiSession() = default;
-void World::barrier() {}
 void World::sum_to_root(std::span<double>) {}
 void World::sum_all(std::span<std::uint64_t>) {}
 std::vector<float> World::gather_to_root(std::span<const float> v) { return {v.begin(), v.end()}; }
 std::vector<std::uint64_t> World::gather_to_root(std::span<const std::uint64_t> v) { return {v.begin(), v.end()}; }
-std::string World::broadcast(const std::string& text) { return text; }
 std::optional<JobError> World::agree(const std::optional<JobError>& mine) { return mine; }
 void World::announce_failure() {}
 bool World::failure_announced() { return false; }

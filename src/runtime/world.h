@@ -37,7 +37,6 @@ class World {
   // This rank's index among the ranks on its node (from the launcher; 0 when unknown), to share out GPUs.
   int local_rank() const;
 
-  void barrier();
   // Element-wise float64 sum of every rank's `values` into rank 0's `values` (MPI_Reduce; others unchanged).
   void sum_to_root(std::span<double> values);
   // Element-wise integer sum over ranks, result on every rank.
@@ -45,8 +44,6 @@ class World {
   // Every rank's `values` concatenated in rank order on rank 0 (empty elsewhere).
   std::vector<float> gather_to_root(std::span<const float> values);
   std::vector<std::uint64_t> gather_to_root(std::span<const std::uint64_t> values);
-  // rank 0's text on every rank.
-  std::string broadcast(const std::string& text);
 
   // Failure protocol (see above).
   std::optional<JobError> agree(const std::optional<JobError>& mine);

@@ -68,7 +68,7 @@ TEST(FrameReduction, SharesOfWholeBlocksCombineToTheSameFrameTotals) {
   const std::size_t blocks = whole.blocks();
   ASSERT_EQ(blocks, 3u);
   std::vector<double> gathered(frames * blocks, -0.0);
-  for (const auto [b0, b1] : {std::pair<std::size_t, std::size_t>{0, 2}, {2, 3}}) {
+  for (const auto& [b0, b1] : {std::pair<std::size_t, std::size_t>{0, 2}, {2, 3}}) {
     const std::size_t r0 = b0 * block_rows, r1 = std::min(rows, b1 * block_rows);
     std::vector<double> part;
     for (std::size_t f = 0; f < frames; ++f) {
