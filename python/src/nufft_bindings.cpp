@@ -78,8 +78,8 @@ class NufftPlan {
     const py::object given[3] = {x, y, z};
     const std::size_t dims = modes_.size();
     std::size_t n = 0;
+    py::array_t<T> coords[3];
     for (std::size_t d = 0; d < 3; ++d) {
-      coords_[d] = py::none();
       if (d >= dims) {
         if (!given[d].is_none()) {
           throw InvalidArgument(fmt::format("{} is given for a {}D plan", "xyz"[d], dims));
@@ -93,10 +93,10 @@ class NufftPlan {
       if (static_cast<std::size_t>(a.size()) != n) {
         throw InvalidArgument(fmt::format("x has {} points but {} has {}", n, "xyz"[d], a.size()));
       }
-      coords_[d] = a;  // kept: the plan reads the coordinates at every execute
+      coords[d] = a;
     }
     const T* p[3] = {nullptr, nullptr, nullptr};
-    for (std::size_t d = 0; d < dims; ++d) p[d] = static_cast<const T*>(py::array(coords_[d]).data());
+    for (std::size_t d = 0; d < dims; ++d) p[d] = coords[d].data();
     py::gil_scoped_release release;
     plan.set_points(n, p[0], p[1], p[2]);
   }
@@ -133,7 +133,6 @@ class NufftPlan {
   bool single_;
   std::unique_ptr<nufft::Plan<float>> single_plan_;
   std::unique_ptr<nufft::Plan<double>> double_plan_;
-  py::object coords_[3];
 };
 
 }  // namespace
@@ -152,7 +151,7 @@ radians in [-pi, pi) (accepted in [-3 pi, 3 pi)). eps: relative accuracy, [1e-15
            py::arg("type"), py::arg("modes"), py::arg("eps") = 1e-6, py::arg("sign") = 1,
            py::arg("threads") = py::none(), py::arg("dtype") = "float64", py::arg("order") = "centered")
       .def("set_points", &NufftPlan::set_points, py::arg("x"), py::arg("y") = py::none(), py::arg("z") = py::none(),
-           "Sets the non-uniform points (radians, 1-D arrays of equal length). The plan keeps references to them.")
+           "Sets the non-uniform points (radians, 1-D arrays of equal length); they are read only here.")
       .def("execute", &NufftPlan::execute, py::arg("data"),
            "Type 1: data = strengths c [points] -> modes f; type 2: data = modes f -> values c [points] (complex)")
       .def_property_readonly("type", &NufftPlan::type)

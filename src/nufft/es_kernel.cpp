@@ -47,19 +47,6 @@ double EsKernel::value(double z) const {
   return std::exp(beta * (std::sqrt(1.0 - t * t) - 1.0));
 }
 
-template <class T>
-void EsKernel::values(double first, T* out) const {
-  const double scale = 2.0 / width;
-#pragma omp simd
-  for (int i = 0; i < width; ++i) {
-    const double t = (first + i) * scale;
-    const double s = 1.0 - t * t;
-    out[i] = s > 0.0 ? static_cast<T>(std::exp(beta * (std::sqrt(s) - 1.0))) : T(0);
-  }
-}
-template void EsKernel::values<float>(double, float*) const;
-template void EsKernel::values<double>(double, double*) const;
-
 std::vector<double> EsKernel::fourier_series(std::size_t n_modes, std::size_t nf) const {
   // psi is even: 2 * integral over [0, w/2]; the integrand is smooth there, 4w + 8 nodes are ample.
   std::vector<double> x, w;

@@ -14,9 +14,6 @@ struct EsKernel {
   static EsKernel for_tolerance(double eps);
 
   double value(double z) const;
-  // psi at z = first + i for i < width (first is in [-w/2, -w/2 + 1)), evaluated directly.
-  template <class T>
-  void values(double first, T* out) const;
 
   // Fourier transform of psi on a fine grid of nf cells at the integer frequencies k = -N/2 .. (N-1)/2:
   // integral psi(t) cos(2 pi k t / nf) dt, by Gauss-Legendre quadrature.
@@ -30,7 +27,7 @@ class PiecewiseKernel {
  public:
   explicit PiecewiseKernel(const EsKernel& kernel);
   int width() const { return width_; }
-  // Same contract as EsKernel::values.
+  // psi at z = first + i for i < width (first is in [-w/2, -w/2 + 1)).
   template <class T>
   void values(double first, T* out) const;
 

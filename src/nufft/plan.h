@@ -40,8 +40,9 @@ class Plan {
   Plan(Plan&&) noexcept;
   Plan& operator=(Plan&&) noexcept;
 
-  // The coordinates of n points (y and z for 2 and 3 dimensions, else null). They are not copied: they must
-  // stay alive and unchanged until the last execute(). Throws InputError for a point outside [-3 pi, 3 pi).
+  // The coordinates of n points (y and z for 2 and 3 dimensions, else null), read only here: the plan keeps
+  // them sorted into bins as fine-grid coordinates (8 bytes per point and dimension), which lets spreading read
+  // memory sequentially. Throws InputError for a point outside [-3 pi, 3 pi).
   void set_points(std::size_t n, const T* x, const T* y = nullptr, const T* z = nullptr);
 
   // Type 1: reads c[n_points], writes f[modes]; type 2: reads f, writes c. Throws InvalidArgument before

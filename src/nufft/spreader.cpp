@@ -68,7 +68,7 @@ template <class T>
 typename Spreader<T>::Support Spreader<T>::support_of(std::size_t j) const {
   Support s;
   for (int d = 0; d < 3; ++d) {
-    if (coords_[d] == nullptr) {
+    if (sorted_u_[d].empty()) {
       s.start[d] = 0;
       s.index[d][0] = 0;
       s.k[d][0] = T(1);
@@ -86,12 +86,11 @@ typename Spreader<T>::Support Spreader<T>::support_of(std::size_t j) const {
 template <class T>
 void Spreader<T>::sort(std::size_t n, const T* const coords[3], runtime::ThreadPool& pool) {
   n_ = n;
-  for (int d = 0; d < 3; ++d) coords_[d] = coords[d];
   const double limit = 3.0 * std::numbers::pi;
   for (int d = 0; d < 3; ++d) {
-    if (coords_[d] == nullptr) continue;
+    if (coords[d] == nullptr) continue;
     for (std::size_t p = 0; p < n; ++p) {
-      const double x = static_cast<double>(coords_[d][p]);
+      const double x = static_cast<double>(coords[d][p]);
       if (!(x >= -limit && x < limit)) {
         throw InputError(fmt::format("non-uniform point {} has coordinate {} outside [-3 pi, 3 pi)", p, x));
       }
@@ -105,8 +104,8 @@ void Spreader<T>::sort(std::size_t n, const T* const coords[3], runtime::ThreadP
     for (std::size_t p = chunk * 65536; p < p1; ++p) {
       std::size_t b[3] = {0, 0, 0};
       for (int d = 0; d < 3; ++d) {
-        if (coords_[d] != nullptr) {
-          b[d] = static_cast<std::size_t>(fine_coordinate(static_cast<double>(coords_[d][p]), nf_[d])) / kBin;
+        if (coords[d] != nullptr) {
+          b[d] = static_cast<std::size_t>(fine_coordinate(static_cast<double>(coords[d][p]), nf_[d])) / kBin;
         }
       }
       key[p] = static_cast<std::uint32_t>((b[2] * bins_[1] + b[1]) * bins_[0] + b[0]);
@@ -121,12 +120,12 @@ void Spreader<T>::sort(std::size_t n, const T* const coords[3], runtime::ThreadP
   for (std::size_t p = 0; p < n; ++p) order_[start[key[p]]++] = p;
   for (int d = 0; d < 3; ++d) {
     sorted_u_[d].clear();
-    if (coords_[d] == nullptr) continue;
+    if (coords[d] == nullptr) continue;
     sorted_u_[d].resize(n);
     pool.parallel_for((n + 65535) / 65536, [&](std::size_t chunk, unsigned) {
       const std::size_t j1 = std::min(n, (chunk + 1) * 65536);
       for (std::size_t j = chunk * 65536; j < j1; ++j) {
-        sorted_u_[d][j] = fine_coordinate(static_cast<double>(coords_[d][order_[j]]), nf_[d]);
+        sorted_u_[d][j] = fine_coordinate(static_cast<double>(coords[d][order_[j]]), nf_[d]);
       }
     });
   }

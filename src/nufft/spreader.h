@@ -23,8 +23,8 @@ class Spreader {
   // nf: fine-grid sizes (mapped, fastest first); width[d]: kernel width in dimension d (1 for a size-1 one).
   Spreader(const std::size_t nf[3], const int width[3], const EsKernel& kernel);
 
-  // Sorts points; coords[d] is null for a size-1 dimension. Coordinates are radians in [-3 pi, 3 pi).
-  // Throws InputError naming the first point outside that range or not finite.
+  // Sorts points; coords[d] is null for a size-1 dimension. Coordinates are radians in [-3 pi, 3 pi) and are
+  // read only here. Throws InputError naming the first point outside that range or not finite.
   void sort(std::size_t n, const T* const coords[3], runtime::ThreadPool& pool);
 
   void spread(const std::complex<T>* c, std::complex<T>* grid, runtime::ThreadPool& pool) const;
@@ -39,10 +39,9 @@ class Spreader {
   PiecewiseKernel kernel_;
   std::size_t bins_[3] = {1, 1, 1};
   std::size_t n_ = 0;
-  const T* coords_[3] = {nullptr, nullptr, nullptr};
   std::vector<std::uint64_t> order_;       // sorted position -> point index
-  // Fine-grid coordinates in sorted order, so that spreading reads them sequentially (the caller's arrays,
-  // read in sorted order, would cost a cache miss per coordinate).
+  // Fine-grid coordinates in sorted order (empty for a size-1 dimension), so that spreading reads them
+  // sequentially (the caller's arrays, read in sorted order, would cost a cache miss per coordinate).
   std::vector<double> sorted_u_[3];
   std::vector<std::size_t> layer_start_;   // first sorted position of each slowest-dimension bin layer (+ end)
 };
