@@ -32,40 +32,33 @@ bool FitMaps::no_finite_input() const {
 
 namespace {
 
-// Calls f(vector) for every map, in a fixed order.
-template <class Maps, class F>
-void for_each_map(Maps& m, F&& f) {
-  for (auto& v : m.value) f(v);
-  for (auto& v : m.std_error) f(v);
-  f(m.chi2_reduced);
-  f(m.status);
-  f(m.iterations);
+// Calls f with the same map of each of `maps` (all of one model), for every map in a fixed order.
+template <class F, class First, class... Rest>
+void for_each_map(F&& f, First& first, Rest&... rest) {
+  for (std::size_t a = 0; a < first.value.size(); ++a) f(first.value[a], rest.value[a]...);
+  for (std::size_t a = 0; a < first.std_error.size(); ++a) f(first.std_error[a], rest.std_error[a]...);
+  f(first.chi2_reduced, rest.chi2_reduced...);
+  f(first.status, rest.status...);
+  f(first.iterations, rest.iterations...);
 }
 
 }  // namespace
 
 void FitMaps::save_rows(std::size_t row, std::size_t rows, runtime::PayloadWriter& out) const {
-  for_each_map(*this, [&](const auto& v) { out.put(std::span(v).subspan(row * nx, rows * nx)); });
+  for_each_map([&](const auto& v) { out.put(std::span(v).subspan(row * nx, rows * nx)); }, *this);
 }
 
 void FitMaps::load_rows(std::size_t row, std::size_t rows, runtime::PayloadReader& in) {
-  for_each_map(*this, [&](auto& v) { in.get(std::span(v).subspan(row * nx, rows * nx)); });
+  for_each_map([&](auto& v) { in.get(std::span(v).subspan(row * nx, rows * nx)); }, *this);
 }
 
 void FitMaps::copy_rows(const FitMaps& source, std::size_t source_row, std::size_t row, std::size_t rows) {
-  for (std::size_t a = 0; a < value.size(); ++a) {
-    std::copy_n(source.value[a].begin() + static_cast<std::ptrdiff_t>(source_row * nx), rows * nx,
-                value[a].begin() + static_cast<std::ptrdiff_t>(row * nx));
-    std::copy_n(source.std_error[a].begin() + static_cast<std::ptrdiff_t>(source_row * nx), rows * nx,
-                std_error[a].begin() + static_cast<std::ptrdiff_t>(row * nx));
-  }
-  const auto copy = [&](const auto& s, auto& d) {
-    std::copy_n(s.begin() + static_cast<std::ptrdiff_t>(source_row * nx), rows * nx,
-                d.begin() + static_cast<std::ptrdiff_t>(row * nx));
-  };
-  copy(source.chi2_reduced, chi2_reduced);
-  copy(source.status, status);
-  copy(source.iterations, iterations);
+  for_each_map(
+      [&](auto& to, const auto& from) {
+        std::copy_n(from.begin() + static_cast<std::ptrdiff_t>(source_row * nx), rows * nx,
+                    to.begin() + static_cast<std::ptrdiff_t>(row * nx));
+      },
+      *this, source);
 }
 
 }  // namespace xpulse::fit

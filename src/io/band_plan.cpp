@@ -15,6 +15,7 @@ BandPlan plan_row_bands(std::size_t frames, std::size_t ny, std::size_t nx, std:
     const std::size_t g = granule[1];
     if (g >= ny) {
       rows = ny;
+      plan.frame_chunks = true;
       plan.whole_stack_for_frame_chunks = ny > 0 && budget_bytes / row_bytes < ny;
     } else {
       rows = std::max(g, rows / g * g);

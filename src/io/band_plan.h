@@ -19,6 +19,7 @@ namespace xpulse::io {
 struct BandPlan {
   std::size_t band_rows = 0;
   std::size_t bands = 0;
+  bool frame_chunks = false;                  // chunks span whole frames: any rows need every chunk
   bool whole_stack_for_frame_chunks = false;  // the third case above
 };
 

@@ -46,7 +46,6 @@ class RowPartsWriter {
       writer_.write<T>(dataset, data, dims, units);
     }
   }
-  Writer& writer() { return writer_; }
 
  private:
   Writer& writer_;

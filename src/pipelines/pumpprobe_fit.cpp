@@ -51,7 +51,7 @@ UnitLayout plan_units(const FitRequest& r, std::size_t n, std::size_t ny, std::s
   UnitLayout layout;
   layout.ny = ny;
   const io::BandPlan plan = io::plan_row_bands(n, ny, nx, granule, r.tile_height, kUnitBytes);
-  layout.frame_chunks = granule.size() == 3 && granule[1] >= ny;
+  layout.frame_chunks = plan.frame_chunks;
   layout.unit_rows = plan.band_rows;
   if (layout.frame_chunks) {
     const std::size_t h = std::max<std::size_t>(1, r.tile_height);
