@@ -32,7 +32,16 @@ struct PixelMaps {
   std::vector<double> sum, mean, max, min, stdev;
 };
 
-PixelMaps maps_of(const reduce::FrameReduction& acc) { return {acc.sum(), acc.mean(), acc.max(), acc.min(), acc.stdev()}; }
+// The maps the request asks for (the others stay empty).
+PixelMaps maps_of(const reduce::FrameReduction& acc, const reduce::ReduceOps& ops) {
+  PixelMaps m;
+  if (ops.sum) m.sum = acc.sum();
+  if (ops.mean) m.mean = acc.mean();
+  if (ops.max) m.max = acc.max();
+  if (ops.min) m.min = acc.min();
+  if (ops.stdev) m.stdev = acc.stdev();
+  return m;
+}
 
 // Writes the reduce output to `path`: per-pixel maps of shape pixel_dims (or virtual datasets over `parts`) and,
 // when totals is given, the per-frame totals.
@@ -129,7 +138,7 @@ ReduceSummary follow_file(const ReduceRequest& r) {
     }
     const bool due = std::chrono::duration<double>(now - last_write).count() >= r.update_seconds;
     if (acc.frames() > 0 && (done || due)) {
-      write_atomically(r, maps_of(acc), frame_dims, units, r.first_frame, acc.frame_totals(), done);
+      write_atomically(r, maps_of(acc, r.ops), frame_dims, units, r.first_frame, acc.frame_totals(), done);
       ++s.updates;
       last_write = now;
       if (r.progress) fmt::print(stderr, "reduce: {} frames reduced, output updated\n", acc.frames());
@@ -275,7 +284,7 @@ ReduceSummary reduce_frames_file(const ReduceRequest& request) {
   const std::vector<double> totals = reduce::sum_block_totals(block_totals, blocks);
 
   if (!world.distributed()) {
-    write_atomically(r, maps_of(acc), frame_dims, units, first, totals, true);
+    write_atomically(r, maps_of(acc, r.ops), frame_dims, units, first, totals, true);
   } else {
     runtime::run_phase(world, [&] {
       if (world.is_root()) std::filesystem::create_directories(io::parts_directory_for(r.out));
@@ -284,7 +293,7 @@ ReduceSummary reduce_frames_file(const ReduceRequest& request) {
     part_dims[0] = row1 - row0;
     runtime::run_phase(world, [&] {
       io::AtomicOutput part(io::part_path(r.out, world.rank()));
-      write_output(r, part.partial_path(), maps_of(acc), part_dims, units, first, frames, nullptr, true);
+      write_output(r, part.partial_path(), maps_of(acc, r.ops), part_dims, units, first, frames, nullptr, true);
       part.commit();
     });
     const std::vector<std::uint64_t> spans = world.gather_to_root(std::vector<std::uint64_t>{row0, row1 - row0});
