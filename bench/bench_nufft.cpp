@@ -1,6 +1,7 @@
 // NUFFT throughput (REFERENCE.md section 2, issue acceptance): 3D, 128^3 modes, 1e7 uniformly random points,
-// eps 1e-6, float and double, types 1 and 2, 1 and 2 threads. Reports non-uniform points per second of
-// execute() and the time split (sort in set_points; spread or interpolate, FFT, deconvolve in execute).
+// eps 1e-6, float and double, types 1 and 2, 1 and 2 threads, and the CUDA plan (skipped with the reason
+// without a device; its times include copying c and f between host and device). Reports non-uniform points per
+// second of execute() and the time split (sort in set_points; spread or interpolate, FFT, deconvolve).
 //
 //   build/bench/xpulse_bench_nufft [--points N] [--modes N] [--eps E]   (plus Google Benchmark flags)
 #include <benchmark/benchmark.h>
@@ -11,9 +12,12 @@
 #include <numbers>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
+#include "nufft/cuda_plan.h"
 #include "nufft/plan.h"
+#include "runtime/devices.h"
 
 namespace {
 
@@ -21,8 +25,13 @@ std::size_t g_points = 10'000'000;
 std::size_t g_modes = 128;
 double g_eps = 1e-6;
 
-template <class T>
+template <class T, template <class> class PlanT>
 void bench_nufft(benchmark::State& state) {
+  constexpr bool kGpu = std::is_same_v<PlanT<T>, xpulse::nufft::CudaPlan<T>>;
+  if (kGpu && xpulse::runtime::cuda_device_count() == 0) {
+    state.SkipWithError(xpulse::runtime::cuda_unavailable_reason().c_str());
+    return;
+  }
   const int type = static_cast<int>(state.range(0));
   const auto threads = static_cast<unsigned>(state.range(1));
   static std::vector<T> x, y, z;  // shared by the benchmarks of one precision
@@ -33,7 +42,7 @@ void bench_nufft(benchmark::State& state) {
     for (std::size_t i = 0; i < g_points; ++i) x[i] = T(u(rng)), y[i] = T(u(rng)), z[i] = T(u(rng));
   }
   const std::vector<std::size_t> modes = {g_modes, g_modes, g_modes};
-  xpulse::nufft::Plan<T> plan(type, modes, g_eps, {+1, threads});
+  PlanT<T> plan(type, modes, g_eps, {+1, threads});
   std::vector<std::complex<T>> c(g_points, std::complex<T>(1, 0.5)), f(g_modes * g_modes * g_modes, std::complex<T>(0.25, 1));
   plan.set_points(g_points, x.data(), y.data(), z.data());
   double sort = plan.timings().sort, spread = 0, fft = 0, deconvolve = 0;
@@ -55,10 +64,17 @@ void bench_nufft(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(bench_nufft<double>)->Name("nufft3d/double")->ArgsProduct({{1, 2}, {1, 2}})->ArgNames({"type", "threads"})
-    ->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
-BENCHMARK(bench_nufft<float>)->Name("nufft3d/float")->ArgsProduct({{1, 2}, {1, 2}})->ArgNames({"type", "threads"})
-    ->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
+using xpulse::nufft::CudaPlan;
+using xpulse::nufft::Plan;
+BENCHMARK(bench_nufft<double, Plan>)->Name("nufft3d/double")->ArgsProduct({{1, 2}, {1, 2}})
+    ->ArgNames({"type", "threads"})->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
+BENCHMARK(bench_nufft<float, Plan>)->Name("nufft3d/float")->ArgsProduct({{1, 2}, {1, 2}})
+    ->ArgNames({"type", "threads"})->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
+// The GPU: several executes per point set (the first includes cuFFT's and the allocator's warm-up).
+BENCHMARK(bench_nufft<double, CudaPlan>)->Name("nufft3d_cuda/double")->ArgsProduct({{1, 2}, {1}})
+    ->ArgNames({"type", "threads"})->Unit(benchmark::kMillisecond)->Iterations(5)->UseRealTime();
+BENCHMARK(bench_nufft<float, CudaPlan>)->Name("nufft3d_cuda/float")->ArgsProduct({{1, 2}, {1}})
+    ->ArgNames({"type", "threads"})->Unit(benchmark::kMillisecond)->Iterations(5)->UseRealTime();
 
 int main(int argc, char** argv) {
   std::vector<char*> rest;

@@ -2,28 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numbers>
 
-#include <fmt/format.h>
-
-#include "core/error.h"
+#include "nufft/point_kernel.h"
 
 namespace xpulse::nufft {
 namespace {
 
 constexpr std::size_t kBin = 16;  // cells per bin and dimension (>= the widest kernel)
-constexpr double kTwoPi = 2.0 * std::numbers::pi;
-
-// x folded into [0, 2 pi) (x in [-3 pi, 3 pi)), in fine-grid cells.
-inline double fine_coordinate(double x, std::size_t nf) {
-  if (x < 0) x += kTwoPi;
-  if (x < 0) x += kTwoPi;
-  if (x >= kTwoPi) x -= kTwoPi;
-  double u = x * (static_cast<double>(nf) / kTwoPi);
-  if (u >= static_cast<double>(nf)) u -= static_cast<double>(nf);
-  return u;
-}
-
 // i in [-n, 2n) wrapped into [0, n) (kernel supports are narrower than the grid).
 inline std::size_t wrap(std::ptrdiff_t i, std::size_t n) {
   const auto m = static_cast<std::ptrdiff_t>(n);
@@ -86,16 +71,6 @@ typename Spreader<T>::Support Spreader<T>::support_of(std::size_t j) const {
 template <class T>
 void Spreader<T>::sort(std::size_t n, const T* const coords[3], runtime::ThreadPool& pool) {
   n_ = n;
-  const double limit = 3.0 * std::numbers::pi;
-  for (int d = 0; d < 3; ++d) {
-    if (coords[d] == nullptr) continue;
-    for (std::size_t p = 0; p < n; ++p) {
-      const double x = static_cast<double>(coords[d][p]);
-      if (!(x >= -limit && x < limit)) {
-        throw InputError(fmt::format("non-uniform point {} has coordinate {} outside [-3 pi, 3 pi)", p, x));
-      }
-    }
-  }
   // Counting sort by bin, bins ordered slowest dimension first.
   const std::size_t bins = bins_[0] * bins_[1] * bins_[2];
   std::vector<std::uint32_t> key(n);
@@ -105,7 +80,8 @@ void Spreader<T>::sort(std::size_t n, const T* const coords[3], runtime::ThreadP
       std::size_t b[3] = {0, 0, 0};
       for (int d = 0; d < 3; ++d) {
         if (coords[d] != nullptr) {
-          b[d] = static_cast<std::size_t>(fine_coordinate(static_cast<double>(coords[d][p]), nf_[d])) / kBin;
+          const double u = fine_coordinate(static_cast<double>(coords[d][p]), static_cast<double>(nf_[d]));
+          b[d] = static_cast<std::size_t>(u) / kBin;
         }
       }
       key[p] = static_cast<std::uint32_t>((b[2] * bins_[1] + b[1]) * bins_[0] + b[0]);
@@ -125,7 +101,7 @@ void Spreader<T>::sort(std::size_t n, const T* const coords[3], runtime::ThreadP
     pool.parallel_for((n + 65535) / 65536, [&](std::size_t chunk, unsigned) {
       const std::size_t j1 = std::min(n, (chunk + 1) * 65536);
       for (std::size_t j = chunk * 65536; j < j1; ++j) {
-        sorted_u_[d][j] = fine_coordinate(static_cast<double>(coords[d][order_[j]]), nf_[d]);
+        sorted_u_[d][j] = fine_coordinate(static_cast<double>(coords[d][order_[j]]), static_cast<double>(nf_[d]));
       }
     });
   }

@@ -23,8 +23,8 @@ class Spreader {
   // nf: fine-grid sizes (mapped, fastest first); width[d]: kernel width in dimension d (1 for a size-1 one).
   Spreader(const std::size_t nf[3], const int width[3], const EsKernel& kernel);
 
-  // Sorts points; coords[d] is null for a size-1 dimension. Coordinates are radians in [-3 pi, 3 pi) and are
-  // read only here. Throws InputError naming the first point outside that range or not finite.
+  // Sorts points; coords[d] is null for a size-1 dimension. Coordinates are radians in [-3 pi, 3 pi) (checked
+  // by the plan) and are read only here.
   void sort(std::size_t n, const T* const coords[3], runtime::ThreadPool& pool);
 
   void spread(const std::complex<T>* c, std::complex<T>* grid, runtime::ThreadPool& pool) const;
