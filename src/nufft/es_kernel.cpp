@@ -47,7 +47,7 @@ double EsKernel::value(double z) const {
   return std::exp(beta * (std::sqrt(1.0 - t * t) - 1.0));
 }
 
-std::vector<double> EsKernel::fourier_series(std::size_t n_modes, std::size_t nf) const {
+std::vector<double> EsKernel::fourier_transform(std::span<const double> xi) const {
   // psi is even: 2 * integral over [0, w/2]; the integrand is smooth there, 4w + 8 nodes are ample.
   std::vector<double> x, w;
   gauss_legendre(4 * width + 8, x, w);
@@ -57,16 +57,23 @@ std::vector<double> EsKernel::fourier_series(std::size_t n_modes, std::size_t nf
     t[q] = half * 0.5 * (x[q] + 1.0);
     psi[q] = value(t[q]) * w[q] * half * 0.5;
   }
-  std::vector<double> out(n_modes);
-  const auto first = -static_cast<std::ptrdiff_t>(n_modes / 2);
-  for (std::size_t i = 0; i < n_modes; ++i) {
-    const double omega = 2.0 * std::numbers::pi * static_cast<double>(first + static_cast<std::ptrdiff_t>(i)) /
-                         static_cast<double>(nf);
+  std::vector<double> out(xi.size());
+  for (std::size_t i = 0; i < xi.size(); ++i) {
     double sum = 0.0;
-    for (std::size_t q = 0; q < x.size(); ++q) sum += psi[q] * std::cos(omega * t[q]);
+    for (std::size_t q = 0; q < x.size(); ++q) sum += psi[q] * std::cos(xi[i] * t[q]);
     out[i] = 2.0 * sum;
   }
   return out;
+}
+
+std::vector<double> EsKernel::fourier_series(std::size_t n_modes, std::size_t nf) const {
+  std::vector<double> xi(n_modes);
+  const auto first = -static_cast<std::ptrdiff_t>(n_modes / 2);
+  for (std::size_t i = 0; i < n_modes; ++i) {
+    xi[i] = 2.0 * std::numbers::pi * static_cast<double>(first + static_cast<std::ptrdiff_t>(i)) /
+            static_cast<double>(nf);
+  }
+  return fourier_transform(xi);
 }
 
 PiecewiseKernel::PiecewiseKernel(const EsKernel& kernel) : width_(kernel.width), degree_(kernel.width + 6) {
@@ -110,7 +117,11 @@ template void PiecewiseKernel::values<float>(double, float*) const;
 template void PiecewiseKernel::values<double>(double, double*) const;
 
 std::size_t fine_grid_size(std::size_t n_modes, int width) {
-  std::size_t n = std::max<std::size_t>(2 * n_modes, 2 * static_cast<std::size_t>(width));
+  return smooth_even_size(std::max<std::size_t>(2 * n_modes, 2 * static_cast<std::size_t>(width)));
+}
+
+std::size_t smooth_even_size(std::size_t n) {
+  n = std::max<std::size_t>(n, 2);
   if (n % 2) ++n;
   for (;; n += 2) {
     std::size_t m = n;

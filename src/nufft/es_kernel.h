@@ -3,6 +3,7 @@
 // psi(z) = exp(beta (sqrt(1 - (2z/w)^2) - 1)) for |z| < w/2 fine-grid cells, 0 outside; upsampling 2,
 // width w = ceil(log10(1/eps)) + 1, beta = 2.30 w.
 #include <cstddef>
+#include <span>
 #include <vector>
 
 namespace xpulse::nufft {
@@ -15,8 +16,10 @@ struct EsKernel {
 
   double value(double z) const;
 
-  // Fourier transform of psi on a fine grid of nf cells at the integer frequencies k = -N/2 .. (N-1)/2:
-  // integral psi(t) cos(2 pi k t / nf) dt, by Gauss-Legendre quadrature.
+  // Fourier transform of psi (z in cells) at angular frequencies xi (radians per cell):
+  // integral psi(z) cos(xi z) dz, by Gauss-Legendre quadrature.
+  std::vector<double> fourier_transform(std::span<const double> xi) const;
+  // The same on a fine grid of nf cells at the integer frequencies k = -N/2 .. (N-1)/2 (xi = 2 pi k / nf).
   std::vector<double> fourier_series(std::size_t n_modes, std::size_t nf) const;
 };
 
@@ -40,5 +43,7 @@ class PiecewiseKernel {
 
 // The fine-grid size for N modes: the smallest 2,3,5-smooth even number >= max(2N, 2w).
 std::size_t fine_grid_size(std::size_t n_modes, int width);
+// The smallest 2,3,5-smooth even number >= n (a size FFTW transforms fast).
+std::size_t smooth_even_size(std::size_t n);
 
 }  // namespace xpulse::nufft
