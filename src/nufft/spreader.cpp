@@ -124,14 +124,16 @@ void Spreader<T>::spread(const std::complex<T>* c, std::complex<T>* grid, runtim
   pool.parallel_for(slabs, [&](std::size_t s, unsigned) {
     const std::size_t l0 = s * per_slab, l1 = std::min(layers, l0 + per_slab);
     const std::size_t z_begin = l0 * kBin, z_end = std::min(n3, l1 * kBin);
-    // The layers whose points can reach this slab: its own and one on each side (all when there are few).
+    // The layers whose points can reach this slab: those holding a cell within w/2 + 1 of it (a narrow last
+    // layer can let points two layers away across), in increasing unwrapped position. Every cell then receives
+    // its contributions layer by layer in the same order for any slab partition (thread count).
     std::vector<std::size_t> visit;
-    if (layers <= 3) {
-      for (std::size_t l = 0; l < layers; ++l) visit.push_back(l);
-    } else {
-      visit.push_back((l0 + layers - 1) % layers);
-      for (std::size_t l = l0; l < l1; ++l) visit.push_back(l);
-      if (l1 % layers != (l0 + layers - 1) % layers) visit.push_back(l1 % layers);
+    std::vector<char> seen(layers, 0);
+    const auto reach = static_cast<std::ptrdiff_t>(width_[2] / 2 + 1);
+    const auto cells = static_cast<std::ptrdiff_t>(n3);
+    for (auto c = static_cast<std::ptrdiff_t>(z_begin) - reach; c < static_cast<std::ptrdiff_t>(z_end) + reach; ++c) {
+      const auto layer = static_cast<std::size_t>(((c % cells) + cells) % cells) / kBin;
+      if (!seen[layer]) seen[layer] = 1, visit.push_back(layer);
     }
     T strength[32] = {};  // c_j times the x kernel, interleaved (re, im), zero-padded: one axpy per grid row
     const int chunks = chunks_for<T>(width_[0]);

@@ -59,7 +59,7 @@ double relative_l2(const std::vector<std::complex<T>>& got, const std::vector<st
   return std::sqrt(num / den);
 }
 
-const std::vector<std::vector<std::size_t>> kModes = {{37}, {20, 17}, {16, 15, 14}};
+const std::vector<std::vector<std::size_t>> kModes = {{37}, {20, 17}, {16, 15, 14}, {9, 8, 27}, {27, 27, 27}};
 
 // Spreading and interpolation by point_kernel.h, one point after another as the GPU threads do them, give the
 // CPU spreader's fine grid and values (which evaluates the kernel by piecewise polynomials).

@@ -1,0 +1,44 @@
+#include "sim/form_factors.h"
+
+#include <cctype>
+#include <numbers>
+
+#include <fmt/format.h>
+#include <xraylib.h>
+
+#include "core/error.h"
+
+namespace xpulse::sim {
+namespace {
+
+std::string take_message(xrl_error* error) {
+  std::string m = error != nullptr && error->message != nullptr ? error->message : "unknown xraylib error";
+  xrl_clear_error(&error);
+  return m;
+}
+
+}  // namespace
+
+int atomic_number(const std::string& symbol) {
+  // xraylib wants "Zn": first letter upper case, the rest lower case.
+  std::string s = symbol;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    s[i] = static_cast<char>(i == 0 ? std::toupper(static_cast<unsigned char>(s[i])) : std::tolower(static_cast<unsigned char>(s[i])));
+  }
+  xrl_error* error = nullptr;
+  const int z = SymbolToAtomicNumber(s.c_str(), &error);
+  if (error != nullptr || z <= 0) {
+    take_message(error);
+    throw InputError(fmt::format("unknown element '{}'", symbol));
+  }
+  return z;
+}
+
+double atomic_form_factor(int z, double q) {
+  xrl_error* error = nullptr;
+  const double f = FF_Rayl(z, q / (4.0 * std::numbers::pi), &error);
+  if (error != nullptr) throw InputError(fmt::format("xraylib: form factor of Z = {}: {}", z, take_message(error)));
+  return f;
+}
+
+}  // namespace xpulse::sim

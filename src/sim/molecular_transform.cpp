@@ -1,0 +1,80 @@
+#include "sim/molecular_transform.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "sim/form_factors.h"
+
+namespace xpulse::sim {
+namespace {
+
+constexpr std::size_t kTableSize = 8192;
+
+}  // namespace
+
+MolecularTransform::MolecularTransform(const AtomSet& atoms, double q_max, double eps, unsigned threads)
+    : q_max_(q_max), step_(q_max / (kTableSize - 1)) {
+  if (atoms.position.empty()) throw InputError("the molecule has no atoms");
+  if (!(q_max > 0) || !std::isfinite(q_max)) throw InvalidArgument(fmt::format("q_max = {} must be > 0", q_max));
+  std::map<int, std::vector<std::size_t>> by_element;
+  for (std::size_t j = 0; j < atoms.position.size(); ++j) by_element[atoms.atomic_number[j]].push_back(j);
+  for (const auto& [z, members] : by_element) {
+    Element e;
+    e.z = z;
+    e.table.resize(kTableSize);
+    for (std::size_t i = 0; i < kTableSize; ++i) e.table[i] = atomic_form_factor(z, static_cast<double>(i) * step_);
+    std::vector<double> x, y, zz;
+    std::vector<std::complex<double>> c;
+    for (std::size_t j : members) {
+      x.push_back(atoms.position[j][0]);
+      y.push_back(atoms.position[j][1]);
+      zz.push_back(atoms.position[j][2]);
+      c.emplace_back(atoms.occupancy.empty() ? 1.0 : atoms.occupancy[j], 0.0);
+    }
+    e.transform = std::make_unique<nufft::Type3Transform>(std::array<double, 3>{q_max, q_max, q_max}, eps, +1, threads);
+    e.transform->set_sources(c.size(), x.data(), y.data(), zz.data(), c.data());
+    elements_.push_back(std::move(e));
+  }
+}
+
+MolecularTransform::~MolecularTransform() = default;
+
+double MolecularTransform::form_factor(const Element& e, double q) const {
+  const double t = q / step_;
+  const std::size_t i = std::min(static_cast<std::size_t>(t), kTableSize - 2);
+  const double frac = t - static_cast<double>(i);
+  return e.table[i] + frac * (e.table[i + 1] - e.table[i]);
+}
+
+void MolecularTransform::evaluate(std::size_t m, const double* qx, const double* qy, const double* qz,
+                                  std::complex<double>* f) {
+  std::fill(f, f + m, std::complex<double>(0));
+  std::vector<std::complex<double>> part(m);
+  for (Element& e : elements_) {
+    e.transform->evaluate(m, qx, qy, qz, part.data());
+    for (std::size_t i = 0; i < m; ++i) {
+      const double q = std::sqrt(qx[i] * qx[i] + qy[i] * qy[i] + qz[i] * qz[i]);
+      f[i] += form_factor(e, q) * part[i];
+    }
+  }
+}
+
+std::complex<double> MolecularTransform::direct(const AtomSet& atoms, const geometry::Vec3& q) {
+  std::complex<double> f(0);
+  const double qn = geometry::norm(q);
+  std::map<int, double> ff;
+  for (std::size_t j = 0; j < atoms.position.size(); ++j) {
+    const int z = atoms.atomic_number[j];
+    auto it = ff.find(z);
+    if (it == ff.end()) it = ff.emplace(z, atomic_form_factor(z, qn)).first;
+    const double occupancy = atoms.occupancy.empty() ? 1.0 : atoms.occupancy[j];
+    f += occupancy * it->second * std::polar(1.0, geometry::dot(q, atoms.position[j]));
+  }
+  return f;
+}
+
+}  // namespace xpulse::sim
