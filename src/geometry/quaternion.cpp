@@ -33,6 +33,11 @@ std::vector<Quaternion> random_orientations(std::size_t n, std::uint64_t seed) {
   return out;
 }
 
+Quaternion multiply(const Quaternion& a, const Quaternion& b) {
+  return {a[0] * b[0] - a[1] * b[1] - a[2] * b[2] - a[3] * b[3], a[0] * b[1] + a[1] * b[0] + a[2] * b[3] - a[3] * b[2],
+          a[0] * b[2] - a[1] * b[3] + a[2] * b[0] + a[3] * b[1], a[0] * b[3] + a[1] * b[2] - a[2] * b[1] + a[3] * b[0]};
+}
+
 double rotation_distance(const Quaternion& a, const Quaternion& b) {
   const double d = std::abs(a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * b[3]);
   return 2 * std::acos(std::min(1.0, d));

@@ -18,6 +18,9 @@ Quaternion uniform_quaternion(double u1, double u2, double u3);
 // n orientations uniform on SO(3), reproducible from the seed (orientation i from its own stream).
 std::vector<Quaternion> random_orientations(std::size_t n, std::uint64_t seed);
 
+// The product a b: the rotation b followed by a.
+Quaternion multiply(const Quaternion& a, const Quaternion& b);
+
 // The rotation angle (radians, in [0, pi]) between two orientations.
 double rotation_distance(const Quaternion& a, const Quaternion& b);
 

@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
-#include "nufft/plan.h"
+#include "spi/grid_transform.h"
 #include "sim/random.h"
 
 namespace xpulse::sim {
@@ -139,8 +139,7 @@ SpiSimulation simulate_spi(const AtomSet& atoms, const SpiOptions& o, runtime::T
     });
   }
 
-  // Truth on the M^3 grid: |F|^2 at q = (i - M/2) dq, and the density from F by a type 2 NUFFT (sign -1) at
-  // the voxel centres r = (j - M/2) voxel.
+  // Truth on the M^3 grid: |F|^2 at q = (i - M/2) dq, and the density from F (spi/grid_transform.h).
   const std::size_t m = o.grid, m3 = m * m * m;
   const double dq = s.q_max / static_cast<double>(m / 2);
   s.voxel_angstrom = 2.0 * std::numbers::pi / (static_cast<double>(m) * dq);
@@ -156,19 +155,9 @@ SpiSimulation simulate_spi(const AtomSet& atoms, const SpiOptions& o, runtime::T
   grid_transform.evaluate(m3, gx.data(), gy.data(), gz.data(), fg.data());
   s.intensity.resize(m3);
   for (std::size_t k = 0; k < m3; ++k) s.intensity[k] = static_cast<float>(std::norm(fg[k]));
-  // rho(r_j) = (1 / M^3) sum_k F(q_k) exp(-i q_k . r_j), q_k . r_j = 2 pi (k - M/2)(j - M/2) / M per dimension.
-  for (std::size_t k = 0; k < m3; ++k) {
-    gx[k] = 2.0 * std::numbers::pi * (static_cast<double>(k % m) - static_cast<double>(m / 2)) / static_cast<double>(m);
-    gy[k] = 2.0 * std::numbers::pi * (static_cast<double>((k / m) % m) - static_cast<double>(m / 2)) / static_cast<double>(m);
-    gz[k] = 2.0 * std::numbers::pi * (static_cast<double>(k / (m * m)) - static_cast<double>(m / 2)) / static_cast<double>(m);
-  }
-  const std::vector<std::size_t> modes = {m, m, m};
-  nufft::Plan<double> inverse(2, modes, 1e-9, {-1, static_cast<unsigned>(pool.size())});
-  inverse.set_points(m3, gx.data(), gy.data(), gz.data());
-  std::vector<std::complex<double>> rho(m3);
-  inverse.execute(rho.data(), fg.data());
+  const std::vector<std::complex<double>> rho = spi::real_space_from_reciprocal(fg, m, static_cast<unsigned>(pool.size()));
   s.density.resize(m3);
-  for (std::size_t k = 0; k < m3; ++k) s.density[k] = static_cast<float>(rho[k].real() / static_cast<double>(m3));
+  for (std::size_t k = 0; k < m3; ++k) s.density[k] = static_cast<float>(rho[k].real());
   return s;
 }
 
