@@ -278,6 +278,12 @@ void CudaPlan<T>::execute(std::complex<T>* c, std::complex<T>* f) {
       check_cufft(cufftExecZ2Z(p.fft, g, g, direction), "cufftExecZ2Z");
     }
   };
+  auto deconvolve = [&](bool to_grid) {
+    deconvolve_kernel<T><<<blocks_for(m), kThreads, 0, p.stream>>>(tables, p.correction[0].data(),
+                                                                   p.correction[1].data(), p.correction[2].data(),
+                                                                   p.grid.data(), p.f.data(), to_grid);
+    check(cudaGetLastError(), "deconvolve_kernel");
+  };
   auto t = std::chrono::steady_clock::now();
   check(cudaMemsetAsync(p.grid.data(), 0, p.grid.size() * sizeof(T), p.stream), "cudaMemsetAsync (grid)");
   if (p.g.type == 1) {
@@ -295,10 +301,7 @@ void CudaPlan<T>::execute(std::complex<T>* c, std::complex<T>* f) {
     p.synchronize("NUFFT FFT");
     p.timings.fft = seconds_since(t);
     t = std::chrono::steady_clock::now();
-    deconvolve_kernel<T><<<blocks_for(m), kThreads, 0, p.stream>>>(tables, p.correction[0].data(),
-                                                                   p.correction[1].data(), p.correction[2].data(),
-                                                                   p.grid.data(), p.f.data(), false);
-    check(cudaGetLastError(), "deconvolve_kernel");
+    deconvolve(false);
     check(cudaMemcpyAsync(f, p.f.data(), 2 * m * sizeof(T), cudaMemcpyDeviceToHost, p.stream),
           "cudaMemcpyAsync (modes)");
     p.synchronize("NUFFT deconvolve");
@@ -306,10 +309,7 @@ void CudaPlan<T>::execute(std::complex<T>* c, std::complex<T>* f) {
   } else {
     check(cudaMemcpyAsync(p.f.data(), f, 2 * m * sizeof(T), cudaMemcpyHostToDevice, p.stream),
           "cudaMemcpyAsync (modes)");
-    deconvolve_kernel<T><<<blocks_for(m), kThreads, 0, p.stream>>>(tables, p.correction[0].data(),
-                                                                   p.correction[1].data(), p.correction[2].data(),
-                                                                   p.grid.data(), p.f.data(), true);
-    check(cudaGetLastError(), "deconvolve_kernel");
+    deconvolve(true);
     p.synchronize("NUFFT deconvolve");
     p.timings.deconvolve = seconds_since(t);
     t = std::chrono::steady_clock::now();
