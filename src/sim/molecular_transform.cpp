@@ -53,13 +53,12 @@ double MolecularTransform::form_factor(const Element& e, double q) const {
 void MolecularTransform::evaluate(std::size_t m, const double* qx, const double* qy, const double* qz,
                                   std::complex<double>* f) {
   std::fill(f, f + m, std::complex<double>(0));
+  std::vector<double> norm(m);
+  for (std::size_t i = 0; i < m; ++i) norm[i] = std::sqrt(qx[i] * qx[i] + qy[i] * qy[i] + qz[i] * qz[i]);
   std::vector<std::complex<double>> part(m);
   for (Element& e : elements_) {
     e.transform->evaluate(m, qx, qy, qz, part.data());
-    for (std::size_t i = 0; i < m; ++i) {
-      const double q = std::sqrt(qx[i] * qx[i] + qy[i] * qy[i] + qz[i] * qz[i]);
-      f[i] += form_factor(e, q) * part[i];
-    }
+    for (std::size_t i = 0; i < m; ++i) f[i] += form_factor(e, norm[i]) * part[i];
   }
 }
 

@@ -17,7 +17,6 @@ namespace {
 constexpr std::size_t kImagesPerBatch = 128;
 
 // Independent random streams per image: orientation, jitter and noise never depend on the batch or threads.
-constexpr std::uint64_t kOrientationStream = 0;
 constexpr std::uint64_t kJitterStream = 1ull << 40;
 constexpr std::uint64_t kNoiseStream = 2ull << 40;
 
@@ -87,27 +86,40 @@ SpiSimulation simulate_spi(const AtomSet& atoms, const SpiOptions& o, runtime::T
   for (std::size_t j = 0; j < atoms.position.size(); ++j) {
     s.electrons += atoms.atomic_number[j] * (atoms.occupancy.empty() ? 1.0 : atoms.occupancy[j]);
   }
-  // Beam-centre jitter moves q; the transform must cover the largest |q| any image reaches.
-  const double pixel_q = s.q_max / (0.5 * static_cast<double>(o.pixels) * std::numbers::sqrt2);
-  const double q_bound = s.q_max + 8.0 * o.beam_jitter_px * pixel_q * 1.5 + 1e-9;
+  // Beam-centre jitter (truncated at 8 sigma) moves q: the transform must cover the farthest corner then.
+  const double max_shift = 8 * o.beam_jitter_px;
+  double q_bound = s.q_max;
+  for (double dy : {-max_shift, max_shift}) {
+    for (double dx : {-max_shift, max_shift}) {
+      geometry::Detector shifted = s.detector;
+      shifted.beam_center_y_px += dy;
+      shifted.beam_center_x_px += dx;
+      for (double y : {0.0, static_cast<double>(o.pixels - 1)}) {
+        for (double x : {0.0, static_cast<double>(o.pixels - 1)}) {
+          q_bound = std::max(q_bound, geometry::norm(geometry::scattering_vector(shifted, y, x)));
+        }
+      }
+    }
+  }
 
-  s.orientations = geometry::random_orientations(n, o.seed ^ kOrientationStream);
+  // Orientation i comes from stream i of the seed; jitter and noise use streams from 2^40 and 2^41 on.
+  s.orientations = geometry::random_orientations(n, o.seed);
   s.beam_offset.assign(2 * n, 0.0);
   s.fluence.assign(n, 1.0);
   for (std::size_t i = 0; i < n; ++i) {
     Xoshiro256 rng(o.seed, kJitterStream + i);
     std::normal_distribution<double> normal;
-    // Jitter is truncated at 8 sigma (the transform's q bound), fluence at zero.
-    s.beam_offset[2 * i] = std::clamp(o.beam_jitter_px * normal(rng), -8 * o.beam_jitter_px, 8 * o.beam_jitter_px);
-    s.beam_offset[2 * i + 1] = std::clamp(o.beam_jitter_px * normal(rng), -8 * o.beam_jitter_px, 8 * o.beam_jitter_px);
+    // The fluence is truncated at zero.
+    s.beam_offset[2 * i] = std::clamp(o.beam_jitter_px * normal(rng), -max_shift, max_shift);
+    s.beam_offset[2 * i + 1] = std::clamp(o.beam_jitter_px * normal(rng), -max_shift, max_shift);
     s.fluence[i] = std::max(0.0, 1.0 + o.fluence_jitter * normal(rng));
   }
 
-  MolecularTransform transform(atoms, q_bound, o.eps, static_cast<unsigned>(pool.size()));
+  MolecularTransform transform(atoms, q_bound * (1 + 1e-9), o.eps, static_cast<unsigned>(pool.size()));
   const double scale = o.photons / (std::numbers::pi * o.beam_radius_m * o.beam_radius_m) * kElectronRadiusM *
                        kElectronRadiusM;
   s.images.resize(n * pixels);
-  std::vector<double> q, pol, omega;
+  std::vector<double> shifted_q, shifted_pol, shifted_omega;  // per image, only with beam jitter
   std::vector<std::complex<double>> f;
   for (std::size_t first = 0; first < n; first += kImagesPerBatch) {
     const std::size_t count = std::min(kImagesPerBatch, n - first);
@@ -115,7 +127,13 @@ SpiSimulation simulate_spi(const AtomSet& atoms, const SpiOptions& o, runtime::T
     std::vector<double> weight(count * pixels);
     for (std::size_t b = 0; b < count; ++b) {
       const std::size_t i = first + b;
-      spi_pixel_geometry(s.detector, s.beam_offset[2 * i], s.beam_offset[2 * i + 1], q, pol, omega);
+      if (o.beam_jitter_px > 0) {
+        spi_pixel_geometry(s.detector, s.beam_offset[2 * i], s.beam_offset[2 * i + 1], shifted_q, shifted_pol,
+                           shifted_omega);
+      }
+      const auto& q = o.beam_jitter_px > 0 ? shifted_q : s.q;
+      const auto& pol = o.beam_jitter_px > 0 ? shifted_pol : s.polarization;
+      const auto& omega = o.beam_jitter_px > 0 ? shifted_omega : s.solid_angle;
       const geometry::Mat3 rt = geometry::transpose(geometry::rotation_matrix(s.orientations[i]));
       for (std::size_t p = 0; p < pixels; ++p) {
         const geometry::Vec3 m = geometry::mul(rt, geometry::Vec3{q[3 * p], q[3 * p + 1], q[3 * p + 2]});
