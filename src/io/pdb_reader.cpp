@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -98,14 +99,9 @@ PdbStructure read_pdb(const std::string& path) {
         in_biomolecule_1 = field(text, text.find(':') + 2, text.size()) == "1";
       } else if (in_biomolecule_1 && text.find("BIOMT") != std::string::npos) {
         // "  BIOMT1   1  1.000000  0.000000  0.000000        0.00000"
+        std::istringstream fields(text.substr(text.find("BIOMT")));
         std::vector<std::string> tokens;
-        std::size_t i = text.find("BIOMT");
-        while (i < text.size()) {
-          while (i < text.size() && text[i] == ' ') ++i;
-          const std::size_t j = text.find(' ', i);
-          if (i < text.size()) tokens.push_back(text.substr(i, j - i));
-          i = j == std::string::npos ? text.size() : j;
-        }
+        for (std::string t; fields >> t;) tokens.push_back(t);
         if (tokens.size() != 6) throw InputError(fmt::format("{}:{}: malformed BIOMT record", path, line_no));
         biomt_rows.push_back({number(tokens[2], "BIOMT", path, line_no), number(tokens[3], "BIOMT", path, line_no),
                               number(tokens[4], "BIOMT", path, line_no), number(tokens[5], "BIOMT", path, line_no)});
