@@ -284,7 +284,13 @@ void CudaPlan<T>::execute(std::complex<T>* c, std::complex<T>* f) {
                                                                    p.grid.data(), p.f.data(), to_grid);
     check(cudaGetLastError(), "deconvolve_kernel");
   };
+  // Each stage ends in a synchronisation, so that its time is its own.
   auto t = std::chrono::steady_clock::now();
+  auto finish = [&](double& seconds, const char* what) {
+    p.synchronize(what);
+    seconds = seconds_since(t);
+    t = std::chrono::steady_clock::now();
+  };
   check(cudaMemsetAsync(p.grid.data(), 0, p.grid.size() * sizeof(T), p.stream), "cudaMemsetAsync (grid)");
   if (p.g.type == 1) {
     if (n > 0) {
@@ -294,29 +300,20 @@ void CudaPlan<T>::execute(std::complex<T>* c, std::complex<T>* f) {
                                                                  p.c.data(), p.grid.data());
       check(cudaGetLastError(), "spread_kernel");
     }
-    p.synchronize("NUFFT spread");
-    p.timings.spread = seconds_since(t);
-    t = std::chrono::steady_clock::now();
+    finish(p.timings.spread, "NUFFT spread");
     run_fft();
-    p.synchronize("NUFFT FFT");
-    p.timings.fft = seconds_since(t);
-    t = std::chrono::steady_clock::now();
+    finish(p.timings.fft, "NUFFT FFT");
     deconvolve(false);
     check(cudaMemcpyAsync(f, p.f.data(), 2 * m * sizeof(T), cudaMemcpyDeviceToHost, p.stream),
           "cudaMemcpyAsync (modes)");
-    p.synchronize("NUFFT deconvolve");
-    p.timings.deconvolve = seconds_since(t);
+    finish(p.timings.deconvolve, "NUFFT deconvolve");
   } else {
     check(cudaMemcpyAsync(p.f.data(), f, 2 * m * sizeof(T), cudaMemcpyHostToDevice, p.stream),
           "cudaMemcpyAsync (modes)");
     deconvolve(true);
-    p.synchronize("NUFFT deconvolve");
-    p.timings.deconvolve = seconds_since(t);
-    t = std::chrono::steady_clock::now();
+    finish(p.timings.deconvolve, "NUFFT deconvolve");
     run_fft();
-    p.synchronize("NUFFT FFT");
-    p.timings.fft = seconds_since(t);
-    t = std::chrono::steady_clock::now();
+    finish(p.timings.fft, "NUFFT FFT");
     if (n > 0) {
       interpolate_kernel<T><<<blocks_for(n), kThreads, 0, p.stream>>>(p.shape, n, p.sorted_u.data(),
                                                                       p.order.data(), p.grid.data(), p.c.data());
@@ -324,8 +321,7 @@ void CudaPlan<T>::execute(std::complex<T>* c, std::complex<T>* f) {
       check(cudaMemcpyAsync(c, p.c.data(), 2 * n * sizeof(T), cudaMemcpyDeviceToHost, p.stream),
             "cudaMemcpyAsync (values)");
     }
-    p.synchronize("NUFFT interpolate");
-    p.timings.spread = seconds_since(t);
+    finish(p.timings.spread, "NUFFT interpolate");
   }
 }
 
