@@ -9,18 +9,9 @@ Prints each rate and the ratios (xpulse CUDA / CPU, xpulse CUDA kernel-inclusive
 import argparse
 import os
 import re
-import subprocess
 import sys
-import time
 
-
-def run(cmd):
-    start = time.perf_counter()
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    if r.returncode != 0:
-        sys.exit(f"{' '.join(map(str, cmd))} failed: {r.stderr}")
-    return r.stdout, wall
+from bench_common import run  # bench/ is on the path when a script here runs
 
 
 def main():
