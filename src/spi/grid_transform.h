@@ -1,8 +1,8 @@
 #pragma once
 // The centred M^3 grids of SPI (M odd): reciprocal points q_k = (k - M/2) dq and real-space points
 // r_n = (n - M/2) v with v = 2 pi / (M dq), index [z][y][x] (x fastest). The discrete transform pair between
-// them, f(r_n) = (1 / M^3) sum_k F(q_k) exp(-i q_k . r_n) and back, is computed by type 2 NUFFTs at the grid
-// points (exact to the NUFFT tolerance; odd M has no FFT-friendly centring).
+// them, f(r_n) = (1 / M^3) sum_k F(q_k) exp(-i q_k . r_n) and back, is a DFT (FFTW) of the grids rolled so that
+// the centre sits at index 0 (q_k . r_n = 2 pi (k - M/2).(n - M/2) / M).
 #include <complex>
 #include <cstddef>
 #include <vector>

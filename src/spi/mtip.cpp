@@ -1,0 +1,215 @@
+#include "spi/mtip.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numbers>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "sim/random.h"
+#include "spi/grid_transform.h"
+#include "spi/orientation_matching.h"
+#include "spi/slicer.h"
+
+namespace xpulse::spi {
+namespace {
+
+constexpr std::size_t kMergePointsPerBatch = std::size_t{1} << 22;
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+  return v[v.size() / 2];
+}
+
+std::uint64_t generation_seed(std::uint64_t seed, int generation) {
+  std::uint64_t s = seed + 0x632BE59BD9B4E019ull * static_cast<std::uint64_t>(generation + 1);
+  return sim::splitmix64(s);
+}
+
+}  // namespace
+
+void MtipOptions::validate() const {
+  if (grid % 2 == 0 || grid < 7) throw InvalidArgument(fmt::format("--grid must be odd and >= 7, got {}", grid));
+  if (references < 1) throw InvalidArgument("--orientations must be >= 1");
+  if (!(eps >= 1e-12 && eps <= 1e-2)) throw InvalidArgument(fmt::format("NUFFT tolerance must be in [1e-12, 1e-2], got {}", eps));
+  if (merge.lambdas.empty()) throw InvalidArgument("--lambdas needs at least one value");
+  for (double l : merge.lambdas) {
+    if (!(l > 0) || !std::isfinite(l)) throw InvalidArgument(fmt::format("--lambdas must be > 0, got {}", l));
+  }
+  if (!(phase.hio_beta > 0 && phase.hio_beta < 2)) throw InvalidArgument("the HIO beta must be in (0, 2)");
+  if (!(support_fraction > 0 && support_fraction < 1)) throw InvalidArgument("the support fraction must be in (0, 1)");
+  parse_phasing_schedule(phasing);
+}
+
+std::vector<double> autocorrelation_of(const std::vector<double>& density, std::size_t m, unsigned threads) {
+  std::vector<std::complex<double>> f =
+      reciprocal_from_real_space(std::vector<std::complex<double>>(density.begin(), density.end()), m, threads);
+  for (auto& v : f) v = std::norm(v);
+  const std::vector<std::complex<double>> a = real_space_from_reciprocal(f, m, threads);
+  std::vector<double> out(a.size());
+  for (std::size_t k = 0; k < a.size(); ++k) out[k] = a[k].real();
+  return out;
+}
+
+Mtip::Mtip(const MtipData& data, const MtipOptions& options, runtime::ThreadPool& pool)
+    : data_(data), options_(options), pool_(pool) {
+  options_.validate();
+  schedule_ = parse_phasing_schedule(options_.phasing);
+  if (data.n_images == 0) throw InputError("the SPI data has no images");
+  if (data.pixels == 0) throw InputError("the SPI images have no pixels");
+  if (!(data.q_max > 0) || !std::isfinite(data.q_max)) throw InputError("the detector's q range is not positive");
+  const std::size_t n = data.n_images, p = data.pixels;
+  std::vector<double> mean(p, 0.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const float* image = data.images + i * p;
+    for (std::size_t k = 0; k < p; ++k) {
+      if (!(image[k] >= 0) || !std::isfinite(image[k])) {
+        throw InputError(fmt::format("image {} pixel {} holds {}: counts must be finite and >= 0", i, k, image[k]));
+      }
+      mean[k] += image[k];
+    }
+  }
+  for (std::size_t k = 0; k < p; ++k) {
+    const double norm = std::hypot(data.q[3 * k], data.q[3 * k + 1], data.q[3 * k + 2]);
+    if (norm > data.q_max * (1 + 1e-9)) throw InputError(fmt::format("pixel {} has |q| beyond the q range", k));
+    if (!(data.pixel_factor[k] >= 0)) throw InputError(fmt::format("pixel {} has a negative intensity factor", k));
+  }
+  pixel_weight_.resize(p);
+  for (std::size_t k = 0; k < p; ++k) {
+    const double m = mean[k] / static_cast<double>(n);
+    pixel_weight_[k] = m > 0 && data.pixel_factor[k] > 0 ? static_cast<float>(1.0 / std::sqrt(m)) : 0.0f;
+  }
+  dq_ = data.q_max / static_cast<double>(options_.grid / 2);
+  voxel_ = 2 * std::numbers::pi / (static_cast<double>(options_.grid) * dq_);
+}
+
+void Mtip::run_generation(MtipState& state) {
+  GenerationRecord record;
+  record.generation = state.generations_done;
+  const std::size_t n = data_.n_images, p = data_.pixels;
+  if (state.generations_done == 0) {
+    state.orientations = geometry::random_orientations(n, generation_seed(options_.seed, 0));
+    double total = 0;
+    state.scales.assign(n, 0.0);
+    for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t k = 0; k < p; ++k) state.scales[i] += data_.images[i * p + k];
+      total += state.scales[i];
+    }
+    for (double& s : state.scales) s = total > 0 ? s * static_cast<double>(n) / total : 1.0;
+  } else {
+    match(state, record);
+  }
+  merge_and_phase(state, record);
+  state.history.push_back(record);
+  ++state.generations_done;
+}
+
+void Mtip::match(MtipState& state, GenerationRecord& record) {
+  const std::size_t n = data_.n_images, p = data_.pixels, r = options_.references, m = options_.grid;
+  if (state.autocorrelation.size() != m * m * m || state.orientations.size() != n) {
+    throw InvalidArgument("the M-TIP state does not fit this grid and data");
+  }
+  auto t = std::chrono::steady_clock::now();
+  const std::vector<geometry::Quaternion> references =
+      geometry::random_orientations(r, generation_seed(options_.seed, state.generations_done));
+  std::vector<float> slices(r * p);
+  Slicer slicer(m, voxel_, std::vector<double>(data_.q, data_.q + 3 * p), options_.eps, pool_.size());
+  std::vector<std::complex<double>> model(state.autocorrelation.begin(), state.autocorrelation.end());
+  slicer.slice(model, references, slices.data());
+  // Slices as the detector sees them, whitened like the images.
+  pool_.parallel_for(r, [&](std::size_t j, unsigned) {
+    float* s = slices.data() + j * p;
+    for (std::size_t k = 0; k < p; ++k) s[k] *= static_cast<float>(data_.pixel_factor[k]) * pixel_weight_[k];
+  });
+  std::vector<float> images(n * p);
+  pool_.parallel_for(n, [&](std::size_t i, unsigned) {
+    for (std::size_t k = 0; k < p; ++k) images[i * p + k] = data_.images[i * p + k] * pixel_weight_[k];
+  });
+  record.slice_seconds = seconds_since(t);
+
+  t = std::chrono::steady_clock::now();
+  const MatchResult matched = match_orientations(images.data(), n, slices.data(), r, p, {true, 1024}, pool_);
+  std::vector<double> change(n), distance(n);
+  pool_.parallel_for(n, [&](std::size_t i, unsigned) {
+    const float* x = images.data() + i * p;
+    const float* y = slices.data() + static_cast<std::size_t>(matched.best[i]) * p;
+    double xy = 0, yy = 0;
+    for (std::size_t k = 0; k < p; ++k) xy += static_cast<double>(x[k]) * y[k], yy += static_cast<double>(y[k]) * y[k];
+    state.scales[i] = yy > 0 ? std::max(0.0, xy / yy) : 0.0;
+    const geometry::Quaternion next = references[matched.best[i]];
+    change[i] = geometry::rotation_distance(state.orientations[i], next);
+    state.orientations[i] = next;
+    distance[i] = matched.distance[i];
+  });
+  record.match_seconds = seconds_since(t);
+  record.gemm_seconds = matched.gemm_seconds;
+  double sum = 0;
+  for (double d : distance) sum += d;
+  record.distance_mean = sum / static_cast<double>(n);
+  record.distance_median = median(distance);
+  record.orientation_change = median(change);
+}
+
+void Mtip::merge_and_phase(MtipState& state, GenerationRecord& record) {
+  const std::size_t n = data_.n_images, p = data_.pixels, m = options_.grid, m3 = m * m * m;
+  auto t = std::chrono::steady_clock::now();
+  Merger merger(m, options_.eps, pool_.size());
+  const std::size_t per_batch = std::max<std::size_t>(1, kMergePointsPerBatch / p);
+  std::vector<double> x, y, z, values;
+  for (std::size_t first = 0; first < n; first += per_batch) {
+    const std::size_t count = std::min(per_batch, n - first);
+    x.clear(), y.clear(), z.clear(), values.clear();
+    for (std::size_t i = first; i < first + count; ++i) {
+      const double s = state.scales[i];
+      if (!(s > 0)) continue;  // an image the model cannot explain (blank) carries no intensity
+      const geometry::Mat3 rot = geometry::rotation_matrix(state.orientations[i]);
+      for (std::size_t k = 0; k < p; ++k) {
+        const double c = data_.pixel_factor[k];
+        if (!(c > 0)) continue;
+        const double* q = data_.q + 3 * k;
+        // Rows of R^T are the columns of R.
+        x.push_back((rot[0][0] * q[0] + rot[1][0] * q[1] + rot[2][0] * q[2]) * voxel_);
+        y.push_back((rot[0][1] * q[0] + rot[1][1] * q[1] + rot[2][1] * q[2]) * voxel_);
+        z.push_back((rot[0][2] * q[0] + rot[1][2] * q[1] + rot[2][2] * q[2]) * voxel_);
+        values.push_back(data_.images[i * p + k] / (s * c));
+      }
+    }
+    merger.add(values.size(), x.data(), y.data(), z.data(), values.data());
+  }
+  const std::vector<double> start = state.autocorrelation.size() == m3 ? state.autocorrelation : std::vector<double>(m3, 0.0);
+  MergeResult merged = merger.solve(start, options_.merge);
+  const MergeCandidate& chosen = merged.candidates[merged.chosen];
+  record.lambda = chosen.lambda;
+  record.merge_residual = chosen.residual;
+  record.cg_iterations = chosen.iterations;
+  record.merge_seconds = seconds_since(t);
+
+  t = std::chrono::steady_clock::now();
+  const std::vector<std::complex<double>> intensity = reciprocal_from_real_space(
+      std::vector<std::complex<double>>(chosen.autocorrelation.begin(), chosen.autocorrelation.end()), m,
+      pool_.size());
+  std::vector<double> amplitude(m3);
+  for (std::size_t k = 0; k < m3; ++k) amplitude[k] = std::sqrt(std::max(0.0, intensity[k].real()));
+  if (state.density.size() != m3) {
+    state.support = autocorrelation_support(chosen.autocorrelation, options_.support_fraction);
+    state.density.assign(m3, 0.0);
+    sim::Xoshiro256 random(options_.seed, 0x5EED);
+    for (std::size_t k = 0; k < m3; ++k) state.density[k] = state.support[k] ? random.uniform() : 0.0;
+  }
+  PhasingResult phased = phase(amplitude, m, state.density, state.support, schedule_, options_.phase);
+  state.density = std::move(phased.density);
+  state.support = std::move(phased.support);
+  state.autocorrelation = autocorrelation_of(state.density, m, pool_.size());
+  record.support = phased.support_size;
+  record.fourier_error = phased.fourier_error;
+  record.phase_seconds = seconds_since(t);
+}
+
+}  // namespace xpulse::spi
