@@ -49,6 +49,7 @@ int run(int argc, char** argv) {
   add_reduce(app, action, command_line);
   add_spectra(app, action, command_line);
   add_dispersion(app, action, command_line);
+  add_spi(app, action, command_line);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
