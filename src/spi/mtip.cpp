@@ -112,13 +112,17 @@ void Mtip::run_generation(MtipState& state) {
 }
 
 void Mtip::match(MtipState& state, GenerationRecord& record) {
-  const std::size_t n = data_.n_images, p = data_.pixels, r = options_.references, m = options_.grid;
+  const std::size_t n = data_.n_images, p = data_.pixels, m = options_.grid;
   if (state.autocorrelation.size() != m * m * m || state.orientations.size() != n) {
     throw InvalidArgument("the M-TIP state does not fit this grid and data");
   }
   auto t = std::chrono::steady_clock::now();
-  const std::vector<geometry::Quaternion> references =
-      geometry::random_orientations(r, generation_seed(options_.seed, state.generations_done));
+  // Fresh random references, plus every image's current orientation, so that an image keeps its place unless a
+  // reference fits it better.
+  std::vector<geometry::Quaternion> references =
+      geometry::random_orientations(options_.references, generation_seed(options_.seed, state.generations_done));
+  references.insert(references.end(), state.orientations.begin(), state.orientations.end());
+  const std::size_t r = references.size();
   std::vector<float> slices(r * p);
   Slicer slicer(m, voxel_, std::vector<double>(data_.q, data_.q + 3 * p), options_.eps, pool_.size());
   std::vector<std::complex<double>> model(state.autocorrelation.begin(), state.autocorrelation.end());

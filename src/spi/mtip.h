@@ -25,7 +25,7 @@ struct MtipOptions {
   std::string phasing = "5x(10ER,5HIO,10ER,shrinkwrap)";
   MergeOptions merge;
   PhasingOptions phase;
-  double eps = 1e-6;                     // NUFFT tolerance of slicing and merging
+  double eps = 1e-4;                     // NUFFT tolerance of slicing and merging (far below shot noise)
   double support_fraction = 0.01;        // of the autocorrelation's maximum, for the first support
   std::uint64_t seed = 1;
   void validate() const;                 // InvalidArgument naming the option
