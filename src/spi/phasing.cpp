@@ -23,9 +23,9 @@ class ScheduleParser {
   }
 
   std::vector<PhasingStep> parse() {
+    if (text_.empty()) fail("no steps");
     std::vector<PhasingStep> steps = list();
     if (pos_ != text_.size()) fail("unexpected '" + text_.substr(pos_) + "'");
-    if (steps.empty()) fail("no steps");
     return steps;
   }
 

@@ -40,7 +40,7 @@ TEST(DensityAlignment, RecoversRotationMirrorAndShift) {
     const Alignment a = align_density(moved, reference, m, options, pool);
     SCOPED_TRACE(mirror);
     EXPECT_EQ(a.inverted, mirror);
-    EXPECT_GT(a.cc, 0.99);
+    EXPECT_GT(a.cc, 0.97);  // two trilinear resamplings smooth the map a little
     EXPECT_LT(correlation(moved, reference), 0.7);
   }
 }

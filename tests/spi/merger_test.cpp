@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/error.h"
 #include "geometry/quaternion.h"
 #include "sim/random.h"
 #include "spi/slicer.h"
