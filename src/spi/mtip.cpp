@@ -127,14 +127,22 @@ void Mtip::match(MtipState& state, GenerationRecord& record) {
   Slicer slicer(m, voxel_, std::vector<double>(data_.q, data_.q + 3 * p), options_.eps, pool_.size());
   std::vector<std::complex<double>> model(state.autocorrelation.begin(), state.autocorrelation.end());
   slicer.slice(model, references, slices.data());
+  // Pixels beyond this generation's q limit take no part (weight 0 in both images and slices).
+  const double step = options_.ramp_generations > 0
+                          ? static_cast<double>(state.generations_done - 1) / options_.ramp_generations : 1.0;
+  const double q_limit = data_.q_max * std::min(1.0, options_.ramp_start + (1 - options_.ramp_start) * step);
+  std::vector<float> weight(pixel_weight_);
+  for (std::size_t k = 0; k < p; ++k) {
+    if (std::hypot(data_.q[3 * k], data_.q[3 * k + 1], data_.q[3 * k + 2]) > q_limit * (1 + 1e-12)) weight[k] = 0;
+  }
   // Slices as the detector sees them, whitened like the images.
   pool_.parallel_for(r, [&](std::size_t j, unsigned) {
     float* s = slices.data() + j * p;
-    for (std::size_t k = 0; k < p; ++k) s[k] *= static_cast<float>(data_.pixel_factor[k]) * pixel_weight_[k];
+    for (std::size_t k = 0; k < p; ++k) s[k] *= static_cast<float>(data_.pixel_factor[k]) * weight[k];
   });
   std::vector<float> images(n * p);
   pool_.parallel_for(n, [&](std::size_t i, unsigned) {
-    for (std::size_t k = 0; k < p; ++k) images[i * p + k] = data_.images[i * p + k] * pixel_weight_[k];
+    for (std::size_t k = 0; k < p; ++k) images[i * p + k] = data_.images[i * p + k] * weight[k];
   });
   record.slice_seconds = seconds_since(t);
 

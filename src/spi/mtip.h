@@ -27,6 +27,10 @@ struct MtipOptions {
   PhasingOptions phase;
   double eps = 1e-4;                     // NUFFT tolerance of slicing and merging (far below shot noise)
   double support_fraction = 0.01;        // of the autocorrelation's maximum, for the first support
+  // Frequency marching: generation g >= 1 matches orientations on pixels with |q| <= q_max min(1, start +
+  // (1 - start) (g - 1) / ramp_generations), so that the coarse shape settles before the detail counts.
+  double ramp_start = 0.5;
+  int ramp_generations = 4;
   std::uint64_t seed = 1;
   void validate() const;                 // InvalidArgument naming the option
 };
