@@ -45,6 +45,7 @@ void MtipOptions::validate() const {
   }
   if (!(phase.hio_beta > 0 && phase.hio_beta < 2)) throw InvalidArgument("the HIO beta must be in (0, 2)");
   if (!(support_fraction > 0 && support_fraction < 1)) throw InvalidArgument("the support fraction must be in (0, 1)");
+  if (phasing_starts < 1) throw InvalidArgument("--phasing-starts must be >= 1");
   parse_phasing_schedule(phasing);
 }
 
@@ -216,6 +217,13 @@ void Mtip::merge_and_phase(MtipState& state, GenerationRecord& record) {
     for (std::size_t k = 0; k < m3; ++k) state.density[k] = state.support[k] ? random.uniform() : 0.0;
   }
   PhasingResult phased = phase(amplitude, m, state.density, state.support, schedule_, options_.phase);
+  for (int start = 1; start < options_.phasing_starts; ++start) {
+    sim::Xoshiro256 random(generation_seed(options_.seed, state.generations_done), static_cast<std::uint64_t>(start));
+    std::vector<double> density(m3);
+    for (std::size_t k = 0; k < m3; ++k) density[k] = state.support[k] ? random.uniform() : 0.0;
+    PhasingResult other = phase(amplitude, m, std::move(density), state.support, schedule_, options_.phase);
+    if (other.fourier_error < phased.fourier_error) phased = std::move(other);
+  }
   state.density = std::move(phased.density);
   state.support = std::move(phased.support);
   state.autocorrelation = autocorrelation_of(state.density, m, pool_.size());

@@ -30,6 +30,9 @@ struct MtipOptions {
   // Frequency marching: generation g >= 1 matches orientations on pixels with |q| <= q_max min(1, start +
   // (1 - start) (g - 1) / ramp_generations), so that the coarse shape settles before the detail counts.
   double ramp_start = 0.5;
+  // Phasing runs per generation: one continues from the last density, the others start from random densities in
+  // the current support; the one with the lowest Fourier error is kept.
+  int phasing_starts = 4;
   int ramp_generations = 4;
   std::uint64_t seed = 1;
   void validate() const;                 // InvalidArgument naming the option

@@ -29,7 +29,7 @@ TEST(SpiCli, ReconstructionFromRandomOrientationsMatchesTheTruth) {
   ScratchDir dir;
   const std::string sim = dir / "sim.h5", rec = dir / "rec.h5", score = dir / "score.h5";
   auto r = run_xpulse("simulate spi --pdb " XPULSE_TEST_DATA "/2cex.pdb --out " + sim +
-                          " --images 2000 --pixels 64 --grid 31 --photons 1e15 --seed 3 --threads 2",
+                          " --images 2000 --pixels 64 --grid 31 --photons 1e15 --seed 1 --threads 2",
                       dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   r = run_xpulse("spi reconstruct " + sim + " --out " + rec +
@@ -71,9 +71,9 @@ class SpiReconstructCli : public ::testing::Test {
                               dir);
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
-  CommandResult reconstruct(const std::string& file, const std::string& extra = "") {
-    return run_xpulse("spi reconstruct " + file + " --out " + output + " --grid 11 --generations 2 "
-                      "--orientations 300 --threads 2 " + extra, dir);
+  static constexpr const char* kOptions = "--grid 11 --generations 2 --orientations 300";
+  CommandResult reconstruct(const std::string& file, const std::string& options = kOptions) {
+    return run_xpulse("spi reconstruct " + file + " --out " + output + " --threads 2 " + options, dir);
   }
   void expect_no_output() const {
     EXPECT_FALSE(fs::exists(output));
@@ -102,16 +102,16 @@ class SpiReconstructCli : public ::testing::Test {
 
 TEST_F(SpiReconstructCli, KilledRunResumesToTheSameResult) {
   const std::string whole = dir / "whole.h5";
-  const std::string args = " --grid 11 --generations 4 --orientations 300 --threads 2 --seed 9";
+  const std::string common = " --grid 11 --generations 4 --threads 2 --seed 9", args = common + " --orientations 300";
   ASSERT_EQ(run_xpulse("spi reconstruct " + input + " --out " + whole + args, dir).exit_code, 0);
   const std::size_t journaled = kill_part_way(std::string(XPULSE_BINARY) + " spi reconstruct " + input + " --out " +
                                                   output + args + " >" + dir / "killed.txt 2>&1",
                                               output, 1);
   ASSERT_GE(journaled, 1u) << "the run ended before it could be killed: " << slurp(dir / "killed.txt");
-  expect_no_output();
+  EXPECT_FALSE(fs::exists(output)) << "output under its final name before completion";
   expect_input_error(run_xpulse("spi reconstruct " + input + " --out " + output + args, dir), "rerun with --resume");
   // A different job's journal is refused.
-  expect_input_error(run_xpulse("spi reconstruct " + input + " --out " + output + args + " --orientations 301 --resume", dir),
+  expect_input_error(run_xpulse("spi reconstruct " + input + " --out " + output + common + " --orientations 301 --resume", dir),
                      "belongs to a different job");
   const auto r = run_xpulse("spi reconstruct " + input + " --out " + output + args + " --resume", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -144,12 +144,12 @@ TEST_F(SpiReconstructCli, BadInputIsOneLineAndNoOutput) {
   expect_input_error(reconstruct(truncated), "truncated");
   expect_no_output();
   expect_input_error(reconstruct(input, "--grid 10"), "--grid must be odd and >= 7, got 10");
-  expect_input_error(reconstruct(input, "--generations 0"), "--generations must be >= 1, got 0");
-  expect_input_error(reconstruct(input, "--lambdas 1e-3,x"), "--lambdas: 'x' is not a number");
-  expect_input_error(reconstruct(input, "--lambdas -1"), "--lambdas must be > 0, got -1");
-  expect_input_error(reconstruct(input, "--phasing 10XY"), "phasing schedule: unknown step at '10xy'");
-  expect_input_error(reconstruct(input, "--device tpu"), "--device must be auto, cpu or cuda, got 'tpu'");
-  expect_input_error(reconstruct(input, "--device cuda"), "spi reconstruct has no CUDA backend yet");
+  expect_input_error(reconstruct(input, "--grid 11 --generations 0"), "--generations must be >= 1, got 0");
+  expect_input_error(reconstruct(input, std::string(kOptions) + " --lambdas 1e-3,x"), "--lambdas: 'x' is not a number");
+  expect_input_error(reconstruct(input, std::string(kOptions) + " --lambdas=-1"), "--lambdas must be > 0, got -1");
+  expect_input_error(reconstruct(input, std::string(kOptions) + " --phasing 10XY"), "phasing schedule: unknown step at '10xy'");
+  expect_input_error(reconstruct(input, std::string(kOptions) + " --device tpu"), "--device must be auto, cpu or cuda, got 'tpu'");
+  expect_input_error(reconstruct(input, std::string(kOptions) + " --device cuda"), "spi reconstruct has no CUDA backend yet");
   expect_no_output();
 }
 
