@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "centred_grid.h"
+
 #include "spi/fsc.h"
 #include "spi/grid_transform.h"
 
@@ -13,17 +15,11 @@ namespace xpulse::spi {
 namespace {
 
 std::vector<double> test_density(std::size_t m) {
-  std::vector<double> d(m * m * m);
-  const double c = static_cast<double>(m / 2);
-  for (std::size_t z = 0; z < m; ++z)
-    for (std::size_t y = 0; y < m; ++y)
-      for (std::size_t x = 0; x < m; ++x) {
-        const double dx = static_cast<double>(x) - c, dy = static_cast<double>(y) - c, dz = static_cast<double>(z) - c;
-        d[x + m * (y + m * z)] = std::exp(-((dx - 3) * (dx - 3) + dy * dy + dz * dz) / 4) +
-                                 0.7 * std::exp(-(dx * dx + (dy - 2) * (dy - 2) + (dz + 1) * (dz + 1)) / 3) +
-                                 0.5 * std::exp(-((dx + 1) * (dx + 1) + (dy + 2) * (dy + 2) + (dz - 3) * (dz - 3)) / 2);
-      }
-  return d;
+  return centred_grid(m, [](double dx, double dy, double dz) {
+    return std::exp(-((dx - 3) * (dx - 3) + dy * dy + dz * dz) / 4) +
+           0.7 * std::exp(-(dx * dx + (dy - 2) * (dy - 2) + (dz + 1) * (dz + 1)) / 3) +
+           0.5 * std::exp(-((dx + 1) * (dx + 1) + (dy + 2) * (dy + 2) + (dz - 3) * (dz - 3)) / 2);
+  });
 }
 
 TEST(DensityAlignment, RecoversRotationMirrorAndShift) {

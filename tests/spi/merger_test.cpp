@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "centred_grid.h"
+
 #include "core/error.h"
 #include "geometry/quaternion.h"
 #include "sim/random.h"
@@ -17,17 +19,11 @@ namespace {
 
 // A smooth, even (Friedel-symmetric) test autocorrelation on the M^3 grid.
 std::vector<double> test_autocorrelation(std::size_t m) {
-  std::vector<double> a(m * m * m);
-  const double c = static_cast<double>(m / 2);
-  for (std::size_t z = 0; z < m; ++z)
-    for (std::size_t y = 0; y < m; ++y)
-      for (std::size_t x = 0; x < m; ++x) {
-        const double dx = static_cast<double>(x) - c, dy = static_cast<double>(y) - c, dz = static_cast<double>(z) - c;
-        a[x + m * (y + m * z)] = std::exp(-(dx * dx + 2 * dy * dy + 0.5 * dz * dz) / 6) +
-                                 0.3 * std::exp(-((dx - 2) * (dx - 2) + dy * dy + dz * dz) / 3) +
-                                 0.3 * std::exp(-((dx + 2) * (dx + 2) + dy * dy + dz * dz) / 3);
-      }
-  return a;
+  return centred_grid(m, [](double dx, double dy, double dz) {
+    return std::exp(-(dx * dx + 2 * dy * dy + 0.5 * dz * dz) / 6) +
+           0.3 * std::exp(-((dx - 2) * (dx - 2) + dy * dy + dz * dz) / 3) +
+           0.3 * std::exp(-((dx + 2) * (dx + 2) + dy * dy + dz * dz) / 3);
+  });
 }
 
 // Points of many random orientations of a flat 2D grid of q (radius up to the grid's limit).

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "centred_grid.h"
+
 #include "core/error.h"
 #include "sim/random.h"
 #include "spi/density_alignment.h"
@@ -51,17 +53,11 @@ TEST(PhasingSchedule, BadSchedulesNameTheProblem) {
 
 // Two blobs of different size off the centre: no symmetry to hide behind.
 std::vector<double> test_density(std::size_t m) {
-  std::vector<double> d(m * m * m);
-  const double c = static_cast<double>(m / 2);
-  for (std::size_t z = 0; z < m; ++z)
-    for (std::size_t y = 0; y < m; ++y)
-      for (std::size_t x = 0; x < m; ++x) {
-        const double dx = static_cast<double>(x) - c, dy = static_cast<double>(y) - c, dz = static_cast<double>(z) - c;
-        const double r1 = (dx - 1.5) * (dx - 1.5) + dy * dy + (dz - 1) * (dz - 1);
-        const double r2 = (dx + 2) * (dx + 2) + (dy - 1.5) * (dy - 1.5) + dz * dz;
-        d[x + m * (y + m * z)] = std::exp(-r1 / 3.0) + 0.6 * std::exp(-r2 / 1.5);
-      }
-  return d;
+  return centred_grid(m, [](double dx, double dy, double dz) {
+    const double r1 = (dx - 1.5) * (dx - 1.5) + dy * dy + (dz - 1) * (dz - 1);
+    const double r2 = (dx + 2) * (dx + 2) + (dy - 1.5) * (dy - 1.5) + dz * dz;
+    return std::exp(-r1 / 3.0) + 0.6 * std::exp(-r2 / 1.5);
+  });
 }
 
 TEST(Phasing, RecoversADensityFromItsAmplitudes) {
