@@ -5,6 +5,7 @@
 // the centre sits at index 0 (q_k . r_n = 2 pi (k - M/2).(n - M/2) / M).
 #include <complex>
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 namespace xpulse::spi {
@@ -16,5 +17,11 @@ std::vector<std::complex<double>> real_space_from_reciprocal(const std::vector<s
 // F on the reciprocal grid from f on the real-space grid: F(q_k) = sum_n f(r_n) exp(i q_k . r_n).
 std::vector<std::complex<double>> reciprocal_from_real_space(const std::vector<std::complex<double>>& real_space,
                                                               std::size_t m, unsigned threads);
+
+// The grid rolled by -M/2 along each axis (the centre to index 0, the layout of a plain DFT), and back.
+template <class T>
+std::vector<T> roll_centre_to_origin(const std::vector<T>& in, std::size_t m);
+template <class T>
+std::vector<T> roll_origin_to_centre(const std::vector<T>& in, std::size_t m);
 
 }  // namespace xpulse::spi

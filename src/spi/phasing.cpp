@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "nufft/fine_grid_fft.h"
+#include "spi/grid_transform.h"
 
 namespace xpulse::spi {
 namespace {
@@ -73,26 +74,11 @@ class ScheduleParser {
   std::size_t pos_ = 0;
 };
 
-// Grids are kept rolled (centre at index 0) so that the transforms are plain FFTs.
-std::size_t rolled(std::size_t i, std::size_t m) { return (i + m - m / 2) % m; }
-
-template <class T>
-std::vector<T> roll(const std::vector<T>& in, std::size_t m, bool forward) {
-  std::vector<T> out(in.size());
-  for (std::size_t z = 0; z < m; ++z)
-    for (std::size_t y = 0; y < m; ++y)
-      for (std::size_t x = 0; x < m; ++x) {
-        const std::size_t centred = x + m * (y + m * z), r = rolled(x, m) + m * (rolled(y, m) + m * rolled(z, m));
-        if (forward) out[r] = in[centred];
-        else out[centred] = in[r];
-      }
-  return out;
-}
-
+// Grids are kept rolled (centre at index 0, grid_transform.h) so that the transforms are plain FFTs.
 class Phaser {
  public:
   Phaser(const std::vector<double>& amplitude, std::size_t m, const PhasingOptions& options)
-      : m_(m), options_(options), amplitude_(roll(amplitude, m, true)), work_(amplitude.size()) {
+      : m_(m), options_(options), amplitude_(roll_centre_to_origin(amplitude, m)), work_(amplitude.size()) {
     const std::size_t dims[3] = {m, m, m};
     forward_ = std::make_unique<nufft::FineGridFft<double>>(dims, -1, options.threads, work_.data());
     backward_ = std::make_unique<nufft::FineGridFft<double>>(dims, +1, options.threads, work_.data());
@@ -180,8 +166,8 @@ PhasingResult phase(const std::vector<double>& amplitude, std::size_t m, std::ve
     if (!(a >= 0) || !std::isfinite(a)) throw InvalidArgument("phasing amplitudes must be finite and >= 0");
   }
   Phaser phaser(amplitude, m, options);
-  std::vector<double> rho = roll(density, m, true);
-  std::vector<std::uint8_t> s = roll(support, m, true);
+  std::vector<double> rho = roll_centre_to_origin(density, m);
+  std::vector<std::uint8_t> s = roll_centre_to_origin(support, m);
   PhasingResult result;
   for (const PhasingStep& step : schedule) {
     if (step.kind == PhasingStep::Kind::shrinkwrap) {
@@ -198,8 +184,8 @@ PhasingResult phase(const std::vector<double>& amplitude, std::size_t m, std::ve
   for (std::size_t k = 0; k < m3; ++k) {
     if (!s[k] || rho[k] < 0) rho[k] = 0;
   }
-  result.density = roll(rho, m, false);
-  result.support = roll(s, m, false);
+  result.density = roll_origin_to_centre(rho, m);
+  result.support = roll_origin_to_centre(s, m);
   result.support_size = static_cast<std::size_t>(std::count(result.support.begin(), result.support.end(), 1));
   return result;
 }
