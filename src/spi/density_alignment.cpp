@@ -121,17 +121,15 @@ double sample(const std::vector<double>& in, std::size_t m, double x, double y, 
 
 std::vector<double> rotate_density(const std::vector<double>& in, std::size_t m, const geometry::Mat3& r,
                                    bool inverted) {
-  const double c = static_cast<double>(m / 2), s = inverted ? -1.0 : 1.0;
+  const double c = static_cast<double>(m / 2);
+  const geometry::Mat3 rt = geometry::transpose(r);
   std::vector<double> out(m * m * m);
   for (std::size_t z = 0; z < m; ++z)
     for (std::size_t y = 0; y < m; ++y)
       for (std::size_t x = 0; x < m; ++x) {
         const geometry::Vec3 p = {static_cast<double>(x) - c, static_cast<double>(y) - c, static_cast<double>(z) - c};
-        // R^T p: the columns of R.
-        const double u = s * (r[0][0] * p[0] + r[1][0] * p[1] + r[2][0] * p[2]);
-        const double v = s * (r[0][1] * p[0] + r[1][1] * p[1] + r[2][1] * p[2]);
-        const double w = s * (r[0][2] * p[0] + r[1][2] * p[1] + r[2][2] * p[2]);
-        out[x + m * (y + m * z)] = sample(in, m, u + c, v + c, w + c);
+        const geometry::Vec3 source = geometry::scale(inverted ? -1.0 : 1.0, geometry::mul(rt, p));
+        out[x + m * (y + m * z)] = sample(in, m, source[0] + c, source[1] + c, source[2] + c);
       }
   return out;
 }

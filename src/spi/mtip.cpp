@@ -28,6 +28,13 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
+// A phasing start: uniform random values inside the support.
+std::vector<double> random_density(const std::vector<std::uint8_t>& support, sim::Xoshiro256 random) {
+  std::vector<double> density(support.size(), 0.0);
+  for (std::size_t k = 0; k < support.size(); ++k) density[k] = support[k] ? random.uniform() : 0.0;
+  return density;
+}
+
 std::uint64_t generation_seed(std::uint64_t seed, int generation) {
   std::uint64_t s = seed + 0x632BE59BD9B4E019ull * static_cast<std::uint64_t>(generation + 1);
   return sim::splitmix64(s);
@@ -77,9 +84,10 @@ Mtip::Mtip(const MtipData& data, const MtipOptions& options, runtime::ThreadPool
       mean[k] += image[k];
     }
   }
+  q_norm_.resize(p);
   for (std::size_t k = 0; k < p; ++k) {
-    const double norm = std::hypot(data.q[3 * k], data.q[3 * k + 1], data.q[3 * k + 2]);
-    if (norm > data.q_max * (1 + 1e-9)) throw InputError(fmt::format("pixel {} has |q| beyond the q range", k));
+    q_norm_[k] = std::hypot(data.q[3 * k], data.q[3 * k + 1], data.q[3 * k + 2]);
+    if (q_norm_[k] > data.q_max * (1 + 1e-9)) throw InputError(fmt::format("pixel {} has |q| beyond the q range", k));
     if (!(data.pixel_factor[k] >= 0)) throw InputError(fmt::format("pixel {} has a negative intensity factor", k));
   }
   pixel_weight_.resize(p);
@@ -134,7 +142,7 @@ void Mtip::match(MtipState& state, GenerationRecord& record) {
   const double q_limit = data_.q_max * std::min(1.0, options_.ramp_start + (1 - options_.ramp_start) * step);
   std::vector<float> weight(pixel_weight_);
   for (std::size_t k = 0; k < p; ++k) {
-    if (std::hypot(data_.q[3 * k], data_.q[3 * k + 1], data_.q[3 * k + 2]) > q_limit * (1 + 1e-12)) weight[k] = 0;
+    if (q_norm_[k] > q_limit * (1 + 1e-12)) weight[k] = 0;
   }
   // Slices as the detector sees them, whitened like the images.
   pool_.parallel_for(r, [&](std::size_t j, unsigned) {
@@ -182,15 +190,15 @@ void Mtip::merge_and_phase(MtipState& state, GenerationRecord& record) {
     for (std::size_t i = first; i < first + count; ++i) {
       const double s = state.scales[i];
       if (!(s > 0)) continue;  // an image the model cannot explain (blank) carries no intensity
-      const geometry::Mat3 rot = geometry::rotation_matrix(state.orientations[i]);
+      const geometry::Mat3 rt = geometry::transpose(geometry::rotation_matrix(state.orientations[i]));
       for (std::size_t k = 0; k < p; ++k) {
         const double c = data_.pixel_factor[k];
         if (!(c > 0)) continue;
         const double* q = data_.q + 3 * k;
-        // Rows of R^T are the columns of R.
-        x.push_back((rot[0][0] * q[0] + rot[1][0] * q[1] + rot[2][0] * q[2]) * voxel_);
-        y.push_back((rot[0][1] * q[0] + rot[1][1] * q[1] + rot[2][1] * q[2]) * voxel_);
-        z.push_back((rot[0][2] * q[0] + rot[1][2] * q[1] + rot[2][2] * q[2]) * voxel_);
+        const geometry::Vec3 molecule = geometry::mul(rt, geometry::Vec3{q[0], q[1], q[2]});
+        x.push_back(molecule[0] * voxel_);
+        y.push_back(molecule[1] * voxel_);
+        z.push_back(molecule[2] * voxel_);
         values.push_back(data_.images[i * p + k] / (s * c));
       }
     }
@@ -212,16 +220,12 @@ void Mtip::merge_and_phase(MtipState& state, GenerationRecord& record) {
   for (std::size_t k = 0; k < m3; ++k) amplitude[k] = std::sqrt(std::max(0.0, intensity[k].real()));
   if (state.density.size() != m3) {
     state.support = autocorrelation_support(chosen.autocorrelation, options_.support_fraction);
-    state.density.assign(m3, 0.0);
-    sim::Xoshiro256 random(options_.seed, 0x5EED);
-    for (std::size_t k = 0; k < m3; ++k) state.density[k] = state.support[k] ? random.uniform() : 0.0;
+    state.density = random_density(state.support, sim::Xoshiro256(options_.seed, 0x5EED));
   }
   PhasingResult phased = phase(amplitude, m, state.density, state.support, schedule_, options_.phase);
   for (int start = 1; start < options_.phasing_starts; ++start) {
-    sim::Xoshiro256 random(generation_seed(options_.seed, state.generations_done), static_cast<std::uint64_t>(start));
-    std::vector<double> density(m3);
-    for (std::size_t k = 0; k < m3; ++k) density[k] = state.support[k] ? random.uniform() : 0.0;
-    PhasingResult other = phase(amplitude, m, std::move(density), state.support, schedule_, options_.phase);
+    const sim::Xoshiro256 random(generation_seed(options_.seed, state.generations_done), static_cast<std::uint64_t>(start));
+    PhasingResult other = phase(amplitude, m, random_density(state.support, random), state.support, schedule_, options_.phase);
     if (other.fourier_error < phased.fourier_error) phased = std::move(other);
   }
   state.density = std::move(phased.density);

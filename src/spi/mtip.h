@@ -91,6 +91,7 @@ class Mtip {
   runtime::ThreadPool& pool_;
   std::vector<PhasingStep> schedule_;
   std::vector<float> pixel_weight_;  // Poisson whitening: 1 / sqrt(mean counts) per pixel
+  std::vector<double> q_norm_;       // |q| per pixel
   double dq_ = 0, voxel_ = 0;
 };
 

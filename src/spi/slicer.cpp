@@ -42,14 +42,14 @@ void Slicer::slice(const std::vector<std::complex<double>>& autocorrelation,
     const std::size_t count = std::min(per_batch, orientations.size() - first);
     x.resize(count * pixels), y.resize(count * pixels), z.resize(count * pixels);
     for (std::size_t o = 0; o < count; ++o) {
-      // Rows of R^T are the columns of R.
-      const geometry::Mat3 r = geometry::rotation_matrix(orientations[first + o]);
+      const geometry::Mat3 rt = geometry::transpose(geometry::rotation_matrix(orientations[first + o]));
       for (std::size_t p = 0; p < pixels; ++p) {
         const double* q = q_.data() + 3 * p;
         const std::size_t k = o * pixels + p;
-        x[k] = (r[0][0] * q[0] + r[1][0] * q[1] + r[2][0] * q[2]) * voxel_;
-        y[k] = (r[0][1] * q[0] + r[1][1] * q[1] + r[2][1] * q[2]) * voxel_;
-        z[k] = (r[0][2] * q[0] + r[1][2] * q[1] + r[2][2] * q[2]) * voxel_;
+        const geometry::Vec3 molecule = geometry::mul(rt, geometry::Vec3{q[0], q[1], q[2]});
+        x[k] = molecule[0] * voxel_;
+        y[k] = molecule[1] * voxel_;
+        z[k] = molecule[2] * voxel_;
       }
     }
     values.resize(count * pixels);
