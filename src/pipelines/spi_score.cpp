@@ -20,8 +20,8 @@ struct Density {
   double voxel = 0;
 };
 
-Density read_density(const std::string& path, const std::string& dataset, const std::string& group) {
-  io::Reader reader(path);
+Density read_density(const io::Reader& reader, const std::string& dataset, const std::string& group) {
+  const std::string& path = reader.path();
   const io::DatasetInfo info = reader.info(dataset);
   if (info.dims.size() != 3 || info.dims[0] != info.dims[1] || info.dims[1] != info.dims[2] || info.dims[0] % 2 == 0) {
     throw InputError(fmt::format("'{}' in '{}' must be a cube M^3 with M odd", dataset, path));
@@ -44,11 +44,11 @@ SpiScoreSummary spi_score_file(const SpiScoreRequest& r) {
   const auto start = std::chrono::steady_clock::now();
   if (r.threads < 1) throw InvalidArgument("--threads must be >= 1");
   if (r.rotations < 1) throw InvalidArgument("--rotations must be >= 1");
-  const Density recon = read_density(r.reconstruction, "/reconstruction/density", "/reconstruction");
-  Density truth = read_density(r.truth, "/truth/density", "/truth");
+  const io::Reader recon_file(r.reconstruction);
+  const Density recon = read_density(recon_file, "/reconstruction/density", "/reconstruction");
+  Density truth = read_density(io::Reader(r.truth), "/truth/density", "/truth");
   std::unique_ptr<io::AtomicOutput> output;
   if (!r.out.empty()) output = std::make_unique<io::AtomicOutput>(r.out);
-  io::Reader recon_file(r.reconstruction);
   SpiScoreSummary s;
   s.edge_resolution = recon_file.numeric_attribute("/reconstruction", "edge_resolution").value_or(NAN);
   s.voxel = recon.voxel;
