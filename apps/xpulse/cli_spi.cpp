@@ -11,6 +11,7 @@
 #include "pipelines/spi_score.h"
 #include "runtime/progress.h"
 #include "runtime/thread_pool.h"
+#include "runtime/world.h"
 
 namespace xpulse::cli {
 namespace {
@@ -37,7 +38,8 @@ void add_reconstruct(CLI::App& spi, Action& action, const std::string& command_l
   auto* cmd = spi.add_subcommand(
       "reconstruct",
       "M-TIP: the 3D electron density from SPI patterns in unknown orientations (slicing, orientation matching,\n"
-      "merging by conjugate gradient, phasing by ER/HIO with shrinkwrap), checkpointed after every generation.");
+      "merging by conjugate gradient, phasing by ER/HIO with shrinkwrap), checkpointed after every generation.\n"
+      "Under mpirun the images are split over the ranks; rank 0 merges, phases and writes.");
   auto r = std::make_shared<pipelines::SpiReconstructRequest>();
   auto lambdas = std::make_shared<std::string>("1e-2,1e-3,1e-4,1e-5");
   auto progress = std::make_shared<bool>(false);
@@ -66,6 +68,7 @@ void add_reconstruct(CLI::App& spi, Action& action, const std::string& command_l
       r->progress = *progress || runtime::Progress::stderr_is_terminal();
       r->command_line = command_line;
       const auto s = pipelines::spi_reconstruct_file(*r);
+      if (!runtime::World::get().is_root()) return 0;
       std::printf("xpulse spi reconstruct: %zu images of %zu pixels, %d generations (%d resumed), grid %zu^3 at "
                   "%.2f A voxels, %.1f s\n",
                   s.images, s.pixels, s.generations, s.resumed_generations, r->options.grid, s.voxel, s.seconds);

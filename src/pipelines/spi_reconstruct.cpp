@@ -141,7 +141,7 @@ void write_output(const SpiReconstructRequest& r, const std::string& path, const
 
 }  // namespace
 
-SpiInput read_spi_input(const std::string& path) {
+SpiInput read_spi_input(const std::string& path, int part, int parts) {
   io::Reader reader(path);
   SpiInput in;
   const auto d = dims_of(reader, kData, 3);
@@ -159,7 +159,10 @@ SpiInput read_spi_input(const std::string& path) {
                                    in.ny, in.nx));
     }
   }
-  in.images = reader.read<float>(kData);
+  in.first = in.n * static_cast<std::size_t>(part) / static_cast<std::size_t>(parts);
+  in.count = in.n * static_cast<std::size_t>(part + 1) / static_cast<std::size_t>(parts) - in.first;
+  const std::size_t offset[3] = {in.first, 0, 0}, count[3] = {in.count, in.ny, in.nx};
+  if (in.count > 0) in.images = reader.read<float>(kData, offset, count);
   in.q = reader.read<double>(kDetector + "q");
   const std::vector<double> polarization = reader.read<double>(kDetector + "polarization");
   const std::vector<double> solid_angle = reader.read<double>(kDetector + "solid_angle");
@@ -198,57 +201,73 @@ SpiReconstructSummary spi_reconstruct_file(const SpiReconstructRequest& r) {
   }
   r.options.validate();
   runtime::World& world = runtime::World::get();
-  if (world.distributed()) throw InvalidArgument("spi reconstruct runs as one process; start it without mpirun");
-  const SpiInput input = read_spi_input(r.input);
-  io::AtomicOutput output(r.out);
+  SpiInput input;
+  std::unique_ptr<io::AtomicOutput> output, mrc;
   const std::string mrc_path = r.mrc.empty() ? default_mrc(r.out) : r.mrc;
-  if (std::filesystem::absolute(mrc_path) == std::filesystem::absolute(r.out)) {
-    throw InvalidArgument("--mrc must differ from --out");
-  }
-  io::AtomicOutput mrc(mrc_path);
+  // Every rank reads its share of the images; any failure stops all of them with one message.
+  runtime::run_phase(world, [&] {
+    input = read_spi_input(r.input, world.rank(), world.size());
+    if (std::filesystem::absolute(mrc_path) == std::filesystem::absolute(r.out)) {
+      throw InvalidArgument("--mrc must differ from --out");
+    }
+    if (world.is_root()) {
+      output = std::make_unique<io::AtomicOutput>(r.out);
+      mrc = std::make_unique<io::AtomicOutput>(mrc_path);
+    }
+  });
 
   runtime::ThreadPool pool(r.threads);
-  const spi::MtipData data{input.images.data(), input.n, input.ny * input.nx, input.q.data(), input.pixel_factor.data(),
-                           input.q_max};
-  spi::Mtip mtip(data, r.options, pool);
+  const spi::MtipData data{input.images.data(), input.count, input.ny * input.nx, input.first, input.n,
+                           input.q.data(), input.pixel_factor.data(), input.q_max};
+  spi::Mtip mtip(data, r.options, pool, world);
   const std::size_t m = mtip.grid();
 
   const std::unique_ptr<runtime::Journal> journal = runtime::Journal::open(world, r.out, identity_of(r), r.resume);
   spi::MtipState state;
-  if (!journal->entries().empty()) {
+  runtime::run_phase(world, [&] {
+    if (journal->entries().empty()) return;
     const std::vector<std::byte> payload = journal->load(journal->entries().back());
     runtime::PayloadReader in(payload);
     state = load_state(in, m * m * m, input.n);
-    spdlog::info("resuming after generation {} of an earlier run", state.generations_done - 1);
-  }
+    if (world.is_root()) spdlog::info("resuming after generation {} of an earlier run", state.generations_done - 1);
+  });
   SpiReconstructSummary summary;
   summary.resumed_generations = state.generations_done;
   runtime::Progress progress("spi reconstruct", static_cast<std::size_t>(r.generations), "generations", "images",
-                             r.progress);
+                             r.progress && world.is_root());
   progress.advance(static_cast<std::size_t>(std::min(state.generations_done, r.generations)), 0);
   while (state.generations_done < r.generations) {
     mtip.run_generation(state);
     const spi::GenerationRecord& g = state.history.back();
-    spdlog::info(
-        "generation {}: slice {:.2f} s, match {:.2f} s (GEMM {:.2f} s), merge {:.2f} s, phase {:.2f} s; distance "
-        "median {:.4g}, orientation change {:.3f} rad, lambda {:g} (residual {:.3f}, {} CG iterations), support {} "
-        "voxels, Fourier error {:.3f}",
-        g.generation, g.slice_seconds, g.match_seconds, g.gemm_seconds, g.merge_seconds, g.phase_seconds,
-        g.distance_median, g.orientation_change, g.lambda, g.merge_residual, g.cg_iterations, g.support,
-        g.fourier_error);
-    runtime::PayloadWriter checkpoint;
-    save_state(checkpoint, state);
-    journal->replace(static_cast<std::uint64_t>(state.generations_done), checkpoint.bytes());
+    if (world.is_root()) {
+      spdlog::info(
+          "generation {}: slice {:.2f} s, match {:.2f} s (GEMM {:.2f} s), merge {:.2f} s, phase {:.2f} s; distance "
+          "median {:.4g}, orientation change {:.3f} rad, lambda {:g} (residual {:.3f}, {} CG iterations), support {} "
+          "voxels, Fourier error {:.3f}",
+          g.generation, g.slice_seconds, g.match_seconds, g.gemm_seconds, g.merge_seconds, g.phase_seconds,
+          g.distance_median, g.orientation_change, g.lambda, g.merge_residual, g.cg_iterations, g.support,
+          g.fourier_error);
+    }
+    // Rank 0 keeps the checkpoint: every rank holds the same state.
+    runtime::run_phase(world, [&] {
+      if (!world.is_root()) return;
+      runtime::PayloadWriter checkpoint;
+      save_state(checkpoint, state);
+      journal->replace(static_cast<std::uint64_t>(state.generations_done), checkpoint.bytes());
+    });
     progress.advance(1, input.n);
   }
   progress.finish();
 
-  write_output(r, output.partial_path(), mtip, state, input, r.threads);
-  std::vector<float> density(state.density.begin(), state.density.end());
-  io::write_mrc(mrc.partial_path(), density, m, m, m, mtip.voxel(), "xpulse spi reconstruct: M-TIP density");
-  output.commit();
-  mrc.commit();
-  runtime::Journal::remove(r.out);
+  runtime::run_phase(world, [&] {
+    if (!world.is_root()) return;
+    write_output(r, output->partial_path(), mtip, state, input, r.threads);
+    std::vector<float> density(state.density.begin(), state.density.end());
+    io::write_mrc(mrc->partial_path(), density, m, m, m, mtip.voxel(), "xpulse spi reconstruct: M-TIP density");
+    output->commit();
+    mrc->commit();
+    runtime::Journal::remove(r.out);
+  });
 
   summary.images = input.n;
   summary.pixels = input.ny * input.nx;

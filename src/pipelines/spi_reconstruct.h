@@ -1,7 +1,8 @@
 #pragma once
 // `xpulse spi reconstruct`: read SPI images and their pixel geometry (the layout `xpulse simulate spi` writes),
 // run M-TIP generations (spi/mtip.h) with a checkpoint after each, and write the density, the model intensity,
-// the orientations and the per-generation history (HDF5), plus the density as a CCP4/MRC map.
+// the orientations and the per-generation history (HDF5), plus the density as a CCP4/MRC map. Under MPI each rank
+// reads and matches its share of the images (spi/mtip.h); rank 0 keeps the checkpoint and writes the output.
 #include <string>
 #include <vector>
 
@@ -33,13 +34,16 @@ struct SpiReconstructSummary {
 };
 
 // The M-TIP input of one file: images [N][ny][nx] and per pixel q [ny][nx][3], polarisation and solid angle.
+// `images` holds part `part` of `parts` consecutive shares of the N images (all of them by default): images
+// first .. first + count - 1.
 struct SpiInput {
   std::vector<float> images;
   std::vector<double> q, pixel_factor;
   std::size_t n = 0, ny = 0, nx = 0;
+  std::size_t first = 0, count = 0;
   double q_max = 0, edge_resolution = 0;
 };
-SpiInput read_spi_input(const std::string& path);
+SpiInput read_spi_input(const std::string& path, int part = 0, int parts = 1);
 
 SpiReconstructSummary spi_reconstruct_file(const SpiReconstructRequest& request);
 

@@ -1,5 +1,6 @@
 #include "runtime/world.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <exception>
@@ -123,6 +124,40 @@ void World::sum_all(std::span<std::uint64_t> values) {
         "MPI_Allreduce");
 }
 
+void World::sum_all(std::span<double> values) {
+  if (!mpi_) return;
+  check(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_DOUBLE, MPI_SUM,
+                      MPI_COMM_WORLD),
+        "MPI_Allreduce");
+}
+
+void World::broadcast(std::span<std::byte> bytes) {
+  if (!mpi_) return;
+  // In pieces: MPI counts are int.
+  constexpr std::size_t kPiece = std::size_t{1} << 30;
+  for (std::size_t first = 0; first < bytes.size(); first += kPiece) {
+    const int count = static_cast<int>(std::min(kPiece, bytes.size() - first));
+    check(MPI_Bcast(bytes.data() + first, count, MPI_BYTE, 0, MPI_COMM_WORLD), "MPI_Bcast");
+  }
+}
+
+std::vector<double> World::all_gather(std::span<const double> values) {
+  if (!mpi_) return {values.begin(), values.end()};
+  const int count = static_cast<int>(values.size());
+  std::vector<int> counts(static_cast<std::size_t>(size_)), displs(static_cast<std::size_t>(size_));
+  check(MPI_Allgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, MPI_COMM_WORLD), "MPI_Allgather");
+  int total = 0;
+  for (int r = 0; r < size_; ++r) {
+    displs[static_cast<std::size_t>(r)] = total;
+    total += counts[static_cast<std::size_t>(r)];
+  }
+  std::vector<double> all(static_cast<std::size_t>(total));
+  check(MPI_Allgatherv(values.data(), count, MPI_DOUBLE, all.data(), counts.data(), displs.data(), MPI_DOUBLE,
+                       MPI_COMM_WORLD),
+        "MPI_Allgatherv");
+  return all;
+}
+
 namespace {
 template <class T>
 std::vector<T> gather(std::span<const T> values, MPI_Datatype type, int rank, int size) {
@@ -223,6 +258,9 @@ MpiSession::MpiSession(int&, char**&) {}
 MpiSession::~MpiSession() = default;
 void World::sum_to_root(std::span<double>) {}
 void World::sum_all(std::span<std::uint64_t>) {}
+void World::sum_all(std::span<double>) {}
+void World::broadcast(std::span<std::byte>) {}
+std::vector<double> World::all_gather(std::span<const double> v) { return {v.begin(), v.end()}; }
 std::vector<float> World::gather_to_root(std::span<const float> v) { return {v.begin(), v.end()}; }
 std::vector<std::uint64_t> World::gather_to_root(std::span<const std::uint64_t> v) { return {v.begin(), v.end()}; }
 std::optional<JobError> World::agree(const std::optional<JobError>& mine) { return mine; }

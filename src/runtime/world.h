@@ -41,6 +41,17 @@ class World {
   void sum_to_root(std::span<double> values);
   // Element-wise integer sum over ranks, result on every rank.
   void sum_all(std::span<std::uint64_t> values);
+  // Element-wise float64 sum over ranks, result on every rank (MPI_Allreduce; the ranks may round differently
+  // in the last bit, so state that must stay identical on every rank is broadcast from rank 0 instead).
+  void sum_all(std::span<double> values);
+  // Rank 0's bytes copied into every rank's `bytes` (same size everywhere).
+  void broadcast(std::span<std::byte> bytes);
+  template <class T>
+  void broadcast_values(std::span<T> values) {
+    broadcast(std::as_writable_bytes(values));
+  }
+  // Every rank's `values` concatenated in rank order, on every rank.
+  std::vector<double> all_gather(std::span<const double> values);
   // Every rank's `values` concatenated in rank order on rank 0 (empty elsewhere).
   std::vector<float> gather_to_root(std::span<const float> values);
   std::vector<std::uint64_t> gather_to_root(std::span<const std::uint64_t> values);

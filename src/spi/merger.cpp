@@ -51,6 +51,20 @@ void Merger::add(std::size_t n, const double* x, const double* y, const double* 
   spectrum_ready_ = false;
 }
 
+void Merger::sum_to_root(runtime::World& world) {
+  if (!world.distributed()) return;
+  auto as_doubles = [](std::vector<std::complex<double>>& v) {
+    return std::span<double>(reinterpret_cast<double*>(v.data()), 2 * v.size());
+  };
+  world.sum_to_root(as_doubles(back_projection_));
+  world.sum_to_root(as_doubles(kernel_));
+  double scalars[2] = {data_norm2_, static_cast<double>(points_)};
+  world.sum_to_root(scalars);
+  data_norm2_ = scalars[0];
+  points_ = static_cast<std::size_t>(scalars[1]);
+  spectrum_ready_ = false;
+}
+
 // out = (Re K) * a, a circular convolution on the 2M grid that equals the linear one on the M grid.
 void Merger::convolve(const std::vector<double>& a, std::vector<double>& out) {
   const std::size_t m = m_, n = 2 * m, c = m / 2;

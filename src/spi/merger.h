@@ -18,6 +18,7 @@
 
 #include "nufft/fine_grid_fft.h"
 #include "nufft/plan.h"
+#include "runtime/world.h"
 
 namespace xpulse::spi {
 
@@ -48,6 +49,8 @@ class Merger {
   // Adds n points (grid radians, each coordinate in [-pi, pi)) with their data; may be called for batches.
   void add(std::size_t n, const double* x, const double* y, const double* z, const double* values);
   std::size_t points() const { return points_; }
+  // Adds every rank's points into rank 0's merger (which then solves; the others' sums are left partial).
+  void sum_to_root(runtime::World& world);
 
   // Solves for every lambda from a0 (size M^3). Throws InvalidArgument without points or lambdas.
   MergeResult solve(const std::vector<double>& a0, const MergeOptions& options);

@@ -14,6 +14,7 @@
 
 #include "geometry/quaternion.h"
 #include "runtime/thread_pool.h"
+#include "runtime/world.h"
 #include "spi/merger.h"
 #include "spi/phasing.h"
 
@@ -40,9 +41,15 @@ struct MtipOptions {
 
 // The data: images [n][pixels] of photon counts and per pixel its lab-frame q (1/angstrom) and the factor that
 // multiplies the intensity there (polarisation times solid angle; any constant scale is immaterial).
+//
+// Under MPI each rank holds consecutive images, in rank order: images first_image .. first_image + n_images - 1
+// of total_images. Every rank slices all references and matches its own images; the merging sums (A^H b and the
+// Toeplitz kernel) are added on rank 0, which merges and phases and broadcasts the model. One process:
+// first_image 0, total_images 0 (meaning n_images).
 struct MtipData {
-  const float* images = nullptr;
+  const float* images = nullptr;         // [n_images][pixels]
   std::size_t n_images = 0, pixels = 0;
+  std::size_t first_image = 0, total_images = 0;
   const double* q = nullptr;             // [pixels][3]
   const double* pixel_factor = nullptr;  // [pixels]
   double q_max = 0;                      // >= every |q|, 1/angstrom
@@ -60,6 +67,7 @@ struct GenerationRecord {
   double fourier_error = 0;
 };
 
+// Every rank keeps the whole state (orientations and scales of all images) and the same values.
 struct MtipState {
   int generations_done = 0;
   std::vector<double> autocorrelation;   // [M^3] of the phased density: the model for the next generation
@@ -72,14 +80,17 @@ struct MtipState {
 
 class Mtip {
  public:
-  // Validates the data (finite, non-negative counts; q within q_max) and options.
-  Mtip(const MtipData& data, const MtipOptions& options, runtime::ThreadPool& pool);
+  // Validates the data (finite, non-negative counts; q within q_max) and options. Collective over `world`.
+  Mtip(const MtipData& data, const MtipOptions& options, runtime::ThreadPool& pool,
+       runtime::World& world = runtime::World::get());
 
   std::size_t grid() const { return options_.grid; }
   double voxel() const { return voxel_; }  // real-space voxel, angstrom
   double q_spacing() const { return dq_; }
 
-  // Runs the next generation (generation 0 when state is empty) and appends its record.
+  std::size_t total_images() const { return total_; }
+
+  // Runs the next generation (generation 0 when state is empty) and appends its record. Collective.
   void run_generation(MtipState& state);
 
  private:
@@ -89,6 +100,8 @@ class Mtip {
   MtipData data_;
   MtipOptions options_;
   runtime::ThreadPool& pool_;
+  runtime::World& world_;
+  std::size_t total_ = 0;
   std::vector<PhasingStep> schedule_;
   std::vector<float> pixel_weight_;  // Poisson whitening: 1 / sqrt(mean counts) per pixel
   std::vector<double> q_norm_;       // |q| per pixel

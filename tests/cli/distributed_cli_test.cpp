@@ -19,22 +19,13 @@
 #include "io/dtype.h"
 #include "../io/hdf5_test_files.h"
 #include "kill_part_way.h"
+#include "mpi_launch.h"
 #include "runtime/journal.h"
 
 namespace xpulse::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string mpirun(int ranks) {
-  // -q: no launcher banner, so a failed job prints only xpulse's line.
-  std::string launcher = std::string(XPULSE_MPIEXEC) + " -q --oversubscribe";
-  if (::geteuid() == 0) launcher += " --allow-run-as-root";
-  return launcher + " -n " + std::to_string(ranks);
-}
-
-#define REQUIRE_MPI()                                                   \
-  if (std::string(XPULSE_MPIEXEC).empty()) GTEST_SKIP() << "built without MPI"
 
 void simulate(const ScratchDir& dir, const std::string& name, const std::string& options) {
   const CommandResult r = run_xpulse("simulate pump-probe --out " + dir / name + " " + options, dir);
