@@ -22,6 +22,7 @@ void bind_reduce(py::module_& m);
 void bind_read(py::module_& m);
 void bind_dispersion(py::module_& m);
 void bind_nufft(py::module_& m);
+void bind_spi(py::module_& m);
 
 // A numpy array that takes over a std::vector's memory (no copy), with the given shape.
 template <class T>

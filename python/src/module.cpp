@@ -28,6 +28,7 @@ PYBIND11_MODULE(_xpulse, m) {
   bind_read(m);
   bind_dispersion(m);
   bind_nufft(m);
+  bind_spi(m);
 }
 
 }  // namespace xpulse::python

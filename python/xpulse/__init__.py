@@ -11,17 +11,22 @@ Compiled functions (numpy in, numpy out, the GIL released while they compute; se
     load_geometry(hdf5, toml, shape=...)          the geometry of a file, as the command line reads it
     momentum_maps(detector, crystal, path=...)    per-pixel q, hkl, |q - G| and path coordinate
     NufftPlan(type, modes, eps, ...)              non-uniform FFT plans (types 1 and 2, 1-3D, float32/64)
+    simulate_spi(pdb, images=..., ...)            SPI patterns of a PDB structure, as `xpulse simulate spi`
+    spi_reconstruct(images, q, polarization, ...) M-TIP 3D reconstruction, as `xpulse spi reconstruct`
+    spi_score(density, voxel_size, truth, ...)    CC and FSC after superposition, as `xpulse spi score`
 
 Pure-Python parts: ``xpulse.plot`` draws figures from xpulse output files (importing the package does not import
 matplotlib). Errors in input raise ValueError (OSError for files) with the command line's messages.
 """
 
 _COMPILED = ("simulate_pump_probe", "fit_damped_cosine", "FIT_STATUS_CODES", "dispersion", "reduce", "read",
-             "Detector", "Crystal", "load_geometry", "momentum_maps", "NufftPlan")
+             "Detector", "Crystal", "load_geometry", "momentum_maps", "NufftPlan", "simulate_spi", "spi_reconstruct",
+             "spi_score")
 
 try:
     from ._xpulse import (FIT_STATUS_CODES, Crystal, Detector, NufftPlan, __version__, dispersion,
-                          fit_damped_cosine, load_geometry, momentum_maps, read, reduce, simulate_pump_probe)
+                          fit_damped_cosine, load_geometry, momentum_maps, read, reduce, simulate_pump_probe,
+                          simulate_spi, spi_reconstruct, spi_score)
 except ImportError as _error:  # the compiled module is built by CMake (scripts/build.sh) into this folder
     _missing = _error
 

@@ -1,13 +1,15 @@
-"""Figures from xpulse output files: fit maps, phonon dispersion over the FT-IXS image, FT-IXS spectra, and
-one pixel's trace with its fit. PNG or PDF, chosen by the output file's extension.
+"""Figures from xpulse output files: fit maps, phonon dispersion over the FT-IXS image, FT-IXS spectra, one
+pixel's trace with its fit, and an SPI reconstruction (central slices, FSC, per-generation history). PNG or PDF,
+chosen by the output file's extension.
 
-Command line: ``xpulse-plot {maps,dispersion,spectra,trace,all} ...`` (``xpulse-plot --help``).
+Command line: ``xpulse-plot {maps,dispersion,spectra,trace,spi,all} ...`` (``xpulse-plot --help``).
 From Python::
 
     from xpulse import plot
     plot.fit_maps("fit.h5", "maps.png")
     plot.dispersion("dispersion.h5", "dispersion.png", spectra="spectra.h5")
     plot.trace("data.h5", "fit.h5", (120, 40), "trace.png")
+    plot.spi("reconstruction.h5", "spi.png", score="score.h5")
 """
 import argparse
 import os
@@ -319,6 +321,83 @@ def trace(data_path, fit_path, pixel, out, dpi=150):
     return _save(fig, out, dpi)
 
 
+def _central_slices(axes, fig, density, voxel, title, units="arbitrary"):
+    """The three central planes of a centred [z][y][x] density, in angstrom, sharing one colour scale."""
+    m = density.shape[0]
+    c = m // 2
+    half = (m / 2) * voxel
+    extent = (-half, half, half, -half)
+    planes = [(density[c], "z = 0", "x", "y"), (density[:, c, :], "y = 0", "x", "z"),
+              (density[:, :, c], "x = 0", "y", "z")]
+    vmin, vmax = _robust_limits(density, 0.5, 99.9)
+    for ax, (plane, where, h, v) in zip(axes, planes):
+        im = ax.imshow(plane, origin="upper", cmap="magma", vmin=vmin, vmax=vmax, extent=extent,
+                       interpolation="nearest")
+        ax.set_title(f"{title}, {where}")
+        ax.set_xlabel(f"{h} (Å)")
+        ax.set_ylabel(f"{v} (Å)")
+    fig.colorbar(im, ax=list(axes), shrink=0.85).set_label(f"density ({units})")
+
+
+def spi(reconstruction_path, out, score=None, dpi=120):
+    """An `xpulse spi reconstruct` output: the density's central slices and the per-generation history (Fourier
+    error, orientation change). With `score` (the --out of `xpulse spi score`) the slices are of the aligned
+    density, above the truth's, and the FSC curve with its 0.5 crossing is drawn."""
+    with _open(reconstruction_path) as f:
+        if "reconstruction" not in f:
+            raise PlotError(f"'{reconstruction_path}' has no /reconstruction group: not an output of "
+                            "'xpulse spi reconstruct'")
+        density = _dataset(f, "/reconstruction/density")[()]
+        voxel = float(_attr(f["reconstruction"], "voxel_size", 1.0))
+        generation = _dataset(f, "/history/generation")[()]
+        fourier_error = _dataset(f, "/history/fourier_error")[()]
+        change = _dataset(f, "/history/orientation_change")[()]
+    scored = None
+    if score is not None:
+        with _open(score) as f:
+            if "score" not in f:
+                raise PlotError(f"'{score}' has no /score group: not the --out of 'xpulse spi score'")
+            scored = {k: _dataset(f, "/score/" + k)[()] for k in
+                      ("aligned_density", "truth_density", "frequency", "fsc", "cc", "resolution")}
+            scored["edge"] = float(f["/score/edge_resolution"][()]) if "edge_resolution" in f["score"] else None
+        if scored["aligned_density"].shape != density.shape:
+            raise PlotError(f"'{score}' scores a {scored['aligned_density'].shape[0]}^3 density, but "
+                            f"'{reconstruction_path}' holds a {density.shape[0]}^3 one")
+    rows = 2 if scored else 1
+    fig = plt.figure(figsize=(17, 4.2 * rows), constrained_layout=True)
+    grid = fig.add_gridspec(rows, 4)
+    top = [fig.add_subplot(grid[0, i]) for i in range(3)]
+    if scored:
+        _central_slices(top, fig, scored["aligned_density"], voxel, "aligned reconstruction")
+        _central_slices([fig.add_subplot(grid[1, i]) for i in range(3)], fig, scored["truth_density"], voxel,
+                        "truth", units="electrons per voxel")
+        ax = fig.add_subplot(grid[0, 3])
+        ax.plot(scored["frequency"], scored["fsc"], "o-", ms=3, color="#1f77b4", label="FSC")
+        ax.axhline(0.5, color="0.4", ls="--", lw=1, label="0.5")
+        if scored["edge"] and np.isfinite(scored["edge"]):
+            ax.axvline(1 / scored["edge"], color="#d62728", ls=":", lw=1.2, label=f"detector edge "
+                       f"{scored['edge']:.1f} Å")
+        ax.set_xlabel("spatial frequency (1/Å)")
+        ax.set_ylabel("FSC")
+        ax.set_ylim(min(0.0, float(np.nanmin(scored["fsc"]))) - 0.05, 1.05)
+        # A curve that never falls below 0.5 bounds the resolution by its last shell.
+        bound = "better than " if scored["fsc"][-1] >= 0.5 else ""
+        ax.set_title(f"CC {float(scored['cc']):.3f}, FSC 0.5 at {bound}{float(scored['resolution']):.1f} Å")
+        ax.legend(loc="lower left", framealpha=0.85)
+        history_ax = fig.add_subplot(grid[1, 3])
+    else:
+        _central_slices(top, fig, density, voxel, "reconstruction")
+        history_ax = fig.add_subplot(grid[0, 3])
+    history_ax.plot(generation, fourier_error, "o-", ms=3, color="#1f77b4")
+    history_ax.set_xlabel("generation")
+    history_ax.set_ylabel("Fourier error", color="#1f77b4")
+    twin = history_ax.twinx()
+    twin.plot(generation[1:], change[1:], "s-", ms=3, color="#ff7f0e")
+    twin.set_ylabel("median orientation change (rad)", color="#ff7f0e")
+    history_ax.set_title(f"{len(generation)} generations, voxel {voxel:.2f} Å")
+    return _save(fig, out, dpi)
+
+
 def _pixel(text):
     try:
         y, x = (int(v) for v in text.split(","))
@@ -346,6 +425,10 @@ def _parser():
     t.add_argument("--fit", required=True, help="output of 'xpulse fit'")
     t.add_argument("--pixel", required=True, type=_pixel, help="Y,X")
     t.add_argument("--out", required=True)
+    r = sub.add_parser("spi", help="SPI reconstruction: central slices, history, and the FSC with --score")
+    r.add_argument("reconstruction", help="output of 'xpulse spi reconstruct'")
+    r.add_argument("--score", help="the --out of 'xpulse spi score' (aligned slices, truth, FSC)")
+    r.add_argument("--out", required=True)
     a = sub.add_parser("all", help="every figure the given files allow, into a folder")
     a.add_argument("--data", help="input of 'xpulse fit' (for the trace)")
     a.add_argument("--fit")
@@ -353,6 +436,8 @@ def _parser():
     a.add_argument("--spectra")
     a.add_argument("--pixel", type=_pixel, help="Y,X for the trace (default: the converged pixel with the "
                    "largest amplitude SNR)")
+    a.add_argument("--spi", help="output of 'xpulse spi reconstruct'")
+    a.add_argument("--spi-score", help="the --out of 'xpulse spi score' (with --spi)")
     a.add_argument("--format", choices=("png", "pdf"), default="png")
     a.add_argument("--out-dir", required=True)
     return p
@@ -383,8 +468,10 @@ def _all(args):
         written.append(dispersion(args.dispersion, name("dispersion"), spectra=args.spectra))
     if args.spectra:
         written.append(spectra(args.spectra, name("spectra")))
+    if args.spi:
+        written.append(spi(args.spi, name("spi"), score=args.spi_score))
     if not written:
-        raise PlotError("nothing to draw: give --fit, --dispersion and/or --spectra")
+        raise PlotError("nothing to draw: give --fit, --dispersion, --spectra and/or --spi")
     return written
 
 
@@ -399,6 +486,8 @@ def main(argv=None):
             written = [spectra(args.spectra, args.out)]
         elif args.figure == "trace":
             written = [trace(args.data, args.fit, args.pixel, args.out)]
+        elif args.figure == "spi":
+            written = [spi(args.reconstruction, args.out, score=args.score)]
         else:
             written = _all(args)
     except (PlotError, KeyError, OSError) as e:

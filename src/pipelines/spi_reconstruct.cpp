@@ -19,7 +19,6 @@
 #include "runtime/progress.h"
 #include "runtime/thread_pool.h"
 #include "runtime/world.h"
-#include "spi/grid_transform.h"
 
 namespace xpulse::pipelines {
 namespace {
@@ -98,13 +97,7 @@ void write_output(const SpiReconstructRequest& r, const std::string& path, const
   w.write<double>("/reconstruction/density", s.density, cube, "arbitrary");
   w.attribute("/reconstruction/density", "description",
               "electron density (arbitrary scale) at r = (j - M/2) voxel_size, index [z][y][x], x fastest");
-  std::vector<double> intensity(m * m * m);
-  {
-    const auto f = spi::reciprocal_from_real_space(
-        std::vector<std::complex<double>>(s.density.begin(), s.density.end()), m, threads);
-    for (std::size_t k = 0; k < f.size(); ++k) intensity[k] = std::norm(f[k]);
-  }
-  w.write<double>("/reconstruction/intensity", intensity, cube, "arbitrary");
+  w.write<double>("/reconstruction/intensity", spi::intensity_of(s.density, m, threads), cube, "arbitrary");
   w.attribute("/reconstruction/intensity", "description", "|F(q)|^2 of the density at q = (i - M/2) q_spacing");
   w.write<double>("/reconstruction/autocorrelation", s.autocorrelation, cube, "arbitrary");
   w.write<std::uint8_t>("/reconstruction/support", s.support, cube);
@@ -164,16 +157,25 @@ SpiInput read_spi_input(const std::string& path, int part, int parts) {
   const std::size_t offset[3] = {in.first, 0, 0}, count[3] = {in.count, in.ny, in.nx};
   if (in.count > 0) in.images = reader.read<float>(kData, offset, count);
   in.q = reader.read<double>(kDetector + "q");
-  const std::vector<double> polarization = reader.read<double>(kDetector + "polarization");
-  const std::vector<double> solid_angle = reader.read<double>(kDetector + "solid_angle");
+  derive_pixel_terms(in, reader.read<double>(kDetector + "polarization"), reader.read<double>(kDetector + "solid_angle"),
+                     "'" + path + "'");
+  return in;
+}
+
+void derive_pixel_terms(SpiInput& in, const std::vector<double>& polarization, const std::vector<double>& solid_angle,
+                        const std::string& source) {
   const std::size_t pixels = in.ny * in.nx;
+  if (in.q.size() != 3 * pixels || polarization.size() != pixels || solid_angle.size() != pixels) {
+    throw InputError(fmt::format("the detector geometry in {} does not have the images' shape", source));
+  }
   double reference = 0;
   for (double s : solid_angle) reference = std::max(reference, s);
   in.pixel_factor.resize(pixels);
+  in.q_max = 0;
   for (std::size_t p = 0; p < pixels; ++p) {
     const double* q = in.q.data() + 3 * p;
     if (!std::isfinite(q[0] + q[1] + q[2]) || !std::isfinite(polarization[p]) || !std::isfinite(solid_angle[p])) {
-      throw InputError(fmt::format("the detector geometry in '{}' is not finite at pixel {}", path, p));
+      throw InputError(fmt::format("the detector geometry in {} is not finite at pixel {}", source, p));
     }
     in.q_max = std::max(in.q_max, std::hypot(q[0], q[1], q[2]));
     in.pixel_factor[p] = reference > 0 ? polarization[p] * solid_angle[p] / reference : 0.0;
@@ -186,7 +188,6 @@ SpiInput read_spi_input(const std::string& path, int part, int parts) {
     edge = std::min(edge, std::hypot(q[0], q[1], q[2]));
   }
   in.edge_resolution = edge > 0 ? 2 * std::numbers::pi / edge : INFINITY;
-  return in;
 }
 
 SpiReconstructSummary spi_reconstruct_file(const SpiReconstructRequest& r) {

@@ -44,6 +44,10 @@ struct SpiInput {
   double q_max = 0, edge_resolution = 0;
 };
 SpiInput read_spi_input(const std::string& path, int part = 0, int parts = 1);
+// Fills in.pixel_factor (polarisation times solid angle, relative to the largest solid angle), in.q_max and
+// in.edge_resolution from in.q, in.ny, in.nx; InputError naming `source` for a wrong size or a non-finite value.
+void derive_pixel_terms(SpiInput& in, const std::vector<double>& polarization, const std::vector<double>& solid_angle,
+                        const std::string& source);
 
 SpiReconstructSummary spi_reconstruct_file(const SpiReconstructRequest& request);
 

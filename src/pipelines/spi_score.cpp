@@ -9,7 +9,7 @@
 #include "io/atomic_output.h"
 #include "io/hdf5.h"
 #include "runtime/thread_pool.h"
-#include "spi/density_alignment.h"
+#include "spi/density_score.h"
 
 namespace xpulse::pipelines {
 namespace {
@@ -46,32 +46,29 @@ SpiScoreSummary spi_score_file(const SpiScoreRequest& r) {
   if (r.rotations < 1) throw InvalidArgument("--rotations must be >= 1");
   const io::Reader recon_file(r.reconstruction);
   const Density recon = read_density(recon_file, "/reconstruction/density", "/reconstruction");
-  Density truth = read_density(io::Reader(r.truth), "/truth/density", "/truth");
+  const Density truth = read_density(io::Reader(r.truth), "/truth/density", "/truth");
   std::unique_ptr<io::AtomicOutput> output;
   if (!r.out.empty()) output = std::make_unique<io::AtomicOutput>(r.out);
   SpiScoreSummary s;
   s.edge_resolution = recon_file.numeric_attribute("/reconstruction", "edge_resolution").value_or(NAN);
   s.voxel = recon.voxel;
-  // The truth on the reconstruction's grid.
-  if (truth.m != recon.m || std::abs(truth.voxel - recon.voxel) > 1e-9 * recon.voxel) {
-    truth.values = spi::resample_density(truth.values, truth.m, truth.voxel, recon.m, recon.voxel);
-    truth.m = recon.m, truth.voxel = recon.voxel;
-  }
   runtime::ThreadPool pool(r.threads);
   spi::AlignmentOptions options;
   options.coarse_rotations = r.rotations;
-  const spi::Alignment aligned = spi::align_density(recon.values, truth.values, recon.m, options, pool);
+  const spi::DensityScore scored =
+      spi::score_density(recon.values, recon.m, recon.voxel, truth.values, truth.m, truth.voxel, options, pool);
+  const spi::Alignment& aligned = scored.alignment;
   s.cc = aligned.cc;
   s.inverted = aligned.inverted;
   for (int d = 0; d < 3; ++d) s.shift[d] = aligned.shift[d];
-  s.fsc = spi::fourier_shell_correlation(aligned.aligned, truth.values, recon.m, recon.voxel, r.threads);
+  s.fsc = scored.fsc;
   if (output) {
     io::Writer w(output->partial_path());
     const std::vector<std::size_t> shells = {s.fsc.fsc.size()}, cube = {recon.m, recon.m, recon.m};
     w.write<double>("/score/frequency", s.fsc.frequency, shells, "1/angstrom");
     w.write<double>("/score/fsc", s.fsc.fsc, shells);
     w.write<double>("/score/aligned_density", aligned.aligned, cube, "arbitrary");
-    w.write<double>("/score/truth_density", truth.values, cube, "electrons");
+    w.write<double>("/score/truth_density", scored.truth, cube, "electrons");
     w.write_scalar("/score/cc", s.cc);
     w.write_scalar("/score/resolution", s.fsc.resolution, "angstrom");
     w.write_scalar("/score/edge_resolution", s.edge_resolution, "angstrom");

@@ -56,11 +56,18 @@ void MtipOptions::validate() const {
   parse_phasing_schedule(phasing);
 }
 
-std::vector<double> autocorrelation_of(const std::vector<double>& density, std::size_t m, unsigned threads) {
-  std::vector<std::complex<double>> f =
+std::vector<double> intensity_of(const std::vector<double>& density, std::size_t m, unsigned threads) {
+  const std::vector<std::complex<double>> f =
       reciprocal_from_real_space(std::vector<std::complex<double>>(density.begin(), density.end()), m, threads);
-  for (auto& v : f) v = std::norm(v);
-  const std::vector<std::complex<double>> a = real_space_from_reciprocal(f, m, threads);
+  std::vector<double> out(f.size());
+  for (std::size_t k = 0; k < f.size(); ++k) out[k] = std::norm(f[k]);
+  return out;
+}
+
+std::vector<double> autocorrelation_of(const std::vector<double>& density, std::size_t m, unsigned threads) {
+  const std::vector<double> intensity = intensity_of(density, m, threads);
+  const std::vector<std::complex<double>> a =
+      real_space_from_reciprocal(std::vector<std::complex<double>>(intensity.begin(), intensity.end()), m, threads);
   std::vector<double> out(a.size());
   for (std::size_t k = 0; k < a.size(); ++k) out[k] = a[k].real();
   return out;

@@ -108,6 +108,9 @@ class Mtip {
   double dq_ = 0, voxel_ = 0;
 };
 
+// The intensity |F rho|^2 of a density on the centred grids (M^3 each).
+std::vector<double> intensity_of(const std::vector<double>& density, std::size_t m, unsigned threads);
+
 // The autocorrelation of a density on the centred grid (both real, M^3): F^-1 |F rho|^2.
 std::vector<double> autocorrelation_of(const std::vector<double>& density, std::size_t m, unsigned threads);
 

@@ -95,3 +95,35 @@ def test_bad_input_is_one_line_and_exit_2(outputs, tmp_path, args, message):
     assert message in r.stderr
     assert r.stderr.count("\n") == 1
     assert not os.path.exists(tmp_path / "o.png")
+
+
+@pytest.fixture(scope="module")
+def spi_outputs(tmp_path_factory, xpulse):
+    d = tmp_path_factory.mktemp("spi_plot")
+    files = {k: d / f"{k}.h5" for k in ("sim", "rec", "score")}
+    pdb = os.path.join(os.path.dirname(__file__), os.pardir, "data", "2cex.pdb")
+    xpulse("simulate", "spi", "--pdb", pdb, "--out", files["sim"], "--images", 300, "--pixels", 16, "--grid", 11,
+           "--photons", 1e15, "--seed", 5, "--threads", 2)
+    xpulse("spi", "reconstruct", files["sim"], "--out", files["rec"], "--grid", 11, "--generations", 3,
+           "--orientations", 300, "--threads", 2)
+    xpulse("spi", "score", files["rec"], "--truth", files["sim"], "--out", files["score"], "--rotations", 200,
+           "--threads", 2)
+    return files
+
+
+def test_spi_slices_history_and_fsc(spi_outputs, tmp_path):
+    plot.spi(str(spi_outputs["rec"]), str(tmp_path / "alone.png"))
+    assert_drawn(tmp_path / "alone.png", 2040, 504)
+    r = subprocess.run([PLOT, "spi", spi_outputs["rec"], "--score", spi_outputs["score"], "--out",
+                        tmp_path / "scored.png"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert_drawn(tmp_path / "scored.png", 2040, 1008)
+    r = subprocess.run([PLOT, "spi", spi_outputs["score"], "--out", tmp_path / "bad.png"], capture_output=True,
+                       text=True)
+    assert r.returncode == 2
+    assert r.stderr == (f"xpulse-plot: error: '{spi_outputs['score']}' has no /reconstruction group: not an output "
+                        "of 'xpulse spi reconstruct'\n")
+    r = subprocess.run([PLOT, "spi", spi_outputs["rec"], "--score", spi_outputs["rec"], "--out",
+                        tmp_path / "bad.png"], capture_output=True, text=True)
+    assert r.returncode == 2 and "has no /score group" in r.stderr
+    assert not os.path.exists(tmp_path / "bad.png")
