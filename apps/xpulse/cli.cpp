@@ -50,6 +50,7 @@ int run(int argc, char** argv) {
   add_spectra(app, action, command_line);
   add_dispersion(app, action, command_line);
   add_spi(app, action, command_line);
+  add_ptycho(app, action, command_line);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

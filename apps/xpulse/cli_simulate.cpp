@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "core/shape.h"
+#include "pipelines/ptycho_simulate.h"
 #include "pipelines/pumpprobe_simulate.h"
 #include "pipelines/spi_simulate.h"
 #include "runtime/thread_pool.h"
@@ -56,12 +57,53 @@ void add_simulate_spi(CLI::App& simulate, Action& action, const std::string& com
   });
 }
 
+void add_simulate_ptycho(CLI::App& simulate, Action& action, const std::string& command_line) {
+  auto* cmd = simulate.add_subcommand(
+      "ptycho",
+      "Simulate a ptychographic scan: a complex object, a probe, raster or spiral positions, far-field\n"
+      "intensities with Poisson noise, written as CXI with /truth/{object, probe, positions}.");
+  auto r = std::make_shared<pipelines::PtychoSimulateRequest>();
+  r->threads = runtime::default_thread_count();
+  sim::PtychoSimOptions& o = r->options;
+  cmd->add_option("--out", r->out, "Output CXI file (written as FILE.partial, renamed when complete)")->required();
+  cmd->add_option("--object", r->object, "siemens, or a PNG image (grey level s gives (1 - 0.4 s) exp(-0.8 i s))")
+      ->capture_default_str();
+  cmd->add_option("--object-size", o.object_size, "Object pixels per side")->capture_default_str();
+  cmd->add_option("--probe-size", o.probe_size, "Frame (and probe) pixels per side")->capture_default_str();
+  cmd->add_option("--probe", o.probe, "focused (defocused pupil image) | gaussian")->capture_default_str();
+  cmd->add_option("--scan", o.scan, "raster | spiral (Fermat)")->capture_default_str();
+  cmd->add_option("--positions", o.positions, "Scan positions")->capture_default_str();
+  cmd->add_option("--overlap", o.overlap, "Overlap of neighbouring probes (of the nominal diameter, 0.3 frame)")
+      ->capture_default_str();
+  cmd->add_option("--photons", o.photons, "Photons per frame through a unit object")->capture_default_str();
+  cmd->add_option("--position-jitter", o.position_jitter, "Std of the positions, object pixels (then rounded)")
+      ->capture_default_str();
+  cmd->add_flag("!--no-noise", o.noise, "Expected photons instead of Poisson counts");
+  cmd->add_option("--energy", o.energy_ev, "Photon energy, eV")->capture_default_str();
+  cmd->add_option("--distance", o.distance_m, "Sample to detector, m")->capture_default_str();
+  cmd->add_option("--detector-pixel", o.detector_pixel_m, "Detector pixel size, m")->capture_default_str();
+  cmd->add_option("--seed", o.seed, "Random seed (results are identical for any thread count)")->capture_default_str();
+  cmd->add_option("--threads", r->threads, "Worker threads (default: all cores)")->capture_default_str();
+  cmd->callback([r, &action, command_line] {
+    action = [r, command_line] {
+      r->command_line = command_line;
+      const auto s = pipelines::simulate_ptycho_file(*r);
+      std::printf("xpulse simulate ptycho: wrote %s [%zu frames x %zu x %zu] in %.2f s\n", r->out.c_str(), s.frames,
+                  s.n, s.n, s.seconds);
+      std::printf("  object %zux%zu pixels of %.3g m, scan step %.1f pixels, %.4g photons per frame\n",
+                  s.object_size, s.object_size, s.pixel_m, s.step, s.mean_counts);
+      return 0;
+    };
+  });
+}
+
 }  // namespace
 
 void add_simulate(CLI::App& app, Action& action, const std::string& command_line) {
   auto* simulate = app.add_subcommand("simulate", "Simulate data sets with known truth");
   simulate->require_subcommand(1);
   add_simulate_spi(*simulate, action, command_line);
+  add_simulate_ptycho(*simulate, action, command_line);
   auto* pp = simulate->add_subcommand(
       "pump-probe",
       "Simulate a pump-probe diffuse-scattering stack [delay, y, x] whose pixels oscillate at twice the\n"

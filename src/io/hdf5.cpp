@@ -331,6 +331,61 @@ void Writer::write_virtual(const std::string& dataset, std::span<const std::size
   if (!units.empty()) attribute(dataset, "units", units);
 }
 
+namespace {
+// complex<float> in memory: {r, i} float32, the layout of h5py's complex64.
+Handle complex64_type() {
+  Handle t(H5Tcreate(H5T_COMPOUND, sizeof(std::complex<float>)), H5Tclose);
+  H5Tinsert(t.id(), "r", 0, H5T_NATIVE_FLOAT);
+  H5Tinsert(t.id(), "i", sizeof(float), H5T_NATIVE_FLOAT);
+  return t;
+}
+}  // namespace
+
+std::vector<std::complex<float>> Reader::read_complex(const std::string& dataset) const {
+  Handle d = open_dataset(dataset);
+  Handle type(H5Dget_type(d.id()), H5Tclose);
+  const bool complex = H5Tget_class(type.id()) == H5T_COMPOUND && H5Tget_nmembers(type.id()) == 2 &&
+                       H5Tget_member_class(type.id(), 0) == H5T_FLOAT && H5Tget_member_class(type.id(), 1) == H5T_FLOAT;
+  if (!complex) {
+    throw InputError(fmt::format("dataset '{}' in '{}' is not complex (a compound of two floats, as h5py writes)",
+                                 dataset, path_));
+  }
+  // Members are matched by name: h5py uses r and i.
+  char* first = H5Tget_member_name(type.id(), 0);
+  char* second = H5Tget_member_name(type.id(), 1);
+  const bool named = std::string(first) == "r" && std::string(second) == "i";
+  H5free_memory(first);
+  H5free_memory(second);
+  if (!named) {
+    throw InputError(fmt::format("dataset '{}' in '{}' is a compound whose members are not named r and i", dataset,
+                                 path_));
+  }
+  const DatasetInfo i = info(dataset);
+  std::vector<std::complex<float>> out(std::accumulate(i.dims.begin(), i.dims.end(), std::size_t{1},
+                                                       std::multiplies<>()));
+  const Handle memory = complex64_type();
+  if (!out.empty() && H5Dread(d.id(), memory.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0) {
+    throw IoError(fmt::format("cannot read dataset '{}' from '{}' (truncated or damaged file?): {}", dataset, path_,
+                              hdf5_error_reason()));
+  }
+  return out;
+}
+
+void Writer::write_complex(const std::string& dataset, std::span<const std::complex<float>> data,
+                           std::span<const std::size_t> dims, const std::string& units) {
+  create_parents(dataset);
+  const auto hdims = to_hsize(dims);
+  Handle space(H5Screate_simple(static_cast<int>(hdims.size()), hdims.data(), nullptr), H5Sclose);
+  const Handle type = complex64_type();
+  Handle d(H5Dcreate2(file_.id(), dataset.c_str(), type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+           H5Dclose);
+  if (!d.valid()) throw IoError(fmt::format("cannot create '{}' in '{}': {}", dataset, path_, hdf5_error_reason()));
+  if (!data.empty() && H5Dwrite(d.id(), type.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0) {
+    throw IoError(fmt::format("cannot write '{}' to '{}': {}", dataset, path_, hdf5_error_reason()));
+  }
+  if (!units.empty()) attribute(dataset, "units", units);
+}
+
 void Writer::write_scalar(const std::string& dataset, double value, const std::string& units) {
   create_parents(dataset);
   Handle space(H5Screate(H5S_SCALAR), H5Sclose);

@@ -3,6 +3,7 @@
 // write datasets with units, attributes. Every failure throws IoError/InputError naming file and dataset.
 #include <hdf5.h>
 
+#include <complex>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -80,6 +81,9 @@ class Reader {
                  std::span<const std::size_t> count, T* out) const;
 
   double read_scalar(const std::string& dataset) const;
+  // A complex dataset as h5py and NumPy store it (a compound of two floating-point members, real then
+  // imaginary), converted to complex<float>; InputError when the dataset is not of that kind.
+  std::vector<std::complex<float>> read_complex(const std::string& dataset) const;
   // Opens a dataset; throws InputError naming it when it is missing or not a dataset.
   Handle open_dataset(const std::string& dataset) const;
   // A string attribute of a group or dataset, or "" when absent.
@@ -112,6 +116,9 @@ class Writer {
   void write(const std::string& dataset, std::span<const T> data, std::span<const std::size_t> dims,
              const std::string& units = "", std::span<const std::size_t> chunks = {});
   void write_scalar(const std::string& dataset, double value, const std::string& units = "");
+  // complex64 as h5py writes it: a compound {r, i} of float32.
+  void write_complex(const std::string& dataset, std::span<const std::complex<float>> data,
+                     std::span<const std::size_t> dims, const std::string& units = "");
   // A virtual dataset of element type T and shape dims, assembled from hyperslabs of datasets in other files
   // (source file names relative to this file's directory resolve there when read).
   template <class T>

@@ -1,0 +1,97 @@
+// xpulse ptycho reconstruct | score
+#include <cstdio>
+#include <memory>
+
+#include "cli.h"
+#include "pipelines/ptycho_reconstruct.h"
+#include "pipelines/ptycho_score.h"
+#include "runtime/thread_pool.h"
+#include "runtime/world.h"
+
+namespace xpulse::cli {
+namespace {
+
+void add_reconstruct(CLI::App& ptycho, Action& action, const std::string& command_line) {
+  auto* cmd = ptycho.add_subcommand(
+      "reconstruct",
+      "Reconstruct object (and probe) from a ptychographic scan in CXI: ePIE, difference map, or maximum\n"
+      "likelihood (Gaussian or Poisson) by conjugate gradient. Under mpirun the frames are split over the ranks.");
+  auto r = std::make_shared<pipelines::PtychoReconstructRequest>();
+  auto algorithm = std::make_shared<std::string>("ml");
+  auto noise = std::make_shared<std::string>("gaussian");
+  r->threads = runtime::default_thread_count();
+  cmd->add_option("INPUT", r->input, "CXI file: frames, translations, distance, pixel size, energy (mask optional)")
+      ->required();
+  cmd->add_option("--out", r->out, "Output HDF5 file (written as FILE.partial, renamed when complete)")->required();
+  cmd->add_option("--algorithm", *algorithm, "epie | dm | ml")->capture_default_str();
+  cmd->add_option("--noise", *noise, "ML likelihood: gaussian (amplitudes) | poisson")->capture_default_str();
+  cmd->add_option("--iterations", r->iterations, "Iterations")->capture_default_str();
+  cmd->add_flag("--probe-refine", r->options.probe_refine, "Refine the probe with the object");
+  cmd->add_option("--probe", r->probe, "Starting probe FILE:/dataset (complex, frame-sized); default: from the data");
+  cmd->add_option("--batch", r->options.batch, "Frames per parallel batch (ML)")->capture_default_str();
+  cmd->add_option("--epie-step", r->options.epie_object_step, "ePIE object step alpha")->capture_default_str();
+  cmd->add_option("--epie-probe-step", r->options.epie_probe_step, "ePIE probe step beta")->capture_default_str();
+  cmd->add_option("--fourier-relax", r->options.fourier_relax,
+                  "DM: relax the modulus projection within 0.25 F^2 of the mean intensity (0: exact)")
+      ->capture_default_str();
+  cmd->add_option("--seed", r->options.seed, "Random seed (ePIE's position order)")->capture_default_str();
+  cmd->add_option("--threads", r->threads, "Worker threads (default: all cores)")->capture_default_str();
+  cmd->add_option("--device", r->device, "auto | cpu | cuda")->capture_default_str();
+  cmd->add_option("--log-every", r->log_every, "Iterations between cost log lines")->capture_default_str();
+  cmd->add_flag("--progress", r->progress, "Print progress even when stderr is not a terminal");
+  cmd->callback([=, &action] {
+    action = [=] {
+      r->options.algorithm = ptycho::parse_algorithm(*algorithm);
+      r->options.noise = ptycho::parse_noise_model(*noise);
+      r->command_line = command_line;
+      const auto s = pipelines::ptycho_reconstruct_file(*r);
+      if (!runtime::World::get().is_root()) return 0;
+      double per_iteration = 0, fft = 0;
+      for (const auto& g : s.history) per_iteration += g.seconds, fft += g.fft_seconds;
+      per_iteration /= static_cast<double>(s.history.size());
+      std::printf("xpulse ptycho reconstruct: %s, %zu frames of %zux%zu, object %zux%zu (%.3g m pixels), %zu "
+                  "iterations in %.1f s (%.3f s per iteration, %.0f%% of thread time in FFTs)\n",
+                  algorithm->c_str(), s.frames, s.n, s.n, s.object_ny, s.object_nx, s.pixel_m, s.history.size(),
+                  s.seconds, per_iteration,
+                  100 * fft / (per_iteration * static_cast<double>(s.history.size()) * r->threads));
+      std::printf("  cost %.4g -> %.4g\n", s.history.front().cost, s.history.back().cost);
+      std::printf("  wrote %s:/reconstruction/{object, probe, positions}, /history/*\n", r->out.c_str());
+      return 0;
+    };
+  });
+}
+
+void add_score(CLI::App& ptycho, Action& action, const std::string& command_line) {
+  auto* cmd = ptycho.add_subcommand(
+      "score",
+      "Error of a reconstructed object against the simulation's truth over the illuminated region, after the\n"
+      "best complex factor and linear phase ramp, and the SSIM of the phase.");
+  auto r = std::make_shared<pipelines::PtychoScoreRequest>();
+  cmd->add_option("RECON", r->reconstruction, "Output of `xpulse ptycho reconstruct`")->required();
+  cmd->add_option("--truth", r->truth, "The simulation (CXI with /truth)")->required();
+  cmd->add_option("--out", r->out, "HDF5 file for the corrected object and the scored region");
+  cmd->add_flag("!--keep-ramp", r->remove_ramp, "Fit only a complex factor, no phase ramp");
+  cmd->callback([=, &action] {
+    action = [=] {
+      r->command_line = command_line;
+      const auto s = pipelines::ptycho_score_file(*r);
+      std::printf("xpulse ptycho score: error %.4e, phase SSIM %.4f over %zu pixels (factor %.4f at %.4f rad, ramp "
+                  "%.3g %.3g rad/pixel), %.1f s\n",
+                  s.error, s.phase_ssim, s.pixels, std::abs(s.factor), std::arg(s.factor), s.ramp[0], s.ramp[1],
+                  s.seconds);
+      if (!r->out.empty()) std::printf("  wrote %s:/score/*\n", r->out.c_str());
+      return 0;
+    };
+  });
+}
+
+}  // namespace
+
+void add_ptycho(CLI::App& app, Action& action, const std::string& command_line) {
+  auto* ptycho = app.add_subcommand("ptycho", "Ptychography: reconstruction and scoring");
+  ptycho->require_subcommand(1);
+  add_reconstruct(*ptycho, action, command_line);
+  add_score(*ptycho, action, command_line);
+}
+
+}  // namespace xpulse::cli

@@ -1,0 +1,136 @@
+#include "pipelines/ptycho_reconstruct.h"
+
+#include <chrono>
+#include <memory>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/error.h"
+#include "io/atomic_output.h"
+#include "io/hdf5.h"
+#include "pipelines/ptycho_input.h"
+#include "runtime/progress.h"
+#include "runtime/thread_pool.h"
+#include "runtime/world.h"
+
+namespace xpulse::pipelines {
+namespace {
+
+std::vector<ptycho::cfloat> read_probe(const std::string& spec, std::size_t n) {
+  const auto [file, dataset] = split_file_dataset(spec, "--probe");
+  const io::Reader reader(file);
+  const io::DatasetInfo info = reader.info(dataset);
+  if (info.dims.size() != 2) {
+    throw InputError(fmt::format("the probe '{}' in '{}' has rank {}; expected 2", dataset, file, info.dims.size()));
+  }
+  if (info.dims[0] > n || info.dims[1] > n) {
+    throw InputError(fmt::format("the probe '{}' in '{}' ({}x{}) is larger than the frames ({}x{})", dataset, file,
+                                 info.dims[0], info.dims[1], n, n));
+  }
+  if (info.dims[0] != n || info.dims[1] != n) {
+    throw InputError(fmt::format("the probe '{}' in '{}' ({}x{}) does not have the frames' shape ({}x{})", dataset,
+                                 file, info.dims[0], info.dims[1], n, n));
+  }
+  std::vector<ptycho::cfloat> probe = reader.read_complex(dataset);
+  for (const auto& v : probe) {
+    if (!std::isfinite(v.real()) || !std::isfinite(v.imag())) {
+      throw InputError(fmt::format("the probe '{}' in '{}' holds non-finite values", dataset, file));
+    }
+  }
+  return probe;
+}
+
+template <class Field>
+std::vector<double> column(const std::vector<ptycho::IterationRecord>& history, Field field) {
+  std::vector<double> out;
+  for (const auto& r : history) out.push_back(static_cast<double>(r.*field));
+  return out;
+}
+
+}  // namespace
+
+PtychoReconstructSummary ptycho_reconstruct_file(const PtychoReconstructRequest& r) {
+  const auto start = std::chrono::steady_clock::now();
+  if (r.threads < 1) throw InvalidArgument("--threads must be >= 1");
+  if (r.iterations < 1) throw InvalidArgument(fmt::format("--iterations must be >= 1, got {}", r.iterations));
+  if (r.log_every < 1) throw InvalidArgument("--log-every must be >= 1");
+  if (r.device != "auto" && r.device != "cpu" && r.device != "cuda") {
+    throw InvalidArgument(fmt::format("--device must be auto, cpu or cuda, got '{}'", r.device));
+  }
+  if (r.device == "cuda") throw InvalidArgument("ptycho reconstruct has no CUDA backend yet; use --device cpu (or auto)");
+  r.options.validate();
+  runtime::World& world = runtime::World::get();
+  PtychoInput input;
+  ptycho::PtychoProblem problem;
+  std::vector<ptycho::cfloat> given_probe;
+  std::unique_ptr<io::AtomicOutput> output;
+  runtime::run_phase(world, [&] {
+    if (r.options.algorithm == ptycho::Algorithm::epie && world.distributed()) {
+      throw InvalidArgument("ePIE updates the object after every position and runs as one process; use "
+                            "--algorithm dm or ml under mpirun");
+    }
+    input = read_ptycho_input(r.input, world.rank(), world.size());
+    problem = ptycho::make_problem(input.intensities, input.count, input.n, input.mask, part_positions(input),
+                                   input.object_ny, input.object_nx);
+    if (!r.probe.empty()) given_probe = read_probe(r.probe, input.n);
+    if (world.is_root()) output = std::make_unique<io::AtomicOutput>(r.out);
+  });
+  runtime::ThreadPool pool(r.threads);
+  const ptycho::FrameFft fft(input.n);
+  ptycho::PtychoState state;
+  state.object.assign(input.object_ny * input.object_nx, ptycho::cfloat(1, 0));
+  state.probe = given_probe.empty() ? ptycho::probe_from_data(problem, fft, world) : given_probe;
+  const std::unique_ptr<ptycho::Engine> engine = ptycho::Engine::create(problem, r.options, pool, world);
+  if (world.is_root()) {
+    spdlog::info("{} on {} frames of {}x{} ({}), object {}x{} at {:.3g} m, {}", ptycho::algorithm_name(r.options.algorithm),
+                 input.frames, input.n, input.n, world.describe(), input.object_ny, input.object_nx, input.pixel_m,
+                 given_probe.empty() ? "probe from the mean diffraction pattern" : "given probe");
+  }
+  runtime::Progress progress("ptycho reconstruct", static_cast<std::size_t>(r.iterations), "iterations", "frames",
+                             r.progress && world.is_root());
+  for (int i = 0; i < r.iterations; ++i) {
+    engine->iterate(state);
+    const ptycho::IterationRecord& g = state.history.back();
+    if (world.is_root() && (i % r.log_every == 0 || i + 1 == r.iterations)) {
+      spdlog::info("iteration {}: cost {:.6g}, {:.3f} s ({:.3f} s in FFTs{})", g.iteration, g.cost, g.seconds,
+                   g.fft_seconds, r.options.algorithm == ptycho::Algorithm::ml ? fmt::format(", step {:.3g}", g.step) : "");
+    }
+    progress.advance(1, input.frames);
+  }
+  progress.finish();
+
+  runtime::run_phase(world, [&] {
+    if (!world.is_root()) return;
+    io::Writer w(output->partial_path());
+    const std::vector<std::size_t> object_dims = {input.object_ny, input.object_nx}, probe_dims = {input.n, input.n};
+    w.write_complex("/reconstruction/object", state.object, object_dims);
+    w.attribute("/reconstruction/object", "description", "complex transmission; pixel (0, 0) at the smallest translation");
+    w.write_complex("/reconstruction/probe", state.probe, probe_dims, "sqrt(photons)");
+    std::vector<std::int32_t> rows_cols;
+    for (const auto& p : input.positions) rows_cols.insert(rows_cols.end(), {p.row, p.col});
+    w.write<std::int32_t>("/reconstruction/positions", rows_cols, std::vector<std::size_t>{input.frames, 2}, "pixel");
+    w.attribute("/reconstruction", "pixel_size", input.pixel_m);
+    w.attribute("/reconstruction", "algorithm", ptycho::algorithm_name(r.options.algorithm));
+    w.attribute("/reconstruction", "noise", r.options.noise == ptycho::NoiseModel::poisson ? "poisson" : "gaussian");
+    using R = ptycho::IterationRecord;
+    const std::vector<std::size_t> g = {state.history.size()};
+    w.write<double>("/history/cost", column(state.history, &R::cost), g);
+    w.attribute("/history/cost", "description", "cost before each iteration's update, relative to the total intensity");
+    w.write<double>("/history/seconds", column(state.history, &R::seconds), g, "s");
+    w.write<double>("/history/fft_seconds", column(state.history, &R::fft_seconds), g, "s");
+    w.write<double>("/history/step", column(state.history, &R::step), g);
+    io::write_provenance(w, r.command_line, r.input);
+    w.close();
+    output->commit();
+  });
+
+  PtychoReconstructSummary s;
+  s.frames = input.frames, s.n = input.n, s.object_ny = input.object_ny, s.object_nx = input.object_nx;
+  s.pixel_m = input.pixel_m;
+  s.history = state.history;
+  s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return s;
+}
+
+}  // namespace xpulse::pipelines

@@ -1,0 +1,105 @@
+#include "ptycho/difference_map.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "ptycho/far_field.h"
+#include "ptycho/sums_over_ranks.h"
+
+namespace xpulse::ptycho {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// Relative floor of the overlap projection's denominators: pixels lit far less than the brightest keep a
+// bounded update.
+constexpr float kDenominatorFloor = 1e-6f;
+
+}  // namespace
+
+DifferenceMapEngine::DifferenceMapEngine(const PtychoProblem& problem, const EngineOptions& options,
+                                         runtime::ThreadPool& pool, runtime::World& world)
+    : problem_(problem), options_(options), pool_(pool), world_(world), fft_(problem.n) {
+  work_.assign(pool.size(), std::vector<cfloat>(2 * problem.n * problem.n));
+  double measured = 0;
+  for (float w : problem.weight) measured += w;
+  std::vector<double> sums = {problem.total_intensity, measured * static_cast<double>(problem.frames)};
+  world.sum_all(std::span<double>(sums));
+  power_bound_ = 0.25 * options.fourier_relax * options.fourier_relax * (sums[1] > 0 ? sums[0] / sums[1] : 0.0);
+}
+
+void DifferenceMapEngine::update_object(PtychoState& s) {
+  const std::size_t pixels = problem_.object_ny * problem_.object_nx;
+  std::vector<cfloat> numerator(pixels, cfloat(0, 0));
+  std::vector<float> illumination(pixels, 0.0f);
+  add_to_object(exit_waves_.data(), 0, problem_.frames, problem_, s.probe.data(), numerator.data(),
+                illumination.data(), pool_);
+  sum_over_ranks(world_, std::span<cfloat>(numerator));
+  sum_over_ranks(world_, std::span<float>(illumination));
+  const float floor = kDenominatorFloor * *std::max_element(illumination.begin(), illumination.end());
+  for (std::size_t k = 0; k < pixels; ++k) {
+    if (illumination[k] > 0) s.object[k] = numerator[k] / std::max(illumination[k], floor);
+  }
+}
+
+void DifferenceMapEngine::update_probe(PtychoState& s) {
+  const std::size_t n2 = problem_.n * problem_.n;
+  std::vector<cfloat> numerator(n2, cfloat(0, 0));
+  std::vector<float> power(n2, 0.0f);
+  add_to_probe(exit_waves_.data(), 0, problem_.frames, problem_, s.object.data(), numerator.data(), power.data(),
+               pool_);
+  sum_over_ranks(world_, std::span<cfloat>(numerator));
+  sum_over_ranks(world_, std::span<float>(power));
+  const float floor = kDenominatorFloor * *std::max_element(power.begin(), power.end());
+  for (std::size_t k = 0; k < n2; ++k) s.probe[k] = numerator[k] / std::max(power[k], floor);
+}
+
+void DifferenceMapEngine::iterate(PtychoState& s) {
+  const auto start = Clock::now();
+  const std::size_t n = problem_.n, n2 = n * n, nx = problem_.object_nx;
+  if (!started_) {
+    exit_waves_.resize(problem_.frames * n2);
+    pool_.parallel_for(problem_.frames, [&](std::size_t j, unsigned) {
+      exit_wave(s.object.data(), nx, s.probe.data(), n, problem_.positions[j], exit_waves_.data() + j * n2);
+    });
+    started_ = true;
+  }
+  std::vector<double> cost(problem_.frames, 0.0), fft_seconds(pool_.size(), 0.0);
+  pool_.parallel_for(problem_.frames, [&](std::size_t j, unsigned worker) {
+    cfloat* psi = exit_waves_.data() + j * n2;
+    cfloat* wave = work_[worker].data();  // P O_j
+    cfloat* reflected = wave + n2;        // 2 P O_j - psi_j, then its modulus projection
+    exit_wave(s.object.data(), nx, s.probe.data(), n, problem_.positions[j], wave);
+    for (std::size_t k = 0; k < n2; ++k) reflected[k] = 2.0f * wave[k] - psi[k];
+    auto tick = Clock::now();
+    fft_.forward(reflected);
+    fft_seconds[worker] += since(tick);
+    cost[j] = project_modulus(reflected, problem_.amplitude.data() + j * n2, problem_.weight.data(), n2,
+                              power_bound_);
+    tick = Clock::now();
+    fft_.backward(reflected);
+    fft_seconds[worker] += since(tick);
+    for (std::size_t k = 0; k < n2; ++k) psi[k] += reflected[k] - wave[k];
+  });
+  update_object(s);
+  if (options_.probe_refine) {
+    update_probe(s);
+    update_object(s);
+  }
+  double total = 0, total_fft = 0;
+  for (double c : cost) total += c;
+  for (double f : fft_seconds) total_fft += f;
+  std::vector<double> sums = {total, problem_.total_intensity};
+  world_.sum_all(std::span<double>(sums));
+  IterationRecord record;
+  record.iteration = s.iterations_done;
+  record.cost = sums[0] / sums[1];
+  record.fft_seconds = total_fft;
+  record.seconds = since(start);
+  s.history.push_back(record);
+  ++s.iterations_done;
+}
+
+}  // namespace xpulse::ptycho

@@ -1,0 +1,76 @@
+#pragma once
+// Reconstruction engines of ptychography (REFERENCE.md section 4), behind one interface chosen by a factory:
+//   ePIE:  position by position, in a random order per iteration (one process only: it is sequential);
+//   DM:    the difference map over all exit waves, with the object (and probe) from the overlap projection;
+//   ML:    maximum likelihood (Gaussian amplitude or Poisson noise) by preconditioned nonlinear conjugate
+//          gradient (Polak-Ribiere+) with an exact line search along the quadratic path of the far fields.
+// Frames are processed in batches, in parallel over frames; the sums over frames onto the object and probe grids
+// add frames in index order (problem.h), so every engine gives the same bits for any thread count. Under MPI
+// (DM and ML) each rank holds a share of the frames and the sums are added over ranks.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ptycho/problem.h"
+#include "runtime/thread_pool.h"
+#include "runtime/world.h"
+
+namespace xpulse::ptycho {
+
+enum class Algorithm { epie, dm, ml };
+enum class NoiseModel { gaussian, poisson };
+Algorithm parse_algorithm(const std::string& name);   // InvalidArgument naming the choices
+NoiseModel parse_noise_model(const std::string& name);
+std::string algorithm_name(Algorithm a);
+
+struct EngineOptions {
+  Algorithm algorithm = Algorithm::ml;
+  NoiseModel noise = NoiseModel::gaussian;  // ML's likelihood (ePIE and DM project onto measured amplitudes)
+  bool probe_refine = false;
+  std::size_t batch = 64;                   // frames per parallel batch
+  double epie_object_step = 0.25;           // ePIE's alpha and beta
+  double epie_probe_step = 0.25;
+  double fourier_relax = 0.05;              // DM: power bound 0.25 relax^2 x mean intensity per pixel (0: none)
+  std::uint64_t seed = 1;                   // ePIE's position order
+  void validate() const;
+};
+
+struct IterationRecord {
+  int iteration = 0;
+  double cost = 0;         // of the state before the iteration's update, relative to the total intensity
+  double seconds = 0;
+  double fft_seconds = 0;  // summed over threads
+  double step = 0;         // ML: the line search's step
+};
+
+struct PtychoState {
+  std::vector<cfloat> object;  // [object_ny][object_nx]
+  std::vector<cfloat> probe;   // [n][n]
+  int iterations_done = 0;
+  std::vector<IterationRecord> history;
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  // One iteration; appends its record to state.history. Collective over the world given to create().
+  virtual void iterate(PtychoState& state) = 0;
+
+  // problem: this rank's frames (all of them in one process). InvalidArgument for ePIE under MPI.
+  static std::unique_ptr<Engine> create(const PtychoProblem& problem, const EngineOptions& options,
+                                        runtime::ThreadPool& pool, runtime::World& world = runtime::World::get());
+};
+
+// The Gaussian amplitude cost sum_j sum_k w (|Psi_jk| - sqrt(d_jk))^2 of a state over the problem's frames
+// (not divided by the intensity), and the Poisson one sum w (|Psi|^2 - d - d log(|Psi|^2 / d)).
+double amplitude_cost(const PtychoProblem& problem, const PtychoState& state, const FrameFft& fft,
+                      runtime::ThreadPool& pool);
+
+// A first probe from the data: the inverse FFT of the mean measured amplitude (flat phase), scaled so that its
+// power equals the mean frame intensity divided by the mean |O|^2 of a unit object.
+std::vector<cfloat> probe_from_data(const PtychoProblem& problem, const FrameFft& fft,
+                                    runtime::World& world = runtime::World::get());
+
+}  // namespace xpulse::ptycho

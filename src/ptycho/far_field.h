@@ -1,0 +1,53 @@
+#pragma once
+// Per-pixel operations on far fields (FFT order), shared by the engines: the modulus projection, the likelihood
+// costs and their gradients chi = d cost / d conj(Psi). w: 1 measured, 0 masked (no constraint, no cost).
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+
+#include "ptycho/frame_fft.h"
+
+namespace xpulse::ptycho {
+
+// Smallest |Psi|^2 the Poisson likelihood divides by (photons).
+inline constexpr float kPoissonFloor = 1e-6f;
+
+// Psi <- a Psi / |Psi| on measured pixels (a where Psi is 0); returns sum w (|Psi| - a)^2 before the projection.
+// With power_bound > 0 the projection is relaxed (PtyPy's Fourier relaxation): a frame whose mean squared
+// amplitude deviation e is within the bound keeps its far field, and one beyond it moves only so far that
+// sqrt(bound / e) of each deviation is left, which keeps the difference map from chasing the noise.
+inline double project_modulus(cfloat* psi, const float* a, const float* w, std::size_t count,
+                              double power_bound = 0) {
+  double cost = 0, measured = 0;
+  for (std::size_t k = 0; k < count; ++k) {
+    if (w[k] == 0) continue;
+    const float m = std::abs(psi[k]);
+    cost += static_cast<double>((m - a[k]) * (m - a[k]));
+    measured += 1;
+  }
+  if (power_bound > 0 && cost <= power_bound * measured) return cost;
+  const auto keep = power_bound > 0 ? static_cast<float>(std::sqrt(power_bound * measured / cost)) : 0.0f;
+  for (std::size_t k = 0; k < count; ++k) {
+    if (w[k] == 0) continue;
+    const float m = std::abs(psi[k]);
+    const float target = a[k] + keep * (m - a[k]);
+    psi[k] = m > 0 ? psi[k] * (target / m) : cfloat(target, 0);
+  }
+  return cost;
+}
+
+// Gaussian amplitude: f = (|Psi| - a)^2, chi = Psi (1 - a / |Psi|).
+inline float gaussian_cost(cfloat psi, float a, cfloat& chi) {
+  const float m = std::abs(psi);
+  chi = m > 0 ? psi * (1 - a / m) : cfloat(0, 0);
+  return (m - a) * (m - a);
+}
+
+// Poisson: f = I - d - d log(I / d) with I = |Psi|^2 (0 at I = d), chi = Psi (1 - d / I).
+inline float poisson_cost(cfloat psi, float d, cfloat& chi) {
+  const float i = std::max(std::norm(psi), kPoissonFloor);
+  chi = psi * (1 - d / i);
+  return d > 0 ? i - d - d * std::log(i / d) : i;
+}
+
+}  // namespace xpulse::ptycho

@@ -1,0 +1,34 @@
+#pragma once
+// Unitary 2D FFTs of n x n complex frames (FFTW, single precision): forward sum_k psi_k exp(-2 pi i k.u / n) / n,
+// backward the same with +i. Planned once; executing is thread-safe (FFTW's new-array interface), so the frames
+// of a batch are transformed in parallel by the caller's threads.
+#include <complex>
+#include <cstddef>
+
+namespace xpulse::ptycho {
+
+using cfloat = std::complex<float>;
+
+class FrameFft {
+ public:
+  explicit FrameFft(std::size_t n);
+  ~FrameFft();
+  FrameFft(const FrameFft&) = delete;
+  FrameFft& operator=(const FrameFft&) = delete;
+
+  std::size_t n() const { return n_; }
+  // In place on one frame of n * n values (any alignment).
+  void forward(cfloat* frame) const;
+  void backward(cfloat* frame) const;
+
+ private:
+  void execute(void* plan, void* unaligned_plan, cfloat* frame) const;
+  std::size_t n_;
+  int alignment_ = 0;  // of the planning buffer
+  void* forward_ = nullptr;
+  void* backward_ = nullptr;
+  void* forward_unaligned_ = nullptr;
+  void* backward_unaligned_ = nullptr;
+};
+
+}  // namespace xpulse::ptycho

@@ -1,0 +1,175 @@
+#include "ptycho/problem.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+
+namespace xpulse::ptycho {
+namespace {
+
+constexpr std::size_t kBandRows = 16;  // rows per band of the deterministic sums
+
+}  // namespace
+
+void detector_to_fft_order(const float* in, float* out, std::size_t n) {
+  const std::size_t h = n / 2;
+  for (std::size_t y = 0; y < n; ++y) {
+    const std::size_t fy = (y + n - h) % n;
+    for (std::size_t x = 0; x < n; ++x) out[fy * n + (x + n - h) % n] = in[y * n + x];
+  }
+}
+
+void fft_to_detector_order(const float* in, float* out, std::size_t n) {
+  const std::size_t h = n / 2;
+  for (std::size_t y = 0; y < n; ++y) {
+    const std::size_t fy = (y + n - h) % n;
+    for (std::size_t x = 0; x < n; ++x) out[y * n + x] = in[fy * n + (x + n - h) % n];
+  }
+}
+
+PtychoProblem make_problem(std::span<const float> intensities, std::size_t frames, std::size_t n,
+                           std::span<const std::uint8_t> mask, std::vector<Position> positions,
+                           std::size_t object_ny, std::size_t object_nx) {
+  if (frames == 0) throw InputError("the ptychography data has no frames");
+  if (n < 2) throw InputError(fmt::format("frames of {}x{} pixels are too small", n, n));
+  if (intensities.size() != frames * n * n) throw InputError("the intensities do not hold frames x n x n values");
+  if (positions.size() != frames) {
+    throw InputError(fmt::format("{} scan positions for {} frames", positions.size(), frames));
+  }
+  if (!mask.empty() && mask.size() != n * n) throw InputError("the detector mask does not have the frames' shape");
+  if (object_ny < n || object_nx < n) {
+    throw InputError(fmt::format("the object ({}x{}) is smaller than a frame ({}x{})", object_ny, object_nx, n, n));
+  }
+  PtychoProblem p;
+  p.n = n, p.frames = frames, p.object_ny = object_ny, p.object_nx = object_nx;
+  for (std::size_t j = 0; j < frames; ++j) {
+    const Position q = positions[j];
+    if (q.row < 0 || q.col < 0 || static_cast<std::size_t>(q.row) + n > object_ny ||
+        static_cast<std::size_t>(q.col) + n > object_nx) {
+      throw InputError(fmt::format("scan position {} puts its {}x{} window at ({}, {}), outside the {}x{} object", j,
+                                   n, n, q.row, q.col, object_ny, object_nx));
+    }
+  }
+  p.positions = std::move(positions);
+  const std::size_t pixels = n * n;
+  std::vector<float> good(pixels, 1.0f);
+  if (!mask.empty()) {
+    for (std::size_t k = 0; k < pixels; ++k) good[k] = mask[k] ? 0.0f : 1.0f;
+  }
+  p.weight.resize(pixels);
+  detector_to_fft_order(good.data(), p.weight.data(), n);
+  p.intensity.resize(frames * pixels);
+  p.amplitude.resize(frames * pixels);
+  for (std::size_t j = 0; j < frames; ++j) {
+    const float* frame = intensities.data() + j * pixels;
+    for (std::size_t k = 0; k < pixels; ++k) {
+      if (!std::isfinite(frame[k]) && good[k] > 0) {
+        throw InputError(fmt::format("frame {} pixel ({}, {}) holds {}", j, k / n, k % n, frame[k]));
+      }
+    }
+    float* out = p.intensity.data() + j * pixels;
+    detector_to_fft_order(frame, out, n);
+    for (std::size_t k = 0; k < pixels; ++k) {
+      out[k] = p.weight[k] > 0 ? std::max(out[k], 0.0f) : 0.0f;
+      p.amplitude[j * pixels + k] = std::sqrt(out[k]);
+      p.total_intensity += out[k];
+    }
+  }
+  return p;
+}
+
+void exit_wave(const cfloat* object, std::size_t object_nx, const cfloat* probe, std::size_t n, Position p,
+               cfloat* psi) {
+  for (std::size_t y = 0; y < n; ++y) {
+    const cfloat* o = object + (static_cast<std::size_t>(p.row) + y) * object_nx + static_cast<std::size_t>(p.col);
+    const cfloat* pr = probe + y * n;
+    cfloat* out = psi + y * n;
+    for (std::size_t x = 0; x < n; ++x) out[x] = pr[x] * o[x];
+  }
+}
+
+void add_to_object(const cfloat* frames, std::size_t first, std::size_t count, const PtychoProblem& problem,
+                   const cfloat* probe, cfloat* object_sum, float* illumination, runtime::ThreadPool& pool) {
+  const std::size_t n = problem.n, nx = problem.object_nx;
+  const std::size_t bands = (problem.object_ny + kBandRows - 1) / kBandRows;
+  pool.parallel_for(bands, [&](std::size_t band, unsigned) {
+    const std::size_t top = band * kBandRows, bottom = std::min(problem.object_ny, top + kBandRows);
+    for (std::size_t i = 0; i < count; ++i) {
+      const Position p = problem.positions[first + i];
+      const std::size_t row0 = static_cast<std::size_t>(p.row), col0 = static_cast<std::size_t>(p.col);
+      const std::size_t from = std::max(top, row0), to = std::min(bottom, row0 + n);
+      const cfloat* frame = frames + i * n * n;
+      for (std::size_t r = from; r < to; ++r) {
+        const std::size_t y = r - row0;
+        cfloat* o = object_sum + r * nx + col0;
+        const cfloat* pr = probe + y * n;
+        const cfloat* f = frame + y * n;
+        for (std::size_t x = 0; x < n; ++x) o[x] += std::conj(pr[x]) * f[x];
+        if (illumination) {
+          float* w = illumination + r * nx + col0;
+          for (std::size_t x = 0; x < n; ++x) w[x] += std::norm(pr[x]);
+        }
+      }
+    }
+  });
+}
+
+void add_to_probe(const cfloat* frames, std::size_t first, std::size_t count, const PtychoProblem& problem,
+                  const cfloat* object, cfloat* probe_sum, float* object_power, runtime::ThreadPool& pool) {
+  const std::size_t n = problem.n, nx = problem.object_nx;
+  const std::size_t bands = (n + kBandRows - 1) / kBandRows;
+  pool.parallel_for(bands, [&](std::size_t band, unsigned) {
+    const std::size_t top = band * kBandRows, bottom = std::min(n, top + kBandRows);
+    for (std::size_t i = 0; i < count; ++i) {
+      const Position p = problem.positions[first + i];
+      const cfloat* frame = frames + i * n * n;
+      for (std::size_t y = top; y < bottom; ++y) {
+        const cfloat* o = object + (static_cast<std::size_t>(p.row) + y) * nx + static_cast<std::size_t>(p.col);
+        const cfloat* f = frame + y * n;
+        cfloat* s = probe_sum + y * n;
+        for (std::size_t x = 0; x < n; ++x) s[x] += std::conj(o[x]) * f[x];
+        if (object_power) {
+          float* w = object_power + y * n;
+          for (std::size_t x = 0; x < n; ++x) w[x] += std::norm(o[x]);
+        }
+      }
+    }
+  });
+}
+
+void add_illumination(const PtychoProblem& problem, const cfloat* probe, float* illumination,
+                      runtime::ThreadPool& pool) {
+  const std::size_t n = problem.n, nx = problem.object_nx;
+  const std::size_t bands = (problem.object_ny + kBandRows - 1) / kBandRows;
+  pool.parallel_for(bands, [&](std::size_t band, unsigned) {
+    const std::size_t top = band * kBandRows, bottom = std::min(problem.object_ny, top + kBandRows);
+    for (const Position& p : problem.positions) {
+      const std::size_t row0 = static_cast<std::size_t>(p.row), col0 = static_cast<std::size_t>(p.col);
+      for (std::size_t r = std::max(top, row0); r < std::min(bottom, row0 + n); ++r) {
+        float* w = illumination + r * nx + col0;
+        const cfloat* pr = probe + (r - row0) * n;
+        for (std::size_t x = 0; x < n; ++x) w[x] += std::norm(pr[x]);
+      }
+    }
+  });
+}
+
+void add_object_power(const PtychoProblem& problem, const cfloat* object, float* power, runtime::ThreadPool& pool) {
+  const std::size_t n = problem.n, nx = problem.object_nx;
+  const std::size_t bands = (n + kBandRows - 1) / kBandRows;
+  pool.parallel_for(bands, [&](std::size_t band, unsigned) {
+    const std::size_t top = band * kBandRows, bottom = std::min(n, top + kBandRows);
+    for (const Position& p : problem.positions) {
+      for (std::size_t y = top; y < bottom; ++y) {
+        const cfloat* o = object + (static_cast<std::size_t>(p.row) + y) * nx + static_cast<std::size_t>(p.col);
+        float* w = power + y * n;
+        for (std::size_t x = 0; x < n; ++x) w[x] += std::norm(o[x]);
+      }
+    }
+  });
+}
+
+}  // namespace xpulse::ptycho

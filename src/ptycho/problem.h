@@ -1,0 +1,62 @@
+#pragma once
+// A ptychographic data set prepared for reconstruction (REFERENCE.md section 4): the measured far-field
+// intensities of each scan position, reordered so that the zero frequency is at index 0 (the FFT's order), the
+// detector mask, and where each frame's n x n window lies in the object.
+//
+// Forward model: exit wave psi_j = P * O[window_j], far field Psi_j = F psi_j (unitary), intensity |Psi_j|^2.
+// Windows are whole object pixels (sub-pixel positions are rounded by the caller).
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "ptycho/frame_fft.h"
+#include "runtime/thread_pool.h"
+
+namespace xpulse::ptycho {
+
+struct Position {
+  int row = 0, col = 0;  // of the window's first pixel in the object
+};
+
+struct PtychoProblem {
+  std::size_t n = 0;                       // frame side
+  std::size_t frames = 0;
+  std::size_t object_ny = 0, object_nx = 0;
+  std::vector<Position> positions;         // [frames]
+  std::vector<float> intensity;            // [frames][n * n], FFT order, negative values clipped to 0
+  std::vector<float> amplitude;            // sqrt(intensity)
+  std::vector<float> weight;               // [n * n], FFT order: 1 measured, 0 masked
+  double total_intensity = 0;              // over measured pixels
+};
+
+// intensities: [frames][n][n] in detector order (zero frequency at (n/2, n/2)); mask: [n][n] nonzero = bad, or
+// empty. InputError for non-finite values, a window outside the object, or sizes that do not fit.
+PtychoProblem make_problem(std::span<const float> intensities, std::size_t frames, std::size_t n,
+                           std::span<const std::uint8_t> mask, std::vector<Position> positions,
+                           std::size_t object_ny, std::size_t object_nx);
+
+// Detector order (zero frequency at n/2) to FFT order (at 0) and back, for n x n frames.
+void detector_to_fft_order(const float* in, float* out, std::size_t n);
+void fft_to_detector_order(const float* in, float* out, std::size_t n);
+
+// psi = P * O[window] for one frame.
+void exit_wave(const cfloat* object, std::size_t object_nx, const cfloat* probe, std::size_t n, Position p,
+               cfloat* psi);
+
+// Sums over frames onto the object (and probe) grids in a fixed order whatever the thread count: the grid's rows
+// are cut into bands, each band adds the frames in index order. frames: [count][n * n].
+//   object_sum[window_j] += conj(P) * frame_j   (and illumination[window_j] += |P|^2 when not null)
+void add_to_object(const cfloat* frames, std::size_t first, std::size_t count, const PtychoProblem& problem,
+                   const cfloat* probe, cfloat* object_sum, float* illumination, runtime::ThreadPool& pool);
+//   probe_sum += conj(O[window_j]) * frame_j   (and object_power += |O[window_j]|^2 when not null)
+void add_to_probe(const cfloat* frames, std::size_t first, std::size_t count, const PtychoProblem& problem,
+                  const cfloat* object, cfloat* probe_sum, float* object_power, runtime::ThreadPool& pool);
+
+// illumination[window_j] += |P|^2 over every frame (object grid), and power += |O[window_j]|^2 (probe grid);
+// same fixed order.
+void add_illumination(const PtychoProblem& problem, const cfloat* probe, float* illumination,
+                      runtime::ThreadPool& pool);
+void add_object_power(const PtychoProblem& problem, const cfloat* object, float* power, runtime::ThreadPool& pool);
+
+}  // namespace xpulse::ptycho
