@@ -85,7 +85,7 @@ std::vector<cfloat> probe_from_data(const PtychoProblem& problem, const FrameFft
   double power = 0;
   for (std::size_t k = 0; k < n2; ++k) {
     probe[k] = cfloat(static_cast<float>(sums[k] / sums[n2]), 0);
-    power += std::norm(probe[k]);
+    power += norm2(probe[k]);
   }
   fft.backward(probe.data());
   // The transform of a real, even pattern peaks at pixel (0, 0): move it to the frame's centre.

@@ -46,12 +46,12 @@ void EpieEngine::iterate(PtychoState& s) {
     fft_seconds += since(t);
     for (std::size_t k = 0; k < n2; ++k) corrected_[k] -= psi_[k];  // psi' - psi
     float probe_max = 0;
-    for (const cfloat& v : s.probe) probe_max = std::max(probe_max, std::norm(v));
+    for (const cfloat& v : s.probe) probe_max = std::max(probe_max, norm2(v));
     float object_max = 0;
     for (std::size_t y = 0; y < n; ++y) {
       const cfloat* o = s.object.data() + (static_cast<std::size_t>(p.row) + y) * nx + static_cast<std::size_t>(p.col);
       std::copy(o, o + n, window_.data() + y * n);
-      for (std::size_t x = 0; x < n; ++x) object_max = std::max(object_max, std::norm(o[x]));
+      for (std::size_t x = 0; x < n; ++x) object_max = std::max(object_max, norm2(o[x]));
     }
     const float object_step = probe_max > 0 ? alpha / probe_max : 0.0f;
     for (std::size_t y = 0; y < n; ++y) {

@@ -21,7 +21,7 @@ inline double project_modulus(cfloat* psi, const float* a, const float* w, std::
   double cost = 0, measured = 0;
   for (std::size_t k = 0; k < count; ++k) {
     if (w[k] == 0) continue;
-    const float m = std::abs(psi[k]);
+    const float m = std::sqrt(norm2(psi[k]));
     cost += static_cast<double>((m - a[k]) * (m - a[k]));
     measured += 1;
   }
@@ -29,7 +29,7 @@ inline double project_modulus(cfloat* psi, const float* a, const float* w, std::
   const auto keep = power_bound > 0 ? static_cast<float>(std::sqrt(power_bound * measured / cost)) : 0.0f;
   for (std::size_t k = 0; k < count; ++k) {
     if (w[k] == 0) continue;
-    const float m = std::abs(psi[k]);
+    const float m = std::sqrt(norm2(psi[k]));
     const float target = a[k] + keep * (m - a[k]);
     psi[k] = m > 0 ? psi[k] * (target / m) : cfloat(target, 0);
   }
@@ -38,16 +38,18 @@ inline double project_modulus(cfloat* psi, const float* a, const float* w, std::
 
 // Gaussian amplitude: f = (|Psi| - a)^2, chi = Psi (1 - a / |Psi|).
 inline float gaussian_cost(cfloat psi, float a, cfloat& chi) {
-  const float m = std::abs(psi);
-  chi = m > 0 ? psi * (1 - a / m) : cfloat(0, 0);
+  const float m = std::sqrt(norm2(psi));
+  const float factor = m > 0 ? 1 - a / m : 0.0f;
+  chi = cfloat(psi.real() * factor, psi.imag() * factor);
   return (m - a) * (m - a);
 }
 
 // Poisson: f = I - d - d log(I / d) with I = |Psi|^2 (0 at I = d), chi = Psi (1 - d / I).
 inline float poisson_cost(cfloat psi, float d, cfloat& chi) {
-  const float i = std::max(std::norm(psi), kPoissonFloor);
-  chi = psi * (1 - d / i);
-  return d > 0 ? i - d - d * std::log(i / d) : i;
+  const float i = std::max(norm2(psi), kPoissonFloor);
+  const float factor = 1 - d / i;
+  chi = cfloat(psi.real() * factor, psi.imag() * factor);
+  return d > 0 ? i - d - d * std::log(i / std::max(d, kPoissonFloor)) : i;
 }
 
 }  // namespace xpulse::ptycho

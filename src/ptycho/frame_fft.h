@@ -9,6 +9,9 @@ namespace xpulse::ptycho {
 
 using cfloat = std::complex<float>;
 
+// |z|^2 without std::norm's overflow-safe hypot (the values here are far from overflow); the hot loops use it.
+inline float norm2(cfloat z) { return z.real() * z.real() + z.imag() * z.imag(); }
+
 class FrameFft {
  public:
   explicit FrameFft(std::size_t n);

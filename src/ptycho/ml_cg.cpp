@@ -14,10 +14,8 @@ using Clock = std::chrono::steady_clock;
 
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-constexpr int kRefreshIterations = 20;      // A recomputed by FFT this often
 constexpr float kPreconditionerFloor = 1e-3f;  // relative to the largest illumination (object power)
-constexpr int kSecantSteps = 2;
-constexpr int kHalvings = 6;
+constexpr int kHalvings = 4;                   // of a step that raised the cost
 
 // Re <a, b> = Re sum conj(a) b.
 double real_dot(const std::vector<cfloat>& a, const std::vector<cfloat>& b) {
@@ -44,50 +42,41 @@ const cfloat* window_row(const std::vector<cfloat>& object, std::size_t nx, Posi
 MlEngine::MlEngine(const PtychoProblem& problem, const EngineOptions& options, runtime::ThreadPool& pool,
                    runtime::World& world)
     : problem_(problem), options_(options), pool_(pool), world_(world), fft_(problem.n) {
-  work_.assign(pool.size(), std::vector<cfloat>(problem.n * problem.n));
   fft_seconds_.assign(pool.size(), 0.0);
+  work_.assign(pool.size(), std::vector<cfloat>(2 * problem.n * problem.n));
 }
 
 double MlEngine::frame_cost(std::size_t j, const cfloat* psi, cfloat* chi) const {
   const std::size_t n2 = problem_.n * problem_.n;
   const float* w = problem_.weight.data();
   double cost = 0;
+  // Branch-free over the mask (w is 0 or 1) so that the loops vectorise.
   if (options_.noise == NoiseModel::gaussian) {
     const float* a = problem_.amplitude.data() + j * n2;
+#pragma omp simd reduction(+ : cost)
     for (std::size_t k = 0; k < n2; ++k) {
-      if (w[k] == 0) {
-        chi[k] = cfloat(0, 0);
-        continue;
-      }
-      cost += gaussian_cost(psi[k], a[k], chi[k]);
+      cfloat c;
+      const float f = gaussian_cost(psi[k], a[k], c);
+      chi[k] = w[k] * c;
+      cost += w[k] * f;
     }
   } else {
     const float* d = problem_.intensity.data() + j * n2;
+#pragma omp simd reduction(+ : cost)
     for (std::size_t k = 0; k < n2; ++k) {
-      if (w[k] == 0) {
-        chi[k] = cfloat(0, 0);
-        continue;
-      }
-      cost += poisson_cost(psi[k], d[k], chi[k]);
+      cfloat c;
+      const float f = poisson_cost(psi[k], d[k], c);
+      chi[k] = w[k] * c;
+      cost += w[k] * f;
     }
   }
   return cost;
 }
 
-void MlEngine::far_fields(const PtychoState& s) {
-  const std::size_t n = problem_.n, n2 = n * n;
-  a_.resize(problem_.frames * n2);
-  pool_.parallel_for(problem_.frames, [&](std::size_t j, unsigned worker) {
-    cfloat* psi = a_.data() + j * n2;
-    exit_wave(s.object.data(), problem_.object_nx, s.probe.data(), n, problem_.positions[j], psi);
-    const auto t = Clock::now();
-    fft_.forward(psi);
-    fft_seconds_[worker] += since(t);
-  });
-}
-
 double MlEngine::gradient(const PtychoState& s) {
-  const std::size_t n2 = problem_.n * problem_.n;
+  const std::size_t n = problem_.n, n2 = n * n;
+  const bool probe = options_.probe_refine;
+  a_.resize(problem_.frames * n2);
   g_object_.assign(s.object.size(), cfloat(0, 0));
   g_probe_.assign(n2, cfloat(0, 0));
   std::vector<double> cost(problem_.frames, 0.0);
@@ -96,104 +85,124 @@ double MlEngine::gradient(const PtychoState& s) {
     const std::size_t count = std::min(options_.batch, problem_.frames - first);
     pool_.parallel_for(count, [&](std::size_t i, unsigned worker) {
       const std::size_t j = first + i;
+      cfloat* a = a_.data() + j * n2;
+      exit_wave(s.object.data(), problem_.object_nx, s.probe.data(), n, problem_.positions[j], a);
       cfloat* chi = batch.data() + i * n2;
-      cost[j] = frame_cost(j, a_.data() + j * n2, chi);
-      const auto t = Clock::now();
+      auto t = Clock::now();
+      fft_.forward(a);
+      fft_seconds_[worker] += since(t);
+      cost[j] = frame_cost(j, a, chi);
+      t = Clock::now();
       fft_.backward(chi);
       fft_seconds_[worker] += since(t);
     });
     add_to_object(batch.data(), first, count, problem_, s.probe.data(), g_object_.data(), nullptr, pool_);
-    if (options_.probe_refine) {
-      add_to_probe(batch.data(), first, count, problem_, s.object.data(), g_probe_.data(), nullptr, pool_);
-    }
+    if (probe) add_to_probe(batch.data(), first, count, problem_, s.object.data(), g_probe_.data(), nullptr, pool_);
   }
   return sum_in_order(cost);
 }
 
 void MlEngine::preconditioner(const PtychoState& s) {
-  std::vector<float> illumination(s.object.size(), 0.0f);
-  add_illumination(problem_, s.probe.data(), illumination.data(), pool_);
-  sum_over_ranks(world_, std::span<float>(illumination));
-  const float object_floor = kPreconditionerFloor * *std::max_element(illumination.begin(), illumination.end());
-  m_object_.resize(illumination.size());
-  for (std::size_t k = 0; k < illumination.size(); ++k) m_object_[k] = 1.0f / (illumination[k] + object_floor);
+  // The object's depends on the probe only: computed once unless the probe moves.
+  if (!have_object_preconditioner_ || options_.probe_refine) {
+    std::vector<float> illumination(s.object.size(), 0.0f);
+    add_illumination(problem_, s.probe.data(), illumination.data(), pool_);
+    sum_over_ranks(world_, std::span<float>(illumination));
+    const float floor = kPreconditionerFloor * *std::max_element(illumination.begin(), illumination.end());
+    m_object_.resize(illumination.size());
+    for (std::size_t k = 0; k < illumination.size(); ++k) m_object_[k] = 1.0f / (illumination[k] + floor);
+    have_object_preconditioner_ = true;
+  }
   m_probe_.assign(s.probe.size(), 0.0f);
   if (!options_.probe_refine) return;
   std::vector<float> power(s.probe.size(), 0.0f);
   add_object_power(problem_, s.object.data(), power.data(), pool_);
   sum_over_ranks(world_, std::span<float>(power));
-  const float probe_floor = kPreconditionerFloor * *std::max_element(power.begin(), power.end());
-  for (std::size_t k = 0; k < power.size(); ++k) m_probe_[k] = 1.0f / (power[k] + probe_floor);
+  const float floor = kPreconditionerFloor * *std::max_element(power.begin(), power.end());
+  for (std::size_t k = 0; k < power.size(); ++k) m_probe_[k] = 1.0f / (power[k] + floor);
 }
 
-double MlEngine::direction_far_fields(const PtychoState& s) {
+double MlEngine::curvature(const PtychoState& s) {
   const std::size_t n = problem_.n, n2 = n * n, nx = problem_.object_nx;
-  const bool probe = options_.probe_refine;
-  b_.resize(problem_.frames * n2);
-  if (probe) c_.resize(problem_.frames * n2);
+  const bool probe = options_.probe_refine, poisson = options_.noise == NoiseModel::poisson;
   std::vector<double> curvature(problem_.frames, 0.0);
   pool_.parallel_for(problem_.frames, [&](std::size_t j, unsigned worker) {
     const Position p = problem_.positions[j];
-    cfloat* b = b_.data() + j * n2;
-    cfloat* c = probe ? c_.data() + j * n2 : nullptr;
+    cfloat* b = work_[worker].data();
+    cfloat* c = b + n2;
     for (std::size_t y = 0; y < n; ++y) {
       const cfloat* o = window_row(s.object, nx, p, y);
       const cfloat* d_o = window_row(d_object_, nx, p, y);
       const cfloat* pr = s.probe.data() + y * n;
       const cfloat* d_p = d_probe_.data() + y * n;
-      for (std::size_t x = 0; x < n; ++x) {
-        b[y * n + x] = pr[x] * d_o[x] + (probe ? d_p[x] * o[x] : cfloat(0, 0));
-        if (probe) c[y * n + x] = d_p[x] * d_o[x];
+      if (probe) {
+        for (std::size_t x = 0; x < n; ++x) b[y * n + x] = pr[x] * d_o[x] + d_p[x] * o[x], c[y * n + x] = d_p[x] * d_o[x];
+      } else {
+        for (std::size_t x = 0; x < n; ++x) b[y * n + x] = pr[x] * d_o[x];
       }
     }
     const auto t = Clock::now();
     fft_.forward(b);
     if (probe) fft_.forward(c);
     fft_seconds_[worker] += since(t);
-    double k = 0;
-    for (std::size_t i = 0; i < n2; ++i) k += problem_.weight[i] * std::norm(b[i]);
-    curvature[j] = k;
+    // The cost's second derivative along the line at step 0 (Psi' = B, Psi'' = 2 C), exact and Gauss-Newton.
+    const cfloat* a = a_.data() + j * n2;
+    const float* w = problem_.weight.data();
+    const float* data = (poisson ? problem_.intensity.data() : problem_.amplitude.data()) + j * n2;
+    double exact = 0, gauss_newton = 0;
+#pragma omp simd reduction(+ : exact, gauss_newton)
+    for (std::size_t k = 0; k < n2; ++k) {
+      const float bb = norm2(b[k]);
+      const float ab = a[k].real() * b[k].real() + a[k].imag() * b[k].imag();
+      const float ac = probe ? a[k].real() * c[k].real() + a[k].imag() * c[k].imag() : 0.0f;
+      float e, g;
+      if (poisson) {
+        // Fisher scoring (the data replaced by their expectation, the model): 4 (Re conj(Psi) B)^2 / |Psi|^2,
+        // never above 4 |B|^2. The exact form's d (I'/I)^2 explodes where the model is far below the data.
+        const float i = std::max(norm2(a[k]), kPoissonFloor);
+        g = 4 * ab * ab / i;
+        e = g;
+      } else {
+        const float u = std::sqrt(norm2(a[k]));
+        const float inv = u > 0 ? 1 / u : 0.0f;
+        const float du = ab * inv, ddu = (bb + 2 * ac - du * du) * inv;
+        g = u > 0 ? 2 * du * du : 2 * bb;  // Gauss-Newton where |Psi| = 0
+        e = u > 0 ? g + 2 * (u - data[k]) * ddu : g;
+      }
+      exact += w[k] * e;
+      gauss_newton += w[k] * g;
+    }
+    // The larger of the two: Gauss-Newton's is never negative, and where the exact one is larger it is safer.
+    // (Poisson: Fisher scoring alone.)
+    const double sum = std::max(exact, gauss_newton);
+    curvature[j] = sum;
   });
   return sum_in_order(curvature);
 }
 
-MlEngine::LinePoint MlEngine::evaluate(double step) {
-  const std::size_t n2 = problem_.n * problem_.n;
-  const bool probe = options_.probe_refine;
-  const auto a1 = static_cast<float>(step), a2 = static_cast<float>(step * step);
-  std::vector<double> cost(problem_.frames, 0.0), slope(problem_.frames, 0.0);
-  pool_.parallel_for(problem_.frames, [&](std::size_t j, unsigned worker) {
-    cfloat* psi = work_[worker].data();
-    const cfloat* a = a_.data() + j * n2;
-    const cfloat* b = b_.data() + j * n2;
-    const cfloat* c = probe ? c_.data() + j * n2 : nullptr;
-    for (std::size_t k = 0; k < n2; ++k) psi[k] = a[k] + a1 * b[k] + (probe ? a2 * c[k] : cfloat(0, 0));
-    thread_local std::vector<cfloat> chi;
-    chi.resize(n2);
-    cost[j] = frame_cost(j, psi, chi.data());
-    double s = 0;
-    for (std::size_t k = 0; k < n2; ++k) {
-      const cfloat along = b[k] + (probe ? 2.0f * a1 * c[k] : cfloat(0, 0));
-      s += static_cast<double>(chi[k].real()) * along.real() + static_cast<double>(chi[k].imag()) * along.imag();
-    }
-    slope[j] = 2 * s;
-  });
-  std::vector<double> sums = {sum_in_order(cost), sum_in_order(slope)};
-  world_.sum_all(std::span<double>(sums));
-  return {step, sums[0], sums[1]};
+void MlEngine::move_along(PtychoState& s, double step) {
+  const auto delta = static_cast<float>(step - step_);
+  for (std::size_t k = 0; k < s.object.size(); ++k) s.object[k] += delta * d_object_[k];
+  if (options_.probe_refine) {
+    for (std::size_t k = 0; k < s.probe.size(); ++k) s.probe[k] += delta * d_probe_[k];
+  }
+  step_ = step;
 }
 
 void MlEngine::iterate(PtychoState& s) {
   const auto start = Clock::now();
   std::fill(fft_seconds_.begin(), fft_seconds_.end(), 0.0);
-  if (!have_far_fields_ || since_refresh_ >= kRefreshIterations) {
-    far_fields(s);
-    have_far_fields_ = true;
-    since_refresh_ = 0;
-  }
   std::vector<double> totals = {gradient(s), problem_.total_intensity};
   world_.sum_all(std::span<double>(totals));
+  // A step that raised the cost is halved (back along the same direction) until it does not.
+  for (int i = 0; i < kHalvings && have_direction_ && step_ > 0 && totals[0] > previous_cost_; ++i) {
+    move_along(s, step_ / 2);
+    totals = {gradient(s), problem_.total_intensity};
+    world_.sum_all(std::span<double>(totals));
+  }
+  const bool restart = have_direction_ && totals[0] > previous_cost_;
   const double cost = totals[0];
+  previous_cost_ = cost;
   sum_over_ranks(world_, std::span<cfloat>(g_object_));
   sum_over_ranks(world_, std::span<cfloat>(g_probe_));
   preconditioner(s);
@@ -204,7 +213,7 @@ void MlEngine::iterate(PtychoState& s) {
   for (std::size_t k = 0; k < h_probe.size(); ++k) h_probe[k] = m_probe_[k] * g_probe_[k];
   const double gh = real_dot(g_object_, h_object) + real_dot(g_probe_, h_probe);
   double beta = 0;
-  if (have_direction_ && previous_gh_ > 0) {
+  if (have_direction_ && !restart && previous_gh_ > 0) {
     const double g_h_old = real_dot(g_object_, h_object_) + real_dot(g_probe_, h_probe_);
     beta = std::max(0.0, (gh - g_h_old) / previous_gh_);
   }
@@ -225,55 +234,18 @@ void MlEngine::iterate(PtychoState& s) {
     slope = -2 * gh;
   }
   have_direction_ = true;
+  step_ = 0;
 
-  // Line search on the parabolic far fields.
-  std::vector<double> curvature = {direction_far_fields(s)};
-  world_.sum_all(std::span<double>(curvature));
-  const LinePoint origin{0, cost, slope};
-  LinePoint best = origin;
-  if (curvature[0] > 0 && slope < 0) {
-    LinePoint previous = origin, current = evaluate(-slope / (2 * curvature[0]));
-    if (current.cost < best.cost) best = current;
-    double largest = current.step;
-    for (int i = 0; i < kSecantSteps && current.slope != previous.slope; ++i) {
-      double next = current.step - current.slope * (current.step - previous.step) / (current.slope - previous.slope);
-      if (!(next > 0) || !std::isfinite(next)) break;
-      next = std::min(next, 4 * largest);
-      if (std::abs(next - current.step) < 1e-3 * current.step) break;
-      previous = current;
-      current = evaluate(next);
-      largest = std::max(largest, next);
-      if (current.cost < best.cost) best = current;
-    }
-    for (int i = 0; i < kHalvings && best.step == 0; ++i) {
-      largest *= 0.5;
-      const LinePoint p = evaluate(largest);
-      if (p.cost < best.cost) best = p;
-    }
-  }
-  if (best.step == 0) have_direction_ = false;  // no decrease: restart next time
-
-  const auto a1 = static_cast<float>(best.step), a2 = static_cast<float>(best.step * best.step);
-  if (best.step > 0) {
-    for (std::size_t k = 0; k < s.object.size(); ++k) s.object[k] += a1 * d_object_[k];
-    if (options_.probe_refine) {
-      for (std::size_t k = 0; k < s.probe.size(); ++k) s.probe[k] += a1 * d_probe_[k];
-    }
-    const std::size_t n2 = problem_.n * problem_.n;
-    const bool probe = options_.probe_refine;
-    pool_.parallel_for(problem_.frames, [&](std::size_t j, unsigned) {
-      cfloat* a = a_.data() + j * n2;
-      const cfloat* bb = b_.data() + j * n2;
-      const cfloat* c = probe ? c_.data() + j * n2 : nullptr;
-      for (std::size_t k = 0; k < n2; ++k) a[k] += a1 * bb[k] + (probe ? a2 * c[k] : cfloat(0, 0));
-    });
-  }
-  ++since_refresh_;
+  // Newton's step on the cost along the line.
+  std::vector<double> second = {curvature(s)};
+  world_.sum_all(std::span<double>(second));
+  const double step = second[0] > 0 && slope < 0 ? -slope / second[0] : 0.0;
+  if (step > 0) move_along(s, step);
 
   IterationRecord record;
   record.iteration = s.iterations_done;
   record.cost = cost / totals[1];
-  record.step = best.step;
+  record.step = step;
   record.fft_seconds = sum_in_order(fft_seconds_);
   record.seconds = since(start);
   s.history.push_back(record);

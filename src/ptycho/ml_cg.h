@@ -4,11 +4,13 @@
 //   gradients g_O = sum_j S_j^T conj(P) F^-1 chi_j and g_P = sum_j conj(O_j) F^-1 chi_j,
 //   preconditioner 1 / (sum_j S_j^T |P|^2 + delta) for the object and 1 / (sum_j |O_j|^2 + delta) for the probe,
 //   Polak-Ribiere+ directions.
-// Line search: along a direction (dO, dP) every far field moves on a parabola, Psi(a) = A + a B + a^2 C with
-// A = F(P O_j), B = F(dP O_j + P dO_j), C = F(dP dO_j), so the cost and its slope at any step a are sums over
-// pixels without further FFTs: a Gauss-Newton first step, then secant steps on the slope. A itself is carried
-// from iteration to iteration the same way (recomputed every kRefreshIterations to shed rounding), so an
-// iteration costs one inverse FFT per frame (the gradient) plus one (two with the probe) forward FFTs.
+// Step: along a direction (dO, dP) every far field moves on a parabola, Psi(s) = A + s B + s^2 C with
+// A = F(P O_j), B = F(dP O_j + P dO_j), C = F(dP dO_j), so the cost's first and second derivatives along the line
+// come from one pass over A, B, C; the step is Newton's on them (PtyPy's polynomial line search; the second
+// derivative is the larger of the exact one and Gauss-Newton's for Gaussian noise, Fisher scoring's for Poisson). A step that raised the cost is halved at the next
+// iteration. Each frame is handled while it is in cache: an iteration costs, per frame, the forward FFT of its
+// exit wave (A, kept for the step), the inverse FFT of its gradient, and the forward FFT of B (and C with the
+// probe).
 #include <vector>
 
 #include "ptycho/engine.h"
@@ -22,14 +24,10 @@ class MlEngine : public Engine {
   void iterate(PtychoState& state) override;
 
  private:
-  struct LinePoint {
-    double step = 0, cost = 0, slope = 0;
-  };
-  void far_fields(const PtychoState& state);                       // A
-  double gradient(const PtychoState& state);                       // g, returns the cost (this rank)
+  double gradient(const PtychoState& state);                       // A and g; returns the cost (this rank)
   void preconditioner(const PtychoState& state);
-  double direction_far_fields(const PtychoState& state);           // B, C; returns sum w |B|^2 (this rank)
-  LinePoint evaluate(double step);                                 // cost and slope at a step (all ranks)
+  double curvature(const PtychoState& state);                      // phi'' along d at step 0 (this rank)
+  void move_along(PtychoState& state, double step);                // to x0 + step d
   double frame_cost(std::size_t j, const cfloat* psi, cfloat* chi) const;
 
   const PtychoProblem& problem_;
@@ -37,16 +35,17 @@ class MlEngine : public Engine {
   runtime::ThreadPool& pool_;
   runtime::World& world_;
   FrameFft fft_;
-  std::vector<cfloat> a_, b_, c_;                     // far fields [frames][n * n]
+  std::vector<cfloat> a_;                             // far fields F(P O_j) [frames][n * n]
+  std::vector<std::vector<cfloat>> work_;             // per thread: B and C
   std::vector<cfloat> g_object_, g_probe_;            // gradients
   std::vector<cfloat> h_object_, h_probe_;            // preconditioned gradients
   std::vector<cfloat> d_object_, d_probe_;            // search direction
   std::vector<float> m_object_, m_probe_;             // preconditioner
-  std::vector<std::vector<cfloat>> work_;             // per thread, n * n
   std::vector<double> fft_seconds_;                   // per thread
-  double previous_gh_ = 0;                            // <g, M g> of the last iteration
-  bool have_far_fields_ = false, have_direction_ = false;
-  int since_refresh_ = 0;
+  double previous_gh_ = 0;                            // <g, M g> of the last direction
+  double previous_cost_ = 0;                          // at the last direction's base point
+  double step_ = 0;                                   // along the current direction
+  bool have_direction_ = false, have_object_preconditioner_ = false;
 };
 
 }  // namespace xpulse::ptycho

@@ -110,7 +110,7 @@ void add_to_object(const cfloat* frames, std::size_t first, std::size_t count, c
         for (std::size_t x = 0; x < n; ++x) o[x] += std::conj(pr[x]) * f[x];
         if (illumination) {
           float* w = illumination + r * nx + col0;
-          for (std::size_t x = 0; x < n; ++x) w[x] += std::norm(pr[x]);
+          for (std::size_t x = 0; x < n; ++x) w[x] += norm2(pr[x]);
         }
       }
     }
@@ -133,7 +133,7 @@ void add_to_probe(const cfloat* frames, std::size_t first, std::size_t count, co
         for (std::size_t x = 0; x < n; ++x) s[x] += std::conj(o[x]) * f[x];
         if (object_power) {
           float* w = object_power + y * n;
-          for (std::size_t x = 0; x < n; ++x) w[x] += std::norm(o[x]);
+          for (std::size_t x = 0; x < n; ++x) w[x] += norm2(o[x]);
         }
       }
     }
@@ -151,7 +151,7 @@ void add_illumination(const PtychoProblem& problem, const cfloat* probe, float* 
       for (std::size_t r = std::max(top, row0); r < std::min(bottom, row0 + n); ++r) {
         float* w = illumination + r * nx + col0;
         const cfloat* pr = probe + (r - row0) * n;
-        for (std::size_t x = 0; x < n; ++x) w[x] += std::norm(pr[x]);
+        for (std::size_t x = 0; x < n; ++x) w[x] += norm2(pr[x]);
       }
     }
   });
@@ -166,7 +166,7 @@ void add_object_power(const PtychoProblem& problem, const cfloat* object, float*
       for (std::size_t y = top; y < bottom; ++y) {
         const cfloat* o = object + (static_cast<std::size_t>(p.row) + y) * nx + static_cast<std::size_t>(p.col);
         float* w = power + y * n;
-        for (std::size_t x = 0; x < n; ++x) w[x] += std::norm(o[x]);
+        for (std::size_t x = 0; x < n; ++x) w[x] += norm2(o[x]);
       }
     }
   });
