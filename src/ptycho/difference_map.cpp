@@ -15,7 +15,7 @@ double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 
 // Relative floor of the overlap projection's denominators: pixels lit far less than the brightest keep a
 // bounded update.
-constexpr float kDenominatorFloor = 1e-6f;
+constexpr double kDenominatorFloor = 1e-6;
 
 }  // namespace
 
@@ -32,28 +32,28 @@ DifferenceMapEngine::DifferenceMapEngine(const PtychoProblem& problem, const Eng
 
 void DifferenceMapEngine::update_object(PtychoState& s) {
   const std::size_t pixels = problem_.object_ny * problem_.object_nx;
-  std::vector<cfloat> numerator(pixels, cfloat(0, 0));
-  std::vector<float> illumination(pixels, 0.0f);
+  std::vector<cdouble> numerator(pixels, cdouble(0, 0));
+  std::vector<double> illumination(pixels, 0.0);
   add_to_object(exit_waves_.data(), 0, problem_.frames, problem_, s.probe.data(), numerator.data(),
                 illumination.data(), pool_);
-  sum_over_ranks(world_, std::span<cfloat>(numerator));
-  sum_over_ranks(world_, std::span<float>(illumination));
-  const float floor = kDenominatorFloor * *std::max_element(illumination.begin(), illumination.end());
+  sum_over_ranks(world_, std::span<cdouble>(numerator));
+  sum_over_ranks(world_, std::span<double>(illumination));
+  const double floor = kDenominatorFloor * *std::max_element(illumination.begin(), illumination.end());
   for (std::size_t k = 0; k < pixels; ++k) {
-    if (illumination[k] > 0) s.object[k] = numerator[k] / std::max(illumination[k], floor);
+    if (illumination[k] > 0) s.object[k] = cfloat(numerator[k] / std::max(illumination[k], floor));
   }
 }
 
 void DifferenceMapEngine::update_probe(PtychoState& s) {
   const std::size_t n2 = problem_.n * problem_.n;
-  std::vector<cfloat> numerator(n2, cfloat(0, 0));
-  std::vector<float> power(n2, 0.0f);
+  std::vector<cdouble> numerator(n2, cdouble(0, 0));
+  std::vector<double> power(n2, 0.0);
   add_to_probe(exit_waves_.data(), 0, problem_.frames, problem_, s.object.data(), numerator.data(), power.data(),
                pool_);
-  sum_over_ranks(world_, std::span<cfloat>(numerator));
-  sum_over_ranks(world_, std::span<float>(power));
-  const float floor = kDenominatorFloor * *std::max_element(power.begin(), power.end());
-  for (std::size_t k = 0; k < n2; ++k) s.probe[k] = numerator[k] / std::max(power[k], floor);
+  sum_over_ranks(world_, std::span<cdouble>(numerator));
+  sum_over_ranks(world_, std::span<double>(power));
+  const double floor = kDenominatorFloor * *std::max_element(power.begin(), power.end());
+  for (std::size_t k = 0; k < n2; ++k) s.probe[k] = cfloat(numerator[k] / std::max(power[k], floor));
 }
 
 void DifferenceMapEngine::iterate(PtychoState& s) {

@@ -14,7 +14,7 @@ using Clock = std::chrono::steady_clock;
 
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-constexpr float kPreconditionerFloor = 1e-3f;  // relative to the largest illumination (object power)
+constexpr double kPreconditionerFloor = 1e-3;  // relative to the largest illumination (object power)
 constexpr int kHalvings = 4;                   // of a step that raised the cost
 
 // Re <a, b> = Re sum conj(a) b.
@@ -77,8 +77,8 @@ double MlEngine::gradient(const PtychoState& s) {
   const std::size_t n = problem_.n, n2 = n * n;
   const bool probe = options_.probe_refine;
   a_.resize(problem_.frames * n2);
-  g_object_.assign(s.object.size(), cfloat(0, 0));
-  g_probe_.assign(n2, cfloat(0, 0));
+  g_object_sum_.assign(s.object.size(), cdouble(0, 0));
+  g_probe_sum_.assign(n2, cdouble(0, 0));
   std::vector<double> cost(problem_.frames, 0.0);
   std::vector<cfloat> batch(std::min(options_.batch, problem_.frames) * n2);
   for (std::size_t first = 0; first < problem_.frames; first += options_.batch) {
@@ -96,8 +96,8 @@ double MlEngine::gradient(const PtychoState& s) {
       fft_.backward(chi);
       fft_seconds_[worker] += since(t);
     });
-    add_to_object(batch.data(), first, count, problem_, s.probe.data(), g_object_.data(), nullptr, pool_);
-    if (probe) add_to_probe(batch.data(), first, count, problem_, s.object.data(), g_probe_.data(), nullptr, pool_);
+    add_to_object(batch.data(), first, count, problem_, s.probe.data(), g_object_sum_.data(), nullptr, pool_);
+    if (probe) add_to_probe(batch.data(), first, count, problem_, s.object.data(), g_probe_sum_.data(), nullptr, pool_);
   }
   return sum_in_order(cost);
 }
@@ -105,21 +105,21 @@ double MlEngine::gradient(const PtychoState& s) {
 void MlEngine::preconditioner(const PtychoState& s) {
   // The object's depends on the probe only: computed once unless the probe moves.
   if (!have_object_preconditioner_ || options_.probe_refine) {
-    std::vector<float> illumination(s.object.size(), 0.0f);
+    std::vector<double> illumination(s.object.size(), 0.0);
     add_illumination(problem_, s.probe.data(), illumination.data(), pool_);
-    sum_over_ranks(world_, std::span<float>(illumination));
-    const float floor = kPreconditionerFloor * *std::max_element(illumination.begin(), illumination.end());
+    sum_over_ranks(world_, std::span<double>(illumination));
+    const double floor = kPreconditionerFloor * *std::max_element(illumination.begin(), illumination.end());
     m_object_.resize(illumination.size());
-    for (std::size_t k = 0; k < illumination.size(); ++k) m_object_[k] = 1.0f / (illumination[k] + floor);
+    for (std::size_t k = 0; k < illumination.size(); ++k) m_object_[k] = static_cast<float>(1 / (illumination[k] + floor));
     have_object_preconditioner_ = true;
   }
   m_probe_.assign(s.probe.size(), 0.0f);
   if (!options_.probe_refine) return;
-  std::vector<float> power(s.probe.size(), 0.0f);
+  std::vector<double> power(s.probe.size(), 0.0);
   add_object_power(problem_, s.object.data(), power.data(), pool_);
-  sum_over_ranks(world_, std::span<float>(power));
-  const float floor = kPreconditionerFloor * *std::max_element(power.begin(), power.end());
-  for (std::size_t k = 0; k < power.size(); ++k) m_probe_[k] = 1.0f / (power[k] + floor);
+  sum_over_ranks(world_, std::span<double>(power));
+  const double floor = kPreconditionerFloor * *std::max_element(power.begin(), power.end());
+  for (std::size_t k = 0; k < power.size(); ++k) m_probe_[k] = static_cast<float>(1 / (power[k] + floor));
 }
 
 double MlEngine::curvature(const PtychoState& s) {
@@ -203,8 +203,13 @@ void MlEngine::iterate(PtychoState& s) {
   const bool restart = have_direction_ && totals[0] > previous_cost_;
   const double cost = totals[0];
   previous_cost_ = cost;
-  sum_over_ranks(world_, std::span<cfloat>(g_object_));
-  sum_over_ranks(world_, std::span<cfloat>(g_probe_));
+  // Added over ranks in double, then rounded once: the same floats for any number of ranks.
+  sum_over_ranks(world_, std::span<cdouble>(g_object_sum_));
+  sum_over_ranks(world_, std::span<cdouble>(g_probe_sum_));
+  g_object_.resize(g_object_sum_.size());
+  g_probe_.resize(g_probe_sum_.size());
+  for (std::size_t k = 0; k < g_object_.size(); ++k) g_object_[k] = cfloat(g_object_sum_[k]);
+  for (std::size_t k = 0; k < g_probe_.size(); ++k) g_probe_[k] = cfloat(g_probe_sum_[k]);
   preconditioner(s);
 
   // Polak-Ribiere+ with the preconditioner M: beta = <g, M g - M g_old> / <g_old, M g_old>.

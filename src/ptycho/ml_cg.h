@@ -37,6 +37,7 @@ class MlEngine : public Engine {
   FrameFft fft_;
   std::vector<cfloat> a_;                             // far fields F(P O_j) [frames][n * n]
   std::vector<std::vector<cfloat>> work_;             // per thread: B and C
+  std::vector<cdouble> g_object_sum_, g_probe_sum_;  // gradients as summed (this rank's, then all ranks')
   std::vector<cfloat> g_object_, g_probe_;            // gradients
   std::vector<cfloat> h_object_, h_probe_;            // preconditioned gradients
   std::vector<cfloat> d_object_, d_probe_;            // search direction

@@ -92,7 +92,7 @@ void exit_wave(const cfloat* object, std::size_t object_nx, const cfloat* probe,
 }
 
 void add_to_object(const cfloat* frames, std::size_t first, std::size_t count, const PtychoProblem& problem,
-                   const cfloat* probe, cfloat* object_sum, float* illumination, runtime::ThreadPool& pool) {
+                   const cfloat* probe, cdouble* object_sum, double* illumination, runtime::ThreadPool& pool) {
   const std::size_t n = problem.n, nx = problem.object_nx;
   const std::size_t bands = (problem.object_ny + kBandRows - 1) / kBandRows;
   pool.parallel_for(bands, [&](std::size_t band, unsigned) {
@@ -104,12 +104,12 @@ void add_to_object(const cfloat* frames, std::size_t first, std::size_t count, c
       const cfloat* frame = frames + i * n * n;
       for (std::size_t r = from; r < to; ++r) {
         const std::size_t y = r - row0;
-        cfloat* o = object_sum + r * nx + col0;
+        cdouble* o = object_sum + r * nx + col0;
         const cfloat* pr = probe + y * n;
         const cfloat* f = frame + y * n;
-        for (std::size_t x = 0; x < n; ++x) o[x] += std::conj(pr[x]) * f[x];
+        for (std::size_t x = 0; x < n; ++x) o[x] += cdouble(std::conj(pr[x]) * f[x]);
         if (illumination) {
-          float* w = illumination + r * nx + col0;
+          double* w = illumination + r * nx + col0;
           for (std::size_t x = 0; x < n; ++x) w[x] += norm2(pr[x]);
         }
       }
@@ -118,7 +118,7 @@ void add_to_object(const cfloat* frames, std::size_t first, std::size_t count, c
 }
 
 void add_to_probe(const cfloat* frames, std::size_t first, std::size_t count, const PtychoProblem& problem,
-                  const cfloat* object, cfloat* probe_sum, float* object_power, runtime::ThreadPool& pool) {
+                  const cfloat* object, cdouble* probe_sum, double* object_power, runtime::ThreadPool& pool) {
   const std::size_t n = problem.n, nx = problem.object_nx;
   const std::size_t bands = (n + kBandRows - 1) / kBandRows;
   pool.parallel_for(bands, [&](std::size_t band, unsigned) {
@@ -129,10 +129,10 @@ void add_to_probe(const cfloat* frames, std::size_t first, std::size_t count, co
       for (std::size_t y = top; y < bottom; ++y) {
         const cfloat* o = object + (static_cast<std::size_t>(p.row) + y) * nx + static_cast<std::size_t>(p.col);
         const cfloat* f = frame + y * n;
-        cfloat* s = probe_sum + y * n;
-        for (std::size_t x = 0; x < n; ++x) s[x] += std::conj(o[x]) * f[x];
+        cdouble* s = probe_sum + y * n;
+        for (std::size_t x = 0; x < n; ++x) s[x] += cdouble(std::conj(o[x]) * f[x]);
         if (object_power) {
-          float* w = object_power + y * n;
+          double* w = object_power + y * n;
           for (std::size_t x = 0; x < n; ++x) w[x] += norm2(o[x]);
         }
       }
@@ -140,7 +140,7 @@ void add_to_probe(const cfloat* frames, std::size_t first, std::size_t count, co
   });
 }
 
-void add_illumination(const PtychoProblem& problem, const cfloat* probe, float* illumination,
+void add_illumination(const PtychoProblem& problem, const cfloat* probe, double* illumination,
                       runtime::ThreadPool& pool) {
   const std::size_t n = problem.n, nx = problem.object_nx;
   const std::size_t bands = (problem.object_ny + kBandRows - 1) / kBandRows;
@@ -149,7 +149,7 @@ void add_illumination(const PtychoProblem& problem, const cfloat* probe, float* 
     for (const Position& p : problem.positions) {
       const std::size_t row0 = static_cast<std::size_t>(p.row), col0 = static_cast<std::size_t>(p.col);
       for (std::size_t r = std::max(top, row0); r < std::min(bottom, row0 + n); ++r) {
-        float* w = illumination + r * nx + col0;
+        double* w = illumination + r * nx + col0;
         const cfloat* pr = probe + (r - row0) * n;
         for (std::size_t x = 0; x < n; ++x) w[x] += norm2(pr[x]);
       }
@@ -157,7 +157,7 @@ void add_illumination(const PtychoProblem& problem, const cfloat* probe, float* 
   });
 }
 
-void add_object_power(const PtychoProblem& problem, const cfloat* object, float* power, runtime::ThreadPool& pool) {
+void add_object_power(const PtychoProblem& problem, const cfloat* object, double* power, runtime::ThreadPool& pool) {
   const std::size_t n = problem.n, nx = problem.object_nx;
   const std::size_t bands = (n + kBandRows - 1) / kBandRows;
   pool.parallel_for(bands, [&](std::size_t band, unsigned) {
@@ -165,7 +165,7 @@ void add_object_power(const PtychoProblem& problem, const cfloat* object, float*
     for (const Position& p : problem.positions) {
       for (std::size_t y = top; y < bottom; ++y) {
         const cfloat* o = object + (static_cast<std::size_t>(p.row) + y) * nx + static_cast<std::size_t>(p.col);
-        float* w = power + y * n;
+        double* w = power + y * n;
         for (std::size_t x = 0; x < n; ++x) w[x] += norm2(o[x]);
       }
     }

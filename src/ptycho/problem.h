@@ -45,18 +45,20 @@ void exit_wave(const cfloat* object, std::size_t object_nx, const cfloat* probe,
                cfloat* psi);
 
 // Sums over frames onto the object (and probe) grids in a fixed order whatever the thread count: the grid's rows
-// are cut into bands, each band adds the frames in index order. frames: [count][n * n].
+// are cut into bands, each band adds the frames in index order. frames: [count][n * n]. The sums are kept in
+// double, so that sums split over MPI ranks and added afterwards round to the same floats as one process's.
+using cdouble = std::complex<double>;
 //   object_sum[window_j] += conj(P) * frame_j   (and illumination[window_j] += |P|^2 when not null)
 void add_to_object(const cfloat* frames, std::size_t first, std::size_t count, const PtychoProblem& problem,
-                   const cfloat* probe, cfloat* object_sum, float* illumination, runtime::ThreadPool& pool);
+                   const cfloat* probe, cdouble* object_sum, double* illumination, runtime::ThreadPool& pool);
 //   probe_sum += conj(O[window_j]) * frame_j   (and object_power += |O[window_j]|^2 when not null)
 void add_to_probe(const cfloat* frames, std::size_t first, std::size_t count, const PtychoProblem& problem,
-                  const cfloat* object, cfloat* probe_sum, float* object_power, runtime::ThreadPool& pool);
+                  const cfloat* object, cdouble* probe_sum, double* object_power, runtime::ThreadPool& pool);
 
 // illumination[window_j] += |P|^2 over every frame (object grid), and power += |O[window_j]|^2 (probe grid);
 // same fixed order.
-void add_illumination(const PtychoProblem& problem, const cfloat* probe, float* illumination,
+void add_illumination(const PtychoProblem& problem, const cfloat* probe, double* illumination,
                       runtime::ThreadPool& pool);
-void add_object_power(const PtychoProblem& problem, const cfloat* object, float* power, runtime::ThreadPool& pool);
+void add_object_power(const PtychoProblem& problem, const cfloat* object, double* power, runtime::ThreadPool& pool);
 
 }  // namespace xpulse::ptycho

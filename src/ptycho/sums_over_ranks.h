@@ -1,22 +1,17 @@
 #pragma once
-// Float sums of the engines added over MPI ranks (in double, then rounded back once).
+// The engines' double sums added over MPI ranks.
 #include <span>
 #include <vector>
 
-#include "ptycho/frame_fft.h"
+#include "ptycho/problem.h"
 #include "runtime/world.h"
 
 namespace xpulse::ptycho {
 
-inline void sum_over_ranks(runtime::World& world, std::span<float> values) {
-  if (!world.distributed()) return;
-  std::vector<double> wide(values.begin(), values.end());
-  world.sum_all(std::span<double>(wide));
-  for (std::size_t k = 0; k < wide.size(); ++k) values[k] = static_cast<float>(wide[k]);
-}
+inline void sum_over_ranks(runtime::World& world, std::span<double> values) { world.sum_all(values); }
 
-inline void sum_over_ranks(runtime::World& world, std::span<cfloat> values) {
-  sum_over_ranks(world, std::span<float>(reinterpret_cast<float*>(values.data()), 2 * values.size()));
+inline void sum_over_ranks(runtime::World& world, std::span<cdouble> values) {
+  world.sum_all(std::span<double>(reinterpret_cast<double*>(values.data()), 2 * values.size()));
 }
 
 }  // namespace xpulse::ptycho

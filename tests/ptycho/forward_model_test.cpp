@@ -20,7 +20,8 @@ std::vector<cfloat> random_field(std::size_t count, std::mt19937& random) {
   return v;
 }
 
-std::complex<double> inner(const std::vector<cfloat>& a, const std::vector<cfloat>& b) {
+template <class A, class B>
+std::complex<double> inner(const std::vector<A>& a, const std::vector<B>& b) {
   std::complex<double> s = 0;
   for (std::size_t k = 0; k < a.size(); ++k) s += std::conj(std::complex<double>(a[k])) * std::complex<double>(b[k]);
   return s;
@@ -58,7 +59,7 @@ TEST(PtychoForwardModel, ObjectAndProbeAdjointsMatch) {
   // F* d, for the object (probe fixed) and for the probe (object fixed).
   std::vector<cfloat> back = data;
   for (std::size_t j = 0; j < frames; ++j) fft.backward(back.data() + j * n2);
-  std::vector<cfloat> object_adjoint(object.size(), cfloat(0, 0)), probe_adjoint(n2, cfloat(0, 0));
+  std::vector<cdouble> object_adjoint(object.size(), cdouble(0, 0)), probe_adjoint(n2, cdouble(0, 0));
   add_to_object(back.data(), 0, frames, scan.problem, probe.data(), object_adjoint.data(), nullptr, pool);
   add_to_probe(back.data(), 0, frames, scan.problem, object.data(), probe_adjoint.data(), nullptr, pool);
 
