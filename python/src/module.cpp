@@ -29,6 +29,7 @@ PYBIND11_MODULE(_xpulse, m) {
   bind_dispersion(m);
   bind_nufft(m);
   bind_spi(m);
+  bind_ptycho(m);
 }
 
 }  // namespace xpulse::python

@@ -1,8 +1,9 @@
 """Figures from xpulse output files: fit maps, phonon dispersion over the FT-IXS image, FT-IXS spectra, one
-pixel's trace with its fit, and an SPI reconstruction (central slices, FSC, per-generation history). PNG or PDF,
-chosen by the output file's extension.
+pixel's trace with its fit, an SPI reconstruction (central slices, FSC, per-generation history) and a
+ptychographic reconstruction (object phase and amplitude, probe, cost). PNG or PDF, chosen by the output file's
+extension.
 
-Command line: ``xpulse-plot {maps,dispersion,spectra,trace,spi,all} ...`` (``xpulse-plot --help``).
+Command line: ``xpulse-plot {maps,dispersion,spectra,trace,spi,ptycho,all} ...`` (``xpulse-plot --help``).
 From Python::
 
     from xpulse import plot
@@ -10,6 +11,7 @@ From Python::
     plot.dispersion("dispersion.h5", "dispersion.png", spectra="spectra.h5")
     plot.trace("data.h5", "fit.h5", (120, 40), "trace.png")
     plot.spi("reconstruction.h5", "spi.png", score="score.h5")
+    plot.ptycho("ptycho.h5", "ptycho.png")
 """
 import argparse
 import os
@@ -398,6 +400,57 @@ def spi(reconstruction_path, out, score=None, dpi=120):
     return _save(fig, out, dpi)
 
 
+def ptycho(reconstruction_path, out, dpi=120):
+    """An `xpulse ptycho reconstruct` output: the object's phase and amplitude (in micrometres), the probe's
+    amplitude and phase, and the cost per iteration."""
+    with _open(reconstruction_path) as f:
+        if "reconstruction" not in f or "object" not in f["reconstruction"]:
+            raise PlotError(f"'{reconstruction_path}' has no /reconstruction/object: not an output of "
+                            "'xpulse ptycho reconstruct'")
+        obj = _dataset(f, "/reconstruction/object")[()]
+        probe = _dataset(f, "/reconstruction/probe")[()]
+        positions = _dataset(f, "/reconstruction/positions")[()]
+        cost = _dataset(f, "/history/cost")[()]
+        pixel = float(_attr(f["reconstruction"], "pixel_size", 1e-6))
+        algorithm = _attr(f["reconstruction"], "algorithm", "")
+    if not np.iscomplexobj(obj) or not np.iscomplexobj(probe):
+        raise PlotError(f"'{reconstruction_path}' does not hold a complex object and probe")
+    n = probe.shape[0]
+    # The scanned area: the windows' bounding box, where the object is constrained.
+    top, left = positions.min(axis=0)
+    bottom, right = positions.max(axis=0) + n
+    lit = obj[top:bottom, left:right]
+    extent_um = (left * pixel * 1e6, right * pixel * 1e6, bottom * pixel * 1e6, top * pixel * 1e6)
+    fig, axes = plt.subplots(1, 5, figsize=(22, 4.6), constrained_layout=True,
+                             gridspec_kw={"width_ratios": [1, 1, 0.8, 0.8, 1]})
+    phase = np.angle(lit * np.exp(-1j * np.angle(np.mean(lit))))  # global phase removed for display
+    for ax, values, title, cmap, units in ((axes[0], phase, "object phase", "twilight", "rad"),
+                                           (axes[1], np.abs(lit), "object amplitude", "gray", "")):
+        vmin, vmax = _robust_limits(values, 0.5, 99.5)
+        im = ax.imshow(values, cmap=cmap, vmin=vmin, vmax=vmax, extent=extent_um, interpolation="nearest")
+        ax.set_title(title)
+        ax.set_xlabel("x (µm)")
+        ax.set_ylabel("y (µm)")
+        fig.colorbar(im, ax=ax, shrink=0.85).set_label(units)
+    half = n / 2 * pixel * 1e6
+    probe_extent = (-half, half, half, -half)
+    im = axes[2].imshow(np.abs(probe) ** 2, cmap="magma", extent=probe_extent, interpolation="nearest")
+    axes[2].set_title("probe intensity")
+    axes[2].set_xlabel("x (µm)")
+    fig.colorbar(im, ax=axes[2], shrink=0.85).set_label("photons per pixel")
+    strong = np.abs(probe) > 0.05 * np.abs(probe).max()
+    im = axes[3].imshow(np.where(strong, np.angle(probe), np.nan), cmap="twilight", vmin=-np.pi, vmax=np.pi,
+                        extent=probe_extent, interpolation="nearest")
+    axes[3].set_title("probe phase (>5% of peak)")
+    axes[3].set_xlabel("x (µm)")
+    fig.colorbar(im, ax=axes[3], shrink=0.85).set_label("rad")
+    axes[4].semilogy(np.arange(len(cost)), cost, "-", color="#1f77b4")
+    axes[4].set_xlabel("iteration")
+    axes[4].set_ylabel("cost / total intensity")
+    axes[4].set_title(f"{algorithm}: {len(cost)} iterations, {len(positions)} positions")
+    return _save(fig, out, dpi)
+
+
 def _pixel(text):
     try:
         y, x = (int(v) for v in text.split(","))
@@ -429,6 +482,9 @@ def _parser():
     r.add_argument("reconstruction", help="output of 'xpulse spi reconstruct'")
     r.add_argument("--score", help="the --out of 'xpulse spi score' (aligned slices, truth, FSC)")
     r.add_argument("--out", required=True)
+    pt = sub.add_parser("ptycho", help="ptychography: object phase and amplitude, probe, cost")
+    pt.add_argument("reconstruction", help="output of 'xpulse ptycho reconstruct'")
+    pt.add_argument("--out", required=True)
     a = sub.add_parser("all", help="every figure the given files allow, into a folder")
     a.add_argument("--data", help="input of 'xpulse fit' (for the trace)")
     a.add_argument("--fit")
@@ -438,6 +494,7 @@ def _parser():
                    "largest amplitude SNR)")
     a.add_argument("--spi", help="output of 'xpulse spi reconstruct'")
     a.add_argument("--spi-score", help="the --out of 'xpulse spi score' (with --spi)")
+    a.add_argument("--ptycho", help="output of 'xpulse ptycho reconstruct'")
     a.add_argument("--format", choices=("png", "pdf"), default="png")
     a.add_argument("--out-dir", required=True)
     return p
@@ -470,8 +527,10 @@ def _all(args):
         written.append(spectra(args.spectra, name("spectra")))
     if args.spi:
         written.append(spi(args.spi, name("spi"), score=args.spi_score))
+    if args.ptycho:
+        written.append(ptycho(args.ptycho, name("ptycho")))
     if not written:
-        raise PlotError("nothing to draw: give --fit, --dispersion, --spectra and/or --spi")
+        raise PlotError("nothing to draw: give --fit, --dispersion, --spectra, --spi and/or --ptycho")
     return written
 
 
@@ -488,6 +547,8 @@ def main(argv=None):
             written = [trace(args.data, args.fit, args.pixel, args.out)]
         elif args.figure == "spi":
             written = [spi(args.reconstruction, args.out, score=args.score)]
+        elif args.figure == "ptycho":
+            written = [ptycho(args.reconstruction, args.out)]
         else:
             written = _all(args)
     except (PlotError, KeyError, OSError) as e:

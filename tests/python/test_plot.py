@@ -127,3 +127,19 @@ def test_spi_slices_history_and_fsc(spi_outputs, tmp_path):
                         tmp_path / "bad.png"], capture_output=True, text=True)
     assert r.returncode == 2 and "has no /score group" in r.stderr
     assert not os.path.exists(tmp_path / "bad.png")
+
+
+def test_ptycho_object_probe_and_cost(tmp_path, xpulse):
+    sim, rec = tmp_path / "sim.cxi", tmp_path / "rec.h5"
+    xpulse("simulate", "ptycho", "--out", sim, "--object-size", 160, "--probe-size", 48, "--positions", 64,
+           "--scan", "spiral", "--threads", 2)
+    xpulse("ptycho", "reconstruct", sim, "--out", rec, "--iterations", 20, "--probe", f"{sim}:/truth/probe",
+           "--threads", 2)
+    r = subprocess.run([PLOT, "ptycho", rec, "--out", tmp_path / "p.png"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert_drawn(tmp_path / "p.png", 2640, 552)
+    r = subprocess.run([PLOT, "ptycho", sim, "--out", tmp_path / "bad.png"], capture_output=True, text=True)
+    assert r.returncode == 2
+    assert r.stderr == (f"xpulse-plot: error: '{sim}' has no /reconstruction/object: not an output of "
+                        "'xpulse ptycho reconstruct'\n")
+    assert not os.path.exists(tmp_path / "bad.png")
