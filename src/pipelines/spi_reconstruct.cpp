@@ -15,6 +15,7 @@
 #include "io/hdf5.h"
 #include "io/mrc_writer.h"
 #include "pipelines/job_identity.h"
+#include "runtime/devices.h"
 #include "runtime/journal.h"
 #include "runtime/progress.h"
 #include "runtime/thread_pool.h"
@@ -197,11 +198,17 @@ SpiReconstructSummary spi_reconstruct_file(const SpiReconstructRequest& r) {
   if (r.device != "auto" && r.device != "cpu" && r.device != "cuda") {
     throw InvalidArgument(fmt::format("--device must be auto, cpu or cuda, got '{}'", r.device));
   }
-  if (r.device == "cuda") {
-    throw InvalidArgument("spi reconstruct has no CUDA backend yet; use --device cpu (or auto)");
-  }
   r.options.validate();
   runtime::World& world = runtime::World::get();
+  // Orientation matching runs on a GPU when one is asked for or found (ranks on a node share them by local
+  // rank); slicing, merging and phasing stay on the CPU.
+  spi::MtipOptions options = r.options;
+  const int devices = r.device == "cpu" ? 0 : runtime::cuda_device_count();
+  if (devices > 0) {
+    options.cuda_device = world.local_rank() % devices;
+  } else if (r.device == "cuda") {
+    throw InvalidArgument("--device cuda: no CUDA device can be used (" + runtime::cuda_unavailable_reason() + ")");
+  }
   SpiInput input;
   std::unique_ptr<io::AtomicOutput> output, mrc;
   const std::string mrc_path = r.mrc.empty() ? default_mrc(r.out) : r.mrc;
@@ -220,7 +227,10 @@ SpiReconstructSummary spi_reconstruct_file(const SpiReconstructRequest& r) {
   runtime::ThreadPool pool(r.threads);
   const spi::MtipData data{input.images.data(), input.count, input.ny * input.nx, input.first, input.n,
                            input.q.data(), input.pixel_factor.data(), input.q_max};
-  spi::Mtip mtip(data, r.options, pool, world);
+  spi::Mtip mtip(data, options, pool, world);
+  if (world.is_root() && options.cuda_device >= 0) {
+    spdlog::info("orientation matching on {}", runtime::cuda_device_name(options.cuda_device));
+  }
   const std::size_t m = mtip.grid();
 
   const std::unique_ptr<runtime::Journal> journal = runtime::Journal::open(world, r.out, identity_of(r), r.resume);

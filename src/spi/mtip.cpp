@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "sim/random.h"
+#include "spi/cuda_matcher.h"
 #include "spi/grid_transform.h"
 #include "spi/orientation_matching.h"
 #include "spi/slicer.h"
@@ -177,8 +178,12 @@ void Mtip::match(MtipState& state, GenerationRecord& record) {
     record.slice_seconds = seconds_since(t);
 
     t = std::chrono::steady_clock::now();
+    const MatchOptions how{true, 1024};
     const MatchResult matched =
-        n > 0 ? match_orientations(images.data(), n, slices.data(), r, p, {true, 1024}, pool_) : MatchResult{};
+        n == 0 ? MatchResult{}
+        : options_.cuda_device >= 0
+            ? cuda_match_orientations(images.data(), n, slices.data(), r, p, how, options_.cuda_device)
+            : match_orientations(images.data(), n, slices.data(), r, p, how, pool_);
     pool_.parallel_for(n, [&](std::size_t i, unsigned) {
       const float* x = images.data() + i * p;
       const float* y = slices.data() + static_cast<std::size_t>(matched.best[i]) * p;

@@ -36,6 +36,7 @@ struct MtipOptions {
   int phasing_starts = 4;
   int ramp_generations = 4;
   std::uint64_t seed = 1;
+  int cuda_device = -1;                  // >= 0: orientation matching on this CUDA device (cuda_matcher.h)
   void validate() const;                 // InvalidArgument naming the option
 };
 
