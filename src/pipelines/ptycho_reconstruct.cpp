@@ -10,6 +10,7 @@
 #include "io/atomic_output.h"
 #include "io/hdf5.h"
 #include "pipelines/ptycho_input.h"
+#include "runtime/devices.h"
 #include "runtime/progress.h"
 #include "runtime/thread_pool.h"
 #include "runtime/world.h"
@@ -58,9 +59,20 @@ PtychoReconstructSummary ptycho_reconstruct_file(const PtychoReconstructRequest&
   if (r.device != "auto" && r.device != "cpu" && r.device != "cuda") {
     throw InvalidArgument(fmt::format("--device must be auto, cpu or cuda, got '{}'", r.device));
   }
-  if (r.device == "cuda") throw InvalidArgument("ptycho reconstruct has no CUDA backend yet; use --device cpu (or auto)");
   r.options.validate();
   runtime::World& world = runtime::World::get();
+  // ML's per-frame work runs on a GPU when one is asked for or found (ranks on a node share them by local rank).
+  ptycho::EngineOptions options = r.options;
+  const bool ml = options.algorithm == ptycho::Algorithm::ml;
+  const int devices = r.device == "cpu" || (r.device == "auto" && !ml) ? 0 : runtime::cuda_device_count();
+  if (r.device == "cuda" && !ml) {
+    throw InvalidArgument("--device cuda runs --algorithm ml only; ePIE and DM run on the CPU");
+  }
+  if (devices > 0) {
+    options.cuda_device = world.local_rank() % devices;
+  } else if (r.device == "cuda") {
+    throw InvalidArgument("--device cuda: no CUDA device can be used (" + runtime::cuda_unavailable_reason() + ")");
+  }
   PtychoInput input;
   ptycho::PtychoProblem problem;
   std::vector<ptycho::cfloat> given_probe;
@@ -81,10 +93,12 @@ PtychoReconstructSummary ptycho_reconstruct_file(const PtychoReconstructRequest&
   ptycho::PtychoState state;
   state.object.assign(input.object_ny * input.object_nx, ptycho::cfloat(1, 0));
   state.probe = given_probe.empty() ? ptycho::probe_from_data(problem, fft, world) : given_probe;
-  const std::unique_ptr<ptycho::Engine> engine = ptycho::Engine::create(problem, r.options, pool, world);
+  const std::unique_ptr<ptycho::Engine> engine = ptycho::Engine::create(problem, options, pool, world);
   if (world.is_root()) {
-    spdlog::info("{} on {} frames of {}x{} ({}), object {}x{} at {:.3g} m, {}", ptycho::algorithm_name(r.options.algorithm),
-                 input.frames, input.n, input.n, world.describe(), input.object_ny, input.object_nx, input.pixel_m,
+    spdlog::info("{} on {} frames of {}x{} ({}{}), object {}x{} at {:.3g} m, {}",
+                 ptycho::algorithm_name(r.options.algorithm), input.frames, input.n, input.n, world.describe(),
+                 options.cuda_device >= 0 ? ", " + runtime::cuda_device_name(options.cuda_device) : "",
+                 input.object_ny, input.object_nx, input.pixel_m,
                  given_probe.empty() ? "probe from the mean diffraction pattern" : "given probe");
   }
   runtime::Progress progress("ptycho reconstruct", static_cast<std::size_t>(r.iterations), "iterations", "frames",

@@ -43,6 +43,9 @@ void EngineOptions::validate() const {
 std::unique_ptr<Engine> Engine::create(const PtychoProblem& problem, const EngineOptions& options,
                                        runtime::ThreadPool& pool, runtime::World& world) {
   options.validate();
+  if (options.cuda_device >= 0 && options.algorithm != Algorithm::ml) {
+    throw InvalidArgument("on a GPU only --algorithm ml runs; ePIE and DM run with --device cpu");
+  }
   switch (options.algorithm) {
     case Algorithm::epie:
       if (world.distributed()) {

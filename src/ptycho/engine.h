@@ -34,6 +34,7 @@ struct EngineOptions {
   double epie_probe_step = 0.25;
   double fourier_relax = 0.05;              // DM: power bound 0.25 relax^2 x mean intensity per pixel (0: none)
   std::uint64_t seed = 1;                   // ePIE's position order
+  int cuda_device = -1;                     // >= 0: ML's per-frame work on this CUDA device (ml_frames.h)
   void validate() const;
 };
 

@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cmath>
 
-#include "ptycho/far_field.h"
 #include "ptycho/sums_over_ranks.h"
 
 namespace xpulse::ptycho {
@@ -26,81 +25,13 @@ double real_dot(const std::vector<cfloat>& a, const std::vector<cfloat>& b) {
   return s;
 }
 
-double sum_in_order(const std::vector<double>& v) {
-  double s = 0;
-  for (double x : v) s += x;
-  return s;
-}
-
-// The window of a frame on an object-sized array.
-const cfloat* window_row(const std::vector<cfloat>& object, std::size_t nx, Position p, std::size_t y) {
-  return object.data() + (static_cast<std::size_t>(p.row) + y) * nx + static_cast<std::size_t>(p.col);
-}
-
 }  // namespace
 
 MlEngine::MlEngine(const PtychoProblem& problem, const EngineOptions& options, runtime::ThreadPool& pool,
                    runtime::World& world)
-    : problem_(problem), options_(options), pool_(pool), world_(world), fft_(problem.n) {
-  fft_seconds_.assign(pool.size(), 0.0);
-  work_.assign(pool.size(), std::vector<cfloat>(2 * problem.n * problem.n));
-}
-
-double MlEngine::frame_cost(std::size_t j, const cfloat* psi, cfloat* chi) const {
-  const std::size_t n2 = problem_.n * problem_.n;
-  const float* w = problem_.weight.data();
-  double cost = 0;
-  // Branch-free over the mask (w is 0 or 1) so that the loops vectorise.
-  if (options_.noise == NoiseModel::gaussian) {
-    const float* a = problem_.amplitude.data() + j * n2;
-#pragma omp simd reduction(+ : cost)
-    for (std::size_t k = 0; k < n2; ++k) {
-      cfloat c;
-      const float f = gaussian_cost(psi[k], a[k], c);
-      chi[k] = w[k] * c;
-      cost += w[k] * f;
-    }
-  } else {
-    const float* d = problem_.intensity.data() + j * n2;
-#pragma omp simd reduction(+ : cost)
-    for (std::size_t k = 0; k < n2; ++k) {
-      cfloat c;
-      const float f = poisson_cost(psi[k], d[k], c);
-      chi[k] = w[k] * c;
-      cost += w[k] * f;
-    }
-  }
-  return cost;
-}
-
-double MlEngine::gradient(const PtychoState& s) {
-  const std::size_t n = problem_.n, n2 = n * n;
-  const bool probe = options_.probe_refine;
-  a_.resize(problem_.frames * n2);
-  g_object_sum_.assign(s.object.size(), cdouble(0, 0));
-  g_probe_sum_.assign(n2, cdouble(0, 0));
-  std::vector<double> cost(problem_.frames, 0.0);
-  std::vector<cfloat> batch(std::min(options_.batch, problem_.frames) * n2);
-  for (std::size_t first = 0; first < problem_.frames; first += options_.batch) {
-    const std::size_t count = std::min(options_.batch, problem_.frames - first);
-    pool_.parallel_for(count, [&](std::size_t i, unsigned worker) {
-      const std::size_t j = first + i;
-      cfloat* a = a_.data() + j * n2;
-      exit_wave(s.object.data(), problem_.object_nx, s.probe.data(), n, problem_.positions[j], a);
-      cfloat* chi = batch.data() + i * n2;
-      auto t = Clock::now();
-      fft_.forward(a);
-      fft_seconds_[worker] += since(t);
-      cost[j] = frame_cost(j, a, chi);
-      t = Clock::now();
-      fft_.backward(chi);
-      fft_seconds_[worker] += since(t);
-    });
-    add_to_object(batch.data(), first, count, problem_, s.probe.data(), g_object_sum_.data(), nullptr, pool_);
-    if (probe) add_to_probe(batch.data(), first, count, problem_, s.object.data(), g_probe_sum_.data(), nullptr, pool_);
-  }
-  return sum_in_order(cost);
-}
+    : problem_(problem), options_(options), pool_(pool), world_(world),
+      frames_(options.cuda_device >= 0 ? cuda_ml_frames(problem, options, options.cuda_device)
+                                       : cpu_ml_frames(problem, options, pool)) {}
 
 void MlEngine::preconditioner(const PtychoState& s) {
   // The object's depends on the probe only: computed once unless the probe moves.
@@ -122,64 +53,6 @@ void MlEngine::preconditioner(const PtychoState& s) {
   for (std::size_t k = 0; k < power.size(); ++k) m_probe_[k] = static_cast<float>(1 / (power[k] + floor));
 }
 
-double MlEngine::curvature(const PtychoState& s) {
-  const std::size_t n = problem_.n, n2 = n * n, nx = problem_.object_nx;
-  const bool probe = options_.probe_refine, poisson = options_.noise == NoiseModel::poisson;
-  std::vector<double> curvature(problem_.frames, 0.0);
-  pool_.parallel_for(problem_.frames, [&](std::size_t j, unsigned worker) {
-    const Position p = problem_.positions[j];
-    cfloat* b = work_[worker].data();
-    cfloat* c = b + n2;
-    for (std::size_t y = 0; y < n; ++y) {
-      const cfloat* o = window_row(s.object, nx, p, y);
-      const cfloat* d_o = window_row(d_object_, nx, p, y);
-      const cfloat* pr = s.probe.data() + y * n;
-      const cfloat* d_p = d_probe_.data() + y * n;
-      if (probe) {
-        for (std::size_t x = 0; x < n; ++x) b[y * n + x] = pr[x] * d_o[x] + d_p[x] * o[x], c[y * n + x] = d_p[x] * d_o[x];
-      } else {
-        for (std::size_t x = 0; x < n; ++x) b[y * n + x] = pr[x] * d_o[x];
-      }
-    }
-    const auto t = Clock::now();
-    fft_.forward(b);
-    if (probe) fft_.forward(c);
-    fft_seconds_[worker] += since(t);
-    // The cost's second derivative along the line at step 0 (Psi' = B, Psi'' = 2 C), exact and Gauss-Newton.
-    const cfloat* a = a_.data() + j * n2;
-    const float* w = problem_.weight.data();
-    const float* data = (poisson ? problem_.intensity.data() : problem_.amplitude.data()) + j * n2;
-    double exact = 0, gauss_newton = 0;
-#pragma omp simd reduction(+ : exact, gauss_newton)
-    for (std::size_t k = 0; k < n2; ++k) {
-      const float bb = norm2(b[k]);
-      const float ab = a[k].real() * b[k].real() + a[k].imag() * b[k].imag();
-      const float ac = probe ? a[k].real() * c[k].real() + a[k].imag() * c[k].imag() : 0.0f;
-      float e, g;
-      if (poisson) {
-        // Fisher scoring (the data replaced by their expectation, the model): 4 (Re conj(Psi) B)^2 / |Psi|^2,
-        // never above 4 |B|^2. The exact form's d (I'/I)^2 explodes where the model is far below the data.
-        const float i = std::max(norm2(a[k]), kPoissonFloor);
-        g = 4 * ab * ab / i;
-        e = g;
-      } else {
-        const float u = std::sqrt(norm2(a[k]));
-        const float inv = u > 0 ? 1 / u : 0.0f;
-        const float du = ab * inv, ddu = (bb + 2 * ac - du * du) * inv;
-        g = u > 0 ? 2 * du * du : 2 * bb;  // Gauss-Newton where |Psi| = 0
-        e = u > 0 ? g + 2 * (u - data[k]) * ddu : g;
-      }
-      exact += w[k] * e;
-      gauss_newton += w[k] * g;
-    }
-    // The larger of the two: Gauss-Newton's is never negative, and where the exact one is larger it is safer.
-    // (Poisson: Fisher scoring alone.)
-    const double sum = std::max(exact, gauss_newton);
-    curvature[j] = sum;
-  });
-  return sum_in_order(curvature);
-}
-
 void MlEngine::move_along(PtychoState& s, double step) {
   const auto delta = static_cast<float>(step - step_);
   for (std::size_t k = 0; k < s.object.size(); ++k) s.object[k] += delta * d_object_[k];
@@ -191,13 +64,12 @@ void MlEngine::move_along(PtychoState& s, double step) {
 
 void MlEngine::iterate(PtychoState& s) {
   const auto start = Clock::now();
-  std::fill(fft_seconds_.begin(), fft_seconds_.end(), 0.0);
-  std::vector<double> totals = {gradient(s), problem_.total_intensity};
+  std::vector<double> totals = {frames_->gradient(s, g_object_sum_, g_probe_sum_), problem_.total_intensity};
   world_.sum_all(std::span<double>(totals));
   // A step that raised the cost is halved (back along the same direction) until it does not.
   for (int i = 0; i < kHalvings && have_direction_ && step_ > 0 && totals[0] > previous_cost_; ++i) {
     move_along(s, step_ / 2);
-    totals = {gradient(s), problem_.total_intensity};
+    totals = {frames_->gradient(s, g_object_sum_, g_probe_sum_), problem_.total_intensity};
     world_.sum_all(std::span<double>(totals));
   }
   const bool restart = have_direction_ && totals[0] > previous_cost_;
@@ -242,7 +114,7 @@ void MlEngine::iterate(PtychoState& s) {
   step_ = 0;
 
   // Newton's step on the cost along the line.
-  std::vector<double> second = {curvature(s)};
+  std::vector<double> second = {frames_->curvature(s, d_object_, d_probe_)};
   world_.sum_all(std::span<double>(second));
   const double step = second[0] > 0 && slope < 0 ? -slope / second[0] : 0.0;
   if (step > 0) move_along(s, step);
@@ -251,7 +123,7 @@ void MlEngine::iterate(PtychoState& s) {
   record.iteration = s.iterations_done;
   record.cost = cost / totals[1];
   record.step = step;
-  record.fft_seconds = sum_in_order(fft_seconds_);
+  record.fft_seconds = frames_->take_fft_seconds();
   record.seconds = since(start);
   s.history.push_back(record);
   ++s.iterations_done;

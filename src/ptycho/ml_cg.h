@@ -10,10 +10,11 @@
 // derivative is the larger of the exact one and Gauss-Newton's for Gaussian noise, Fisher scoring's for Poisson). A step that raised the cost is halved at the next
 // iteration. Each frame is handled while it is in cache: an iteration costs, per frame, the forward FFT of its
 // exit wave (A, kept for the step), the inverse FFT of its gradient, and the forward FFT of B (and C with the
-// probe).
+// probe). That per-frame work is behind ml_frames.h, on the CPU or a GPU.
 #include <vector>
 
 #include "ptycho/engine.h"
+#include "ptycho/ml_frames.h"
 
 namespace xpulse::ptycho {
 
@@ -24,25 +25,19 @@ class MlEngine : public Engine {
   void iterate(PtychoState& state) override;
 
  private:
-  double gradient(const PtychoState& state);                       // A and g; returns the cost (this rank)
   void preconditioner(const PtychoState& state);
-  double curvature(const PtychoState& state);                      // phi'' along d at step 0 (this rank)
   void move_along(PtychoState& state, double step);                // to x0 + step d
-  double frame_cost(std::size_t j, const cfloat* psi, cfloat* chi) const;
 
   const PtychoProblem& problem_;
   EngineOptions options_;
   runtime::ThreadPool& pool_;
   runtime::World& world_;
-  FrameFft fft_;
-  std::vector<cfloat> a_;                             // far fields F(P O_j) [frames][n * n]
-  std::vector<std::vector<cfloat>> work_;             // per thread: B and C
+  std::unique_ptr<MlFrames> frames_;                  // the per-frame work, on the CPU or a GPU
   std::vector<cdouble> g_object_sum_, g_probe_sum_;  // gradients as summed (this rank's, then all ranks')
   std::vector<cfloat> g_object_, g_probe_;            // gradients
   std::vector<cfloat> h_object_, h_probe_;            // preconditioned gradients
   std::vector<cfloat> d_object_, d_probe_;            // search direction
   std::vector<float> m_object_, m_probe_;             // preconditioner
-  std::vector<double> fft_seconds_;                   // per thread
   double previous_gh_ = 0;                            // <g, M g> of the last direction
   double previous_cost_ = 0;                          // at the last direction's base point
   double step_ = 0;                                   // along the current direction

@@ -10,6 +10,7 @@
 #include "cli_harness.h"
 #include "hdf5_compare.h"
 #include "io/hdf5.h"
+#include "runtime/devices.h"
 #include "mpi_launch.h"
 
 namespace xpulse::testing {
@@ -162,7 +163,10 @@ TEST_F(PtychoCli, BadInputIsOneLineAndNoOutput) {
   expect_input_error(reconstruct(sim, "--iterations 0"), "--iterations must be >= 1, got 0");
   expect_input_error(reconstruct(sim, "--algorithm pie"), "--algorithm 'pie' is not known; use epie, dm or ml");
   expect_input_error(reconstruct(sim, "--noise normal"), "--noise 'normal' is not known; use gaussian or poisson");
-  expect_input_error(reconstruct(sim, "--device cuda"), "ptycho reconstruct has no CUDA backend yet");
+  expect_input_error(reconstruct(sim, "--device cuda --algorithm dm"), "--device cuda runs --algorithm ml only");
+  if (runtime::cuda_device_count() == 0) {
+    expect_input_error(reconstruct(sim, "--device cuda"), "--device cuda: no CUDA device can be used (");
+  }
   // Truncated file.
   const std::string cut = dir / "cut.cxi";
   fs::copy_file(sim, cut);

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "ptycho/engine.h"
 #include "ptycho/object_score.h"
+#include "runtime/devices.h"
 #include "sim/ptycho_simulation.h"
 
 namespace xpulse::ptycho {
@@ -166,6 +167,50 @@ TEST(PtychoEngines, OptionsAreChecked) {
   o = {};
   o.epie_object_step = 1.5;
   EXPECT_THROW(o.validate(), InvalidArgument);
+}
+
+}  // namespace
+}  // namespace xpulse::ptycho
+
+namespace xpulse::ptycho {
+namespace {
+
+// The ML engine with its per-frame work on a GPU follows the CPU's path: same costs and objects within float
+// rounding (the GPU's sums use atomics, so the last bits may differ).
+TEST(PtychoEnginesCuda, MlOnTheGpuAgreesWithTheCpu) {
+  if (runtime::cuda_device_count() == 0) GTEST_SKIP() << runtime::cuda_unavailable_reason();
+  const Simulated s = simulate(true, 1e6);
+  for (NoiseModel noise : {NoiseModel::gaussian, NoiseModel::poisson}) {
+    for (bool refine : {false, true}) {
+      std::vector<PtychoState> states;
+      for (int device : {-1, 0}) {
+        EngineOptions options;
+        options.noise = noise, options.probe_refine = refine, options.cuda_device = device;
+        runtime::ThreadPool pool(2);
+        auto engine = Engine::create(s.problem, options, pool);
+        PtychoState state = start(s);
+        for (int i = 0; i < 10; ++i) engine->iterate(state);
+        states.push_back(std::move(state));
+      }
+      for (int i = 0; i < 10; ++i) {
+        EXPECT_NEAR(states[1].history[i].cost, states[0].history[i].cost, 1e-4 * states[0].history[i].cost) << i;
+      }
+      EXPECT_NEAR(error_of(s, states[1]), error_of(s, states[0]), 1e-4);
+    }
+  }
+}
+
+TEST(PtychoEnginesCuda, WithoutCudaItSaysSoAndOnlyMlRunsOnAGpu) {
+  const Simulated s = simulate(false);
+  runtime::ThreadPool pool(1);
+  EngineOptions dm;
+  dm.algorithm = Algorithm::dm;
+  dm.cuda_device = 0;
+  EXPECT_THROW(Engine::create(s.problem, dm, pool), InvalidArgument);
+  if (runtime::cuda_device_count() > 0) GTEST_SKIP() << "a CUDA device is present";
+  EngineOptions ml;
+  ml.cuda_device = 0;
+  EXPECT_THROW(Engine::create(s.problem, ml, pool), Error);
 }
 
 }  // namespace
