@@ -40,15 +40,31 @@ __device__ void block_add(double v, double* total) {
   if (threadIdx.x == 0) atomicAdd(total, partial[0]);
 }
 
-// out[i][k] = P[k] O[window of frame first + i][k]; positions are (row, column).
+// Thread idx of a batch of `count` frames from frame `first`: its pixel k in the frame and its place o in the
+// object (positions are (row, column)); false past the batch.
+struct WindowPixel {
+  int k;
+  long long o;
+};
+
+__device__ bool window_pixel(long long idx, int n, int count, const int2* positions, int first, int nx,
+                             WindowPixel& at) {
+  const long long n2 = static_cast<long long>(n) * n;
+  if (idx >= n2 * count) return false;
+  const int i = static_cast<int>(idx / n2), k = static_cast<int>(idx % n2);
+  const int2 p = positions[first + i];
+  at = {k, static_cast<long long>(p.x + k / n) * nx + p.y + k % n};
+  return true;
+}
+
+__device__ long long thread_index() { return static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x; }
+
+// out[i][k] = P[k] O[window of frame first + i][k].
 __global__ void exit_waves(const float2* object, int nx, const float2* probe, int n, const int2* positions, int first,
                            int count, float2* out) {
-  const long long n2 = static_cast<long long>(n) * n;
-  const long long idx = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (idx >= n2 * count) return;
-  const int i = static_cast<int>(idx / n2), k = static_cast<int>(idx % n2), y = k / n, x = k % n;
-  const int2 p = positions[first + i];
-  out[idx] = mul(probe[k], object[static_cast<long long>(p.x + y) * nx + p.y + x]);
+  WindowPixel at;
+  if (!window_pixel(thread_index(), n, count, positions, first, nx, at)) return;
+  out[thread_index()] = mul(probe[at.k], object[at.o]);
 }
 
 // A *= scale (cuFFT is unnormalised), chi = w df/dconj(Psi), cost += w f; one frame per blockIdx.y.
@@ -83,21 +99,17 @@ __global__ void cost_and_chi(float2* a, const float* data, const float* weight, 
 __global__ void add_gradient(const float2* g, const float2* probe, const float2* object, int nx, int n,
                              const int2* positions, int first, int count, float scale, double2* g_object,
                              double2* g_probe) {
-  const long long n2 = static_cast<long long>(n) * n;
-  const long long idx = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (idx >= n2 * count) return;
-  const int i = static_cast<int>(idx / n2), k = static_cast<int>(idx % n2), y = k / n, x = k % n;
-  const int2 p = positions[first + i];
-  const long long o = static_cast<long long>(p.x + y) * nx + p.y + x;
-  float2 v = g[idx];
+  WindowPixel at;
+  if (!window_pixel(thread_index(), n, count, positions, first, nx, at)) return;
+  float2 v = g[thread_index()];
   v.x *= scale, v.y *= scale;
-  const float2 to_object = conj_mul(probe[k], v);
-  atomicAdd(&g_object[o].x, static_cast<double>(to_object.x));
-  atomicAdd(&g_object[o].y, static_cast<double>(to_object.y));
+  const float2 to_object = conj_mul(probe[at.k], v);
+  atomicAdd(&g_object[at.o].x, static_cast<double>(to_object.x));
+  atomicAdd(&g_object[at.o].y, static_cast<double>(to_object.y));
   if (g_probe != nullptr) {
-    const float2 to_probe = conj_mul(object[o], v);
-    atomicAdd(&g_probe[k].x, static_cast<double>(to_probe.x));
-    atomicAdd(&g_probe[k].y, static_cast<double>(to_probe.y));
+    const float2 to_probe = conj_mul(object[at.o], v);
+    atomicAdd(&g_probe[at.k].x, static_cast<double>(to_probe.x));
+    atomicAdd(&g_probe[at.k].y, static_cast<double>(to_probe.y));
   }
 }
 
@@ -105,19 +117,15 @@ __global__ void add_gradient(const float2* g, const float2* probe, const float2*
 __global__ void direction_waves(const float2* object, const float2* d_object, const float2* probe,
                                 const float2* d_probe, int nx, int n, const int2* positions, int first, int count,
                                 bool refine, float2* b, float2* c) {
-  const long long n2 = static_cast<long long>(n) * n;
-  const long long idx = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (idx >= n2 * count) return;
-  const int i = static_cast<int>(idx / n2), k = static_cast<int>(idx % n2), y = k / n, x = k % n;
-  const int2 p = positions[first + i];
-  const long long o = static_cast<long long>(p.x + y) * nx + p.y + x;
-  float2 v = mul(probe[k], d_object[o]);
+  WindowPixel at;
+  if (!window_pixel(thread_index(), n, count, positions, first, nx, at)) return;
+  float2 v = mul(probe[at.k], d_object[at.o]);
   if (refine) {
-    const float2 w = mul(d_probe[k], object[o]);
+    const float2 w = mul(d_probe[at.k], object[at.o]);
     v.x += w.x, v.y += w.y;
-    c[idx] = mul(d_probe[k], d_object[o]);
+    c[thread_index()] = mul(d_probe[at.k], d_object[at.o]);
   }
-  b[idx] = v;
+  b[thread_index()] = v;
 }
 
 // Per frame (blockIdx.y): the exact and the Gauss-Newton (Gaussian) or Fisher (Poisson) second derivatives along

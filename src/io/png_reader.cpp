@@ -34,23 +34,34 @@ GreyImage read_png_grey(const std::string& path) {
   return out;
 }
 
+namespace {
+
+// Where output pixel i of `size` samples an axis of `length` pixels (centres aligned): the two neighbours and
+// the weight of the second.
+struct Tap {
+  std::size_t low, high;
+  double weight;
+};
+
+Tap tap(std::size_t i, std::size_t size, std::size_t length) {
+  const double f = std::clamp((static_cast<double>(i) + 0.5) * static_cast<double>(length) / static_cast<double>(size) - 0.5,
+                              0.0, static_cast<double>(length - 1));
+  const auto low = static_cast<std::size_t>(f);
+  return {low, std::min(low + 1, length - 1), f - static_cast<double>(low)};
+}
+
+}  // namespace
+
 std::vector<float> resample_square(const GreyImage& image, std::size_t size) {
   std::vector<float> out(size * size);
   const auto at = [&](std::size_t y, std::size_t x) { return image.values[y * image.width + x]; };
   for (std::size_t y = 0; y < size; ++y) {
-    const double fy = std::clamp((static_cast<double>(y) + 0.5) * static_cast<double>(image.height) /
-                                     static_cast<double>(size) - 0.5, 0.0, static_cast<double>(image.height - 1));
-    const auto y0 = static_cast<std::size_t>(fy);
-    const std::size_t y1 = std::min(y0 + 1, image.height - 1);
-    const double ty = fy - static_cast<double>(y0);
+    const Tap ty = tap(y, size, image.height);
     for (std::size_t x = 0; x < size; ++x) {
-      const double fx = std::clamp((static_cast<double>(x) + 0.5) * static_cast<double>(image.width) /
-                                       static_cast<double>(size) - 0.5, 0.0, static_cast<double>(image.width - 1));
-      const auto x0 = static_cast<std::size_t>(fx);
-      const std::size_t x1 = std::min(x0 + 1, image.width - 1);
-      const double tx = fx - static_cast<double>(x0);
-      out[y * size + x] = static_cast<float>((1 - ty) * ((1 - tx) * at(y0, x0) + tx * at(y0, x1)) +
-                                             ty * ((1 - tx) * at(y1, x0) + tx * at(y1, x1)));
+      const Tap tx = tap(x, size, image.width);
+      const double top = (1 - tx.weight) * at(ty.low, tx.low) + tx.weight * at(ty.low, tx.high);
+      const double bottom = (1 - tx.weight) * at(ty.high, tx.low) + tx.weight * at(ty.high, tx.high);
+      out[y * size + x] = static_cast<float>((1 - ty.weight) * top + ty.weight * bottom);
     }
   }
   return out;
