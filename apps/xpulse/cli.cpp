@@ -51,6 +51,7 @@ int run(int argc, char** argv) {
   add_dispersion(app, action, command_line);
   add_spi(app, action, command_line);
   add_ptycho(app, action, command_line);
+  add_sfx(app, action, command_line);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -7,6 +7,7 @@
 #include "core/shape.h"
 #include "pipelines/ptycho_simulate.h"
 #include "pipelines/pumpprobe_simulate.h"
+#include "pipelines/sfx_simulate.h"
 #include "pipelines/spi_simulate.h"
 #include "runtime/thread_pool.h"
 
@@ -97,6 +98,49 @@ void add_simulate_ptycho(CLI::App& simulate, Action& action, const std::string& 
   });
 }
 
+void add_simulate_sfx(CLI::App& simulate, Action& action, const std::string& command_line) {
+  auto* cmd = simulate.add_subcommand(
+      "sfx",
+      "Simulate serial crystallography stills of a PDB structure's crystal (CRYST1 cell, space group's\n"
+      "operators, xraylib form factors): random orientations, partial spots, water ring, Poisson and readout\n"
+      "noise, a detector mask; truth under /truth.");
+  auto r = std::make_shared<pipelines::SfxSimulateRequest>();
+  auto pixels = std::make_shared<std::string>("1024x1024");
+  r->threads = runtime::default_thread_count();
+  sim::SfxOptions& o = r->options;
+  cmd->add_option("--pdb", r->pdb, "Structure with a CRYST1 record")->required();
+  cmd->add_option("--out", r->out, "Output CXI file (written as FILE.partial, renamed when complete)")->required();
+  cmd->add_option("--frames", o.frames, "Number of frames")->capture_default_str();
+  cmd->add_option("--hit-fraction", o.hit_fraction, "Probability that a frame holds a crystal")->capture_default_str();
+  cmd->add_option("--pixels", *pixels, "Detector size YxX")->capture_default_str();
+  cmd->add_option("--pixel-size", o.pixel_size_m, "Pixel size, m")->capture_default_str();
+  cmd->add_option("--distance", o.distance_m, "Sample to detector, m")->capture_default_str();
+  cmd->add_option("--energy", o.energy_ev, "Photon energy, eV")->capture_default_str();
+  cmd->add_option("--crystal-size", o.crystal_size_m, "Crystal size, m")->capture_default_str();
+  cmd->add_option("--mosaicity", o.mosaicity_deg, "Mosaic spread, degrees")->capture_default_str();
+  cmd->add_option("--bandwidth", o.bandwidth, "Relative spectral width")->capture_default_str();
+  cmd->add_option("--fluence", o.fluence, "Photons of a full reflection of mean |F|^2 near the beam")
+      ->capture_default_str();
+  cmd->add_option("--background", o.background, "water | none")->capture_default_str();
+  cmd->add_option("--gain", o.adu_per_photon, "ADU per photon")->capture_default_str();
+  cmd->add_option("--readout-noise", o.readout_noise_adu, "Readout noise, ADU")->capture_default_str();
+  cmd->add_option("--seed", o.seed, "Random seed (results are identical for any thread count)")->capture_default_str();
+  cmd->add_option("--threads", r->threads, "Worker threads (default: all cores)")->capture_default_str();
+  cmd->callback([r, pixels, &action, command_line] {
+    action = [r, pixels, command_line] {
+      const auto shape = parse_shape(*pixels, 2, "--pixels");
+      r->options.ny = shape[0], r->options.nx = shape[1];
+      r->command_line = command_line;
+      const auto s = pipelines::simulate_sfx_file(*r);
+      std::printf("xpulse simulate sfx: wrote %s [%zu frames x %zu x %zu] in %.2f s\n", r->out.c_str(),
+                  r->options.frames, r->options.ny, r->options.nx, s.seconds);
+      std::printf("  %zu hits, %zu spots from %zu reflections to %.2f A at the detector corner\n", s.hits, s.spots,
+                  s.reflections, s.resolution);
+      return 0;
+    };
+  });
+}
+
 }  // namespace
 
 void add_simulate(CLI::App& app, Action& action, const std::string& command_line) {
@@ -104,6 +148,7 @@ void add_simulate(CLI::App& app, Action& action, const std::string& command_line
   simulate->require_subcommand(1);
   add_simulate_spi(*simulate, action, command_line);
   add_simulate_ptycho(*simulate, action, command_line);
+  add_simulate_sfx(*simulate, action, command_line);
   auto* pp = simulate->add_subcommand(
       "pump-probe",
       "Simulate a pump-probe diffuse-scattering stack [delay, y, x] whose pixels oscillate at twice the\n"

@@ -1,0 +1,55 @@
+// xpulse sfx peaks
+#include <cstdio>
+#include <memory>
+
+#include "cli.h"
+#include "pipelines/sfx_peaks.h"
+#include "runtime/thread_pool.h"
+
+namespace xpulse::cli {
+
+void add_sfx(CLI::App& app, Action& action, const std::string& command_line) {
+  auto* sfx = app.add_subcommand("sfx", "Serial crystallography front end: Bragg peaks and hits");
+  sfx->require_subcommand(1);
+  auto* cmd = sfx->add_subcommand(
+      "peaks",
+      "Find Bragg peaks in every frame with peakfinder8's semantics, flag hits, and write CXI peak lists, the\n"
+      "hit rate and a virtual powder pattern (and, with --hits-out, the hits alone).");
+  auto r = std::make_shared<pipelines::SfxPeaksRequest>();
+  r->threads = runtime::default_thread_count();
+  sfx::PeakFinderOptions& o = r->options;
+  cmd->add_option("INPUT", r->input, "CXI file: /entry_1/data_1/data [frames, y, x] (mask and beam centre optional)")
+      ->required();
+  cmd->add_option("--out", r->out, "Output HDF5 file (written as FILE.partial, renamed when complete)")->required();
+  cmd->add_option("--hits-out", r->hits_out, "CXI file with the hit frames and their peaks");
+  cmd->add_option("--threshold", o.threshold, "Lowest peak pixel value, ADU")->capture_default_str();
+  cmd->add_option("--min-snr", o.min_snr, "Signal-to-noise of pixels (against their radius) and of peaks")
+      ->capture_default_str();
+  cmd->add_option("--min-pix", o.min_pixels, "Fewest pixels in a peak")->capture_default_str();
+  cmd->add_option("--max-pix", o.max_pixels, "Most pixels in a peak")->capture_default_str();
+  cmd->add_option("--local-bg-radius", o.local_bg_radius, "Width of the local background ring, pixels")
+      ->capture_default_str();
+  cmd->add_option("--min-res", o.min_res, "Smallest radius of a peak, pixels from the beam centre")
+      ->capture_default_str();
+  cmd->add_option("--max-res", o.max_res, "Largest radius of a peak, pixels")->capture_default_str();
+  cmd->add_option("--min-peaks", r->min_peaks, "Fewest peaks in a hit")->capture_default_str();
+  cmd->add_option("--max-peaks", o.max_peaks, "Most peaks kept per frame (and in a hit)")->capture_default_str();
+  cmd->add_option("--threads", r->threads, "Worker threads (default: all cores)")->capture_default_str();
+  cmd->add_option("--device", r->device, "auto | cpu | cuda")->capture_default_str();
+  cmd->callback([=, &action] {
+    action = [=] {
+      r->command_line = command_line;
+      const auto s = pipelines::sfx_peaks_file(*r);
+      std::printf("xpulse sfx peaks: %zu frames of %zux%zu, %zu hits (hit rate %.1f%%), %zu peaks, %.1f s (peak "
+                  "finding %.2f s, %.1f frames/s)\n",
+                  s.frames, s.ny, s.nx, s.hits, 100.0 * static_cast<double>(s.hits) / static_cast<double>(s.frames),
+                  s.peaks, s.seconds, s.find_seconds, static_cast<double>(s.frames) / s.find_seconds);
+      std::printf("  wrote %s:/entry_1/result_1/{nPeaks, peakXPosRaw, peakYPosRaw, peakTotalIntensity, hit, "
+                  "powder}%s%s\n",
+                  r->out.c_str(), r->hits_out.empty() ? "" : " and the hits to ", r->hits_out.c_str());
+      return 0;
+    };
+  });
+}
+
+}  // namespace xpulse::cli

@@ -1,0 +1,161 @@
+#include "pipelines/sfx_peaks.h"
+
+#include <chrono>
+#include <cmath>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "io/atomic_output.h"
+#include "io/hdf5.h"
+#include "runtime/thread_pool.h"
+
+namespace xpulse::pipelines {
+namespace {
+
+double optional_scalar(const io::Reader& reader, const std::string& dataset, double fallback) {
+  return reader.exists(dataset) ? reader.read_scalar(dataset) : fallback;
+}
+
+}  // namespace
+
+SfxPeaksSummary sfx_peaks_file(const SfxPeaksRequest& r) {
+  const auto start = std::chrono::steady_clock::now();
+  if (r.threads < 1) throw InvalidArgument("--threads must be >= 1");
+  if (r.device != "auto" && r.device != "cpu" && r.device != "cuda") {
+    throw InvalidArgument(fmt::format("--device must be auto, cpu or cuda, got '{}'", r.device));
+  }
+  if (r.device == "cuda") throw InvalidArgument("sfx peaks has no CUDA backend yet; use --device cpu (or auto)");
+  r.options.validate();
+  if (r.min_peaks > r.options.max_peaks) throw InvalidArgument("--min-peaks must not exceed --max-peaks");
+  const io::Reader reader(r.input);
+  const io::DatasetInfo info = reader.info(kSfxData);
+  if (info.dims.size() != 3) {
+    throw InputError(fmt::format("'{}' in '{}' has rank {}; expected 3 [frames, y, x]", kSfxData, r.input,
+                                 info.dims.size()));
+  }
+  const std::size_t n = info.dims[0], ny = info.dims[1], nx = info.dims[2];
+  if (n == 0 || ny == 0 || nx == 0) throw InputError(fmt::format("'{}' in '{}' holds no frames", kSfxData, r.input));
+  std::vector<std::uint8_t> mask;
+  if (reader.exists(kSfxDetector + "mask")) {
+    const io::DatasetInfo m = reader.info(kSfxDetector + "mask");
+    if (m.dims.size() != 2 || m.dims[0] != ny || m.dims[1] != nx) {
+      throw InputError(fmt::format("the mask '{}mask' in '{}' is {}; the frames are {}x{}", kSfxDetector, r.input,
+                                   m.dims.size() == 2 ? fmt::format("{}x{}", m.dims[0], m.dims[1])
+                                                      : fmt::format("of rank {}", m.dims.size()),
+                                   ny, nx));
+    }
+    const std::vector<std::uint32_t> bits = reader.read<std::uint32_t>(kSfxDetector + "mask");
+    mask.resize(bits.size());
+    for (std::size_t k = 0; k < bits.size(); ++k) mask[k] = bits[k] != 0;
+  }
+  const double cx = optional_scalar(reader, kSfxDetector + "beam_center_x", static_cast<double>(nx) / 2);
+  const double cy = optional_scalar(reader, kSfxDetector + "beam_center_y", static_cast<double>(ny) / 2);
+  const sfx::PeakFinder8 finder(ny, nx, cx, cy, mask, r.options);
+  io::AtomicOutput output(r.out);
+  std::unique_ptr<io::AtomicOutput> hits_output;
+  if (!r.hits_out.empty()) hits_output = std::make_unique<io::AtomicOutput>(r.hits_out);
+
+  const std::size_t max_peaks = r.options.max_peaks, pixels = ny * nx;
+  std::vector<std::int32_t> counts(n, 0);
+  std::vector<float> xs(n * max_peaks, 0.0f), ys(n * max_peaks, 0.0f), totals(n * max_peaks, 0.0f);
+  std::vector<std::uint8_t> hit(n, 0);
+  std::vector<double> powder(pixels, 0.0);
+  std::vector<float> hit_frames;  // kept for --hits-out
+  runtime::ThreadPool pool(r.threads);
+  SfxPeaksSummary summary;
+  const std::size_t batch = std::max<std::size_t>(1, r.frames_per_read);
+  for (std::size_t first = 0; first < n; first += batch) {
+    const std::size_t count = std::min(batch, n - first);
+    const std::size_t offset[3] = {first, 0, 0}, size[3] = {count, ny, nx};
+    const std::vector<float> frames = reader.read<float>(kSfxData, offset, size);
+    const auto t = std::chrono::steady_clock::now();
+    pool.parallel_for(count, [&](std::size_t i, unsigned) {
+      const std::size_t j = first + i;
+      const float* frame = frames.data() + i * pixels;
+      for (std::size_t k = 0; k < pixels; ++k) {
+        if (!std::isfinite(frame[k]) && (mask.empty() || !mask[k])) {
+          throw InputError(fmt::format("frame {} pixel ({}, {}) holds {}", j, k / nx, k % nx, frame[k]));
+        }
+      }
+      const std::vector<sfx::Peak> peaks = finder.find(frame);
+      counts[j] = static_cast<std::int32_t>(peaks.size());
+      for (std::size_t p = 0; p < peaks.size(); ++p) {
+        xs[j * max_peaks + p] = peaks[p].x, ys[j * max_peaks + p] = peaks[p].y;
+        totals[j * max_peaks + p] = peaks[p].total_intensity;
+      }
+      hit[j] = peaks.size() >= r.min_peaks && peaks.size() <= max_peaks;
+    });
+    summary.find_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::size_t j = first + i;
+      summary.peaks += static_cast<std::size_t>(counts[j]);
+      if (!hit[j]) continue;
+      ++summary.hits;
+      const float* frame = frames.data() + i * pixels;
+      for (std::size_t k = 0; k < pixels; ++k) powder[k] += mask.empty() || !mask[k] ? frame[k] : 0.0f;
+      if (hits_output) hit_frames.insert(hit_frames.end(), frame, frame + pixels);
+    }
+  }
+  summary.frames = n, summary.ny = ny, summary.nx = nx;
+  const double rate = static_cast<double>(summary.hits) / static_cast<double>(n);
+
+  const auto write_results = [&](io::Writer& w, const std::vector<std::size_t>& rows) {
+    const std::size_t m = rows.size();
+    std::vector<std::int32_t> c(m);
+    std::vector<float> x(m * max_peaks), y(m * max_peaks), total(m * max_peaks);
+    for (std::size_t a = 0; a < m; ++a) {
+      c[a] = counts[rows[a]];
+      std::copy_n(xs.begin() + static_cast<std::ptrdiff_t>(rows[a] * max_peaks), max_peaks, x.begin() + static_cast<std::ptrdiff_t>(a * max_peaks));
+      std::copy_n(ys.begin() + static_cast<std::ptrdiff_t>(rows[a] * max_peaks), max_peaks, y.begin() + static_cast<std::ptrdiff_t>(a * max_peaks));
+      std::copy_n(totals.begin() + static_cast<std::ptrdiff_t>(rows[a] * max_peaks), max_peaks,
+                  total.begin() + static_cast<std::ptrdiff_t>(a * max_peaks));
+    }
+    const std::vector<std::size_t> list = {m, max_peaks};
+    w.write<std::int32_t>("/entry_1/result_1/nPeaks", c, std::vector<std::size_t>{m});
+    w.write<float>("/entry_1/result_1/peakXPosRaw", x, list, "pixel");
+    w.write<float>("/entry_1/result_1/peakYPosRaw", y, list, "pixel");
+    w.write<float>("/entry_1/result_1/peakTotalIntensity", total, list, "ADU");
+  };
+  {
+    io::Writer w(output.partial_path());
+    std::vector<std::size_t> all(n);
+    for (std::size_t j = 0; j < n; ++j) all[j] = j;
+    write_results(w, all);
+    w.write<std::uint8_t>("/entry_1/result_1/hit", hit, std::vector<std::size_t>{n});
+    w.attribute("/entry_1/result_1", "hit_rate", rate);
+    w.attribute("/entry_1/result_1", "min_peaks", static_cast<double>(r.min_peaks));
+    w.attribute("/entry_1/result_1/peakXPosRaw", "description", "column of each peak's centroid, pixel centres at integers");
+    std::vector<float> p(powder.begin(), powder.end());
+    w.write<float>("/entry_1/result_1/powder", p, std::vector<std::size_t>{ny, nx}, "ADU");
+    w.attribute("/entry_1/result_1/powder", "description", "sum of the hits' frames (masked pixels 0)");
+    io::write_provenance(w, r.command_line, r.input);
+    w.close();
+  }
+  if (hits_output) {
+    io::Writer w(hits_output->partial_path());
+    std::vector<std::size_t> rows;
+    for (std::size_t j = 0; j < n; ++j) {
+      if (hit[j]) rows.push_back(j);
+    }
+    w.write<float>(kSfxData, hit_frames, std::vector<std::size_t>{rows.size(), ny, nx}, "ADU",
+                   rows.empty() ? std::vector<std::size_t>{} : std::vector<std::size_t>{1, ny, nx});
+    std::vector<std::uint32_t> index(rows.begin(), rows.end());
+    w.write<std::uint32_t>("/entry_1/result_1/frame", index, std::vector<std::size_t>{rows.size()});
+    w.attribute("/entry_1/result_1/frame", "description", "each hit's frame in the input");
+    write_results(w, rows);
+    for (const std::string d : {"distance", "x_pixel_size", "y_pixel_size", "beam_center_x", "beam_center_y"}) {
+      if (reader.exists(kSfxDetector + d)) w.write_scalar(kSfxDetector + d, reader.read_scalar(kSfxDetector + d));
+    }
+    if (!mask.empty()) w.write<std::uint8_t>(kSfxDetector + "mask", mask, std::vector<std::size_t>{ny, nx});
+    io::write_provenance(w, r.command_line, r.input);
+    w.close();
+  }
+  output.commit();
+  if (hits_output) hits_output->commit();
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return summary;
+}
+
+}  // namespace xpulse::pipelines

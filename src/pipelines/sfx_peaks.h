@@ -1,0 +1,35 @@
+#pragma once
+// `xpulse sfx peaks`: peakfinder8 (sfx/peakfinder8.h) on every frame of a CXI file, in parallel over frames;
+// hit flags (the peak count within [min_peaks, max_peaks]) and the hit rate; the peak lists in CXI's layout
+// (/entry_1/result_1/{nPeaks, peakXPosRaw, peakYPosRaw, peakTotalIntensity}, padded to max_peaks); the virtual
+// powder pattern (the sum of the hits' frames); and optionally a hits-only CXI, as Cheetah writes.
+#include <string>
+
+#include "sfx/peakfinder8.h"
+
+namespace xpulse::pipelines {
+
+inline const std::string kSfxDetector = "/entry_1/instrument_1/detector_1/";
+inline const std::string kSfxData = "/entry_1/data_1/data";
+
+struct SfxPeaksRequest {
+  std::string input;
+  std::string out;
+  std::string hits_out;                // optional
+  sfx::PeakFinderOptions options;
+  std::size_t min_peaks = 10;          // a hit has min_peaks..max_peaks peaks (options.max_peaks)
+  unsigned threads = 1;
+  std::string device = "auto";
+  std::size_t frames_per_read = 32;
+  std::string command_line;
+};
+
+struct SfxPeaksSummary {
+  std::size_t frames = 0, hits = 0, peaks = 0;
+  std::size_t ny = 0, nx = 0;
+  double seconds = 0, find_seconds = 0;  // whole job, and peak finding alone (wall)
+};
+
+SfxPeaksSummary sfx_peaks_file(const SfxPeaksRequest& request);
+
+}  // namespace xpulse::pipelines

@@ -1,0 +1,26 @@
+#pragma once
+// `xpulse simulate sfx`: serial crystallography stills of a PDB structure's crystal (sim/sfx_simulation.h),
+// written as CXI with the truth (hit flags, orientations, every spot with its photons and expected error).
+#include <string>
+
+#include "sim/sfx_simulation.h"
+
+namespace xpulse::pipelines {
+
+struct SfxSimulateRequest {
+  std::string pdb;
+  std::string out;
+  sim::SfxOptions options;
+  unsigned threads = 1;
+  std::string command_line;
+};
+
+struct SfxSimulateSummary {
+  std::size_t hits = 0, spots = 0, reflections = 0;
+  double resolution = 0;  // angstrom at the detector corner
+  double seconds = 0;
+};
+
+SfxSimulateSummary simulate_sfx_file(const SfxSimulateRequest& request);
+
+}  // namespace xpulse::pipelines

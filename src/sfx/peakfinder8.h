@@ -1,0 +1,56 @@
+#pragma once
+// Bragg peaks in a detector frame with peakfinder8's semantics (CrystFEL; REFERENCE.md section 5):
+//   1. per integer radius (pixels from the beam centre), 5 rounds of mean and sigma over the unmasked pixels
+//      below the previous round's mean + min_snr sigma;
+//   2. a pixel is a candidate when above max(threshold, mean + min_snr sigma) of its radius;
+//   3. candidates are joined with their 8 neighbours into connected regions; a region of min_pix..max_pix pixels
+//      is a peak when its background-subtracted total over the local background's sigma reaches min_snr;
+//   4. the local background is the mean and sigma of the non-candidate unmasked pixels within local_bg_radius
+//      of the region's bounding box.
+// Position: the background-subtracted centroid (pixel centres at integer coordinates). At most max_peaks per
+// frame, in scan order; min_res and max_res bound the radius of a peak's centroid (pixels).
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace xpulse::sfx {
+
+struct PeakFinderOptions {
+  float threshold = 800;         // ADU
+  float min_snr = 5;
+  int min_pixels = 2, max_pixels = 200;
+  int local_bg_radius = 3;
+  double min_res = 0, max_res = 1e30;  // pixels from the beam centre
+  std::size_t max_peaks = 2048;
+  void validate() const;         // InvalidArgument naming the option
+};
+
+struct Peak {
+  float x = 0, y = 0;            // column, row
+  float total_intensity = 0;     // ADU above the local background
+  float snr = 0;
+  float background = 0;          // ADU per pixel
+  int pixels = 0;
+};
+
+class PeakFinder8 {
+ public:
+  // mask: [ny][nx], nonzero = bad (or empty); beam centre in pixels.
+  PeakFinder8(std::size_t ny, std::size_t nx, double centre_x, double centre_y, std::vector<std::uint8_t> mask,
+              const PeakFinderOptions& options);
+  // Thread-safe: each call has its own scratch memory.
+  std::vector<Peak> find(const float* frame) const;
+  std::size_t ny() const { return ny_; }
+  std::size_t nx() const { return nx_; }
+
+ private:
+  std::size_t ny_, nx_;
+  double cx_, cy_;
+  std::vector<std::uint8_t> mask_;
+  std::vector<std::uint32_t> radius_;  // integer radius bin per pixel
+  std::vector<double> radius_of_;      // exact radius per pixel
+  std::size_t bins_ = 0;
+  PeakFinderOptions options_;
+};
+
+}  // namespace xpulse::sfx
