@@ -2,6 +2,7 @@
 # Installs every Debian package xpulse needs to build, test and benchmark, and links the Python package
 # (python/xpulse) and the xpulse-plot command of this source tree into Debian's Python and PATH.
 # Idempotent; runs `apt-get update` at most once per invocation and only when something is missing.
+# `--bench-peers` also installs the peers of the comparison benchmarks (DIALS).
 set -euo pipefail
 
 packages=(
@@ -18,6 +19,10 @@ packages=(
   pybind11-dev python3-dev               # the Python module, built against Debian's /usr/bin/python3
   python3 python3-numpy python3-scipy python3-h5py python3-pytest python3-matplotlib
 )
+# Peers that only the comparison benchmarks run (bench/compare_dials.py): about 200 packages, so not by default.
+if [ "${1:-}" = "--bench-peers" ]; then
+  packages+=(dials)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

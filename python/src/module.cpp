@@ -30,6 +30,7 @@ PYBIND11_MODULE(_xpulse, m) {
   bind_nufft(m);
   bind_spi(m);
   bind_ptycho(m);
+  bind_sfx(m);
 }
 
 }  // namespace xpulse::python
