@@ -1,9 +1,10 @@
 """Figures from xpulse output files: fit maps, phonon dispersion over the FT-IXS image, FT-IXS spectra, one
-pixel's trace with its fit, an SPI reconstruction (central slices, FSC, per-generation history) and a
-ptychographic reconstruction (object phase and amplitude, probe, cost). PNG or PDF, chosen by the output file's
-extension.
+pixel's trace with its fit, an SPI reconstruction (central slices, FSC, per-generation history), a
+ptychographic reconstruction (object phase and amplitude, probe, cost) and serial crystallography peaks (a frame
+with its peaks circled, the powder pattern with resolution rings, the hit rate over frames). PNG or PDF, chosen
+by the output file's extension.
 
-Command line: ``xpulse-plot {maps,dispersion,spectra,trace,spi,ptycho,all} ...`` (``xpulse-plot --help``).
+Command line: ``xpulse-plot {maps,dispersion,spectra,trace,spi,ptycho,sfx,all} ...`` (``xpulse-plot --help``).
 From Python::
 
     from xpulse import plot
@@ -12,6 +13,7 @@ From Python::
     plot.trace("data.h5", "fit.h5", (120, 40), "trace.png")
     plot.spi("reconstruction.h5", "spi.png", score="score.h5")
     plot.ptycho("ptycho.h5", "ptycho.png")
+    plot.sfx("frames.cxi", "peaks.h5", "sfx.png")
 """
 import argparse
 import os
@@ -451,6 +453,68 @@ def ptycho(reconstruction_path, out, dpi=120):
     return _save(fig, out, dpi)
 
 
+def sfx(frames_path, peaks_path, out, frame=None, dpi=120):
+    """`xpulse sfx peaks` output over its input: one frame (default: the one with most peaks) with its peaks
+    circled, the virtual powder pattern with resolution rings, and the peak count and running hit rate over
+    frames."""
+    with _open(peaks_path) as f:
+        if "entry_1/result_1/nPeaks" not in f:
+            raise PlotError(f"'{peaks_path}' has no /entry_1/result_1/nPeaks: not an output of 'xpulse sfx peaks'")
+        count = f["/entry_1/result_1/nPeaks"][()]
+        px, py = f["/entry_1/result_1/peakXPosRaw"], f["/entry_1/result_1/peakYPosRaw"]
+        hit = f["/entry_1/result_1/hit"][()]
+        powder = f["/entry_1/result_1/powder"][()]
+        j = int(np.argmax(count)) if frame is None else int(frame)
+        if not 0 <= j < len(count):
+            raise PlotError(f"--frame {j} is outside the {len(count)} frames")
+        x, y = px[j, :count[j]], py[j, :count[j]]
+    with _open(frames_path) as f:
+        data = _dataset(f, "/entry_1/data_1/data")
+        if data.shape[0] != len(count):
+            raise PlotError(f"'{frames_path}' has {data.shape[0]} frames but '{peaks_path}' {len(count)}")
+        image = data[j]
+        det = f["/entry_1/instrument_1/detector_1"] if "entry_1/instrument_1/detector_1" in f else None
+        geometry = None
+        if det is not None and all(k in det for k in ("distance", "x_pixel_size")) and \
+                "entry_1/instrument_1/source_1/energy" in f:
+            energy = float(f["/entry_1/instrument_1/source_1/energy"][()])
+            wavelength = 1.98644586e-25 / energy * 1e10 if energy < 1e-10 else 12398.4198 / energy
+            geometry = (float(det["distance"][()]), float(det["x_pixel_size"][()]), wavelength,
+                        float(det["beam_center_x"][()]) if "beam_center_x" in det else image.shape[1] / 2,
+                        float(det["beam_center_y"][()]) if "beam_center_y" in det else image.shape[0] / 2)
+    fig, axes = plt.subplots(1, 3, figsize=(19, 6), constrained_layout=True,
+                             gridspec_kw={"width_ratios": [1, 1, 1.1]})
+    vmin, vmax = _robust_limits(image, 1, 99.8)
+    axes[0].imshow(image, cmap="gray_r", vmin=vmin, vmax=vmax, interpolation="nearest")
+    axes[0].scatter(x, y, s=80, facecolors="none", edgecolors="#d62728", linewidths=0.8)
+    axes[0].set_title(f"frame {j}: {count[j]} peaks" + (" (hit)" if hit[j] else ""))
+    axes[0].set_xlabel("x (pixel)")
+    axes[0].set_ylabel("y (pixel)")
+    vmin, vmax = _robust_limits(powder, 1, 99.9)
+    axes[1].imshow(powder, cmap="magma", vmin=vmin, vmax=vmax, interpolation="nearest")
+    axes[1].set_title(f"powder: sum of {int(hit.sum())} hits")
+    axes[1].set_xlabel("x (pixel)")
+    if geometry is not None:
+        distance, pixel, wavelength, cx, cy = geometry
+        for d in (8.0, 4.0, 3.0, 2.5, 2.0):
+            two_theta = 2 * np.arcsin(min(1.0, wavelength / (2 * d)))
+            r = distance * np.tan(two_theta) / pixel
+            if r < max(powder.shape):
+                axes[1].add_patch(plt.Circle((cx, cy), r, fill=False, color="#7cfc00", lw=0.8, ls="--"))
+                axes[1].text(cx + r * 0.707, cy - r * 0.707, f"{d:g} Å", color="#7cfc00", fontsize=9, clip_on=True)
+        axes[1].set_xlim(0, powder.shape[1])
+        axes[1].set_ylim(powder.shape[0], 0)
+    frames = np.arange(len(count))
+    axes[2].plot(frames, count, ".", ms=3, color="#1f77b4", label="peaks per frame")
+    axes[2].set_xlabel("frame")
+    axes[2].set_ylabel("peaks", color="#1f77b4")
+    twin = axes[2].twinx()
+    twin.plot(frames, 100 * np.cumsum(hit) / (frames + 1), "-", color="#ff7f0e", label="hit rate")
+    twin.set_ylabel("running hit rate (%)", color="#ff7f0e")
+    axes[2].set_title(f"{len(count)} frames, hit rate {100 * hit.mean():.1f}%")
+    return _save(fig, out, dpi)
+
+
 def _pixel(text):
     try:
         y, x = (int(v) for v in text.split(","))
@@ -485,6 +549,11 @@ def _parser():
     pt = sub.add_parser("ptycho", help="ptychography: object phase and amplitude, probe, cost")
     pt.add_argument("reconstruction", help="output of 'xpulse ptycho reconstruct'")
     pt.add_argument("--out", required=True)
+    x = sub.add_parser("sfx", help="serial crystallography: a frame with its peaks, the powder pattern, hit rate")
+    x.add_argument("frames", help="the input of 'xpulse sfx peaks'")
+    x.add_argument("--peaks", required=True, help="output of 'xpulse sfx peaks'")
+    x.add_argument("--frame", type=int, help="frame to draw (default: the one with most peaks)")
+    x.add_argument("--out", required=True)
     a = sub.add_parser("all", help="every figure the given files allow, into a folder")
     a.add_argument("--data", help="input of 'xpulse fit' (for the trace)")
     a.add_argument("--fit")
@@ -549,6 +618,8 @@ def main(argv=None):
             written = [spi(args.reconstruction, args.out, score=args.score)]
         elif args.figure == "ptycho":
             written = [ptycho(args.reconstruction, args.out)]
+        elif args.figure == "sfx":
+            written = [sfx(args.frames, args.peaks, args.out, frame=args.frame)]
         else:
             written = _all(args)
     except (PlotError, KeyError, OSError) as e:

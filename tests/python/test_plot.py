@@ -143,3 +143,22 @@ def test_ptycho_object_probe_and_cost(tmp_path, xpulse):
     assert r.stderr == (f"xpulse-plot: error: '{sim}' has no /reconstruction/object: not an output of "
                         "'xpulse ptycho reconstruct'\n")
     assert not os.path.exists(tmp_path / "bad.png")
+
+
+def test_sfx_frame_powder_and_hit_rate(tmp_path, xpulse):
+    pdb = os.path.join(os.path.dirname(__file__), os.pardir, "data", "2cex.pdb")
+    sim, peaks = tmp_path / "sim.cxi", tmp_path / "peaks.h5"
+    xpulse("simulate", "sfx", "--pdb", pdb, "--out", sim, "--frames", 10, "--pixels", "256x256", "--hit-fraction",
+           0.5, "--threads", 2)
+    xpulse("sfx", "peaks", sim, "--out", peaks, "--threshold", 100, "--threads", 2)
+    r = subprocess.run([PLOT, "sfx", sim, "--peaks", peaks, "--out", tmp_path / "s.png"], capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stderr
+    assert_drawn(tmp_path / "s.png", 2280, 720)
+    r = subprocess.run([PLOT, "sfx", sim, "--peaks", sim, "--out", tmp_path / "bad.png"], capture_output=True,
+                       text=True)
+    assert r.returncode == 2 and "not an output of 'xpulse sfx peaks'" in r.stderr
+    r = subprocess.run([PLOT, "sfx", sim, "--peaks", peaks, "--frame", "99", "--out", tmp_path / "bad.png"],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "--frame 99 is outside the 10 frames" in r.stderr
+    assert not os.path.exists(tmp_path / "bad.png")
