@@ -36,6 +36,13 @@ void add_sfx(CLI::App& app, Action& action, const std::string& command_line) {
   cmd->add_option("--max-peaks", o.max_peaks, "Most peaks kept per frame (and in a hit)")->capture_default_str();
   cmd->add_option("--threads", r->threads, "Worker threads (default: all cores)")->capture_default_str();
   cmd->add_option("--device", r->device, "auto | cpu | cuda")->capture_default_str();
+  cmd->add_flag("--follow", r->follow, "Follow a file that is still being written (SWMR, or re-open per poll)");
+  cmd->add_option("--poll", r->follow_options.poll_seconds, "With --follow: seconds between polls")
+      ->capture_default_str();
+  cmd->add_option("--idle-timeout", r->follow_options.idle_timeout_seconds,
+                  "With --follow: stop when no frame arrived for this many seconds")
+      ->capture_default_str();
+  cmd->add_flag("--progress", r->progress, "With --follow: a line per poll with the frames and the hit rate");
   cmd->callback([=, &action] {
     action = [=] {
       r->command_line = command_line;
@@ -44,6 +51,7 @@ void add_sfx(CLI::App& app, Action& action, const std::string& command_line) {
                   "finding %.2f s, %.1f frames/s)\n",
                   s.frames, s.ny, s.nx, s.hits, 100.0 * static_cast<double>(s.hits) / static_cast<double>(s.frames),
                   s.peaks, s.seconds, s.find_seconds, static_cast<double>(s.frames) / s.find_seconds);
+      if (r->follow) std::printf("  followed (%s)\n", s.swmr ? "SWMR" : "re-open");
       std::printf("  wrote %s:/entry_1/result_1/{nPeaks, peakXPosRaw, peakYPosRaw, peakTotalIntensity, hit, "
                   "powder}%s%s\n",
                   r->out.c_str(), r->hits_out.empty() ? "" : " and the hits to ", r->hits_out.c_str());

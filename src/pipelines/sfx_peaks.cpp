@@ -29,47 +29,69 @@ SfxPeaksSummary sfx_peaks_file(const SfxPeaksRequest& r) {
   if (r.device == "cuda") throw InvalidArgument("sfx peaks has no CUDA backend yet; use --device cpu (or auto)");
   r.options.validate();
   if (r.min_peaks > r.options.max_peaks) throw InvalidArgument("--min-peaks must not exceed --max-peaks");
-  const io::Reader reader(r.input);
-  const io::DatasetInfo info = reader.info(kSfxData);
-  if (info.dims.size() != 3) {
-    throw InputError(fmt::format("'{}' in '{}' has rank {}; expected 3 [frames, y, x]", kSfxData, r.input,
-                                 info.dims.size()));
+  if (r.follow) r.follow_options.validate();
+  // The input: a file read once, or one a writer is still extending.
+  std::unique_ptr<io::DatasetFollower> follower;
+  if (r.follow) {
+    follower = std::make_unique<io::DatasetFollower>(r.input, kSfxData, io::ReaderOptions{r.threads, false},
+                                                     r.follow_options);
   }
-  const std::size_t n = info.dims[0], ny = info.dims[1], nx = info.dims[2];
-  if (n == 0 || ny == 0 || nx == 0) throw InputError(fmt::format("'{}' in '{}' holds no frames", kSfxData, r.input));
+  // Metadata from a reader closed before following: while this process holds the file open, HDF5 shares that
+  // handle and the follower's re-opens would not see the file grow.
+  std::vector<std::size_t> dims;
   std::vector<std::uint8_t> mask;
-  if (reader.exists(kSfxDetector + "mask")) {
-    const io::DatasetInfo m = reader.info(kSfxDetector + "mask");
-    if (m.dims.size() != 2 || m.dims[0] != ny || m.dims[1] != nx) {
-      throw InputError(fmt::format("the mask '{}mask' in '{}' is {}; the frames are {}x{}", kSfxDetector, r.input,
-                                   m.dims.size() == 2 ? fmt::format("{}x{}", m.dims[0], m.dims[1])
-                                                      : fmt::format("of rank {}", m.dims.size()),
-                                   ny, nx));
+  double cx = 0, cy = 0;
+  std::vector<std::pair<std::string, double>> geometry;
+  std::unique_ptr<io::Reader> whole;  // without --follow: the frames are read through it
+  {
+    auto meta = std::make_unique<io::Reader>(
+        r.input, !follower ? io::OpenMode::normal : (follower->swmr() ? io::OpenMode::swmr : io::OpenMode::unlocked));
+    dims = follower ? follower->reader().dims() : meta->info(kSfxData).dims;
+    if (dims.size() != 3) {
+      throw InputError(fmt::format("'{}' in '{}' has rank {}; expected 3 [frames, y, x]", kSfxData, r.input,
+                                   dims.size()));
     }
-    const std::vector<std::uint32_t> bits = reader.read<std::uint32_t>(kSfxDetector + "mask");
-    mask.resize(bits.size());
-    for (std::size_t k = 0; k < bits.size(); ++k) mask[k] = bits[k] != 0;
+    if ((!follower && dims[0] == 0) || dims[1] == 0 || dims[2] == 0) {
+      throw InputError(fmt::format("'{}' in '{}' holds no frames", kSfxData, r.input));
+    }
+    if (meta->exists(kSfxDetector + "mask")) {
+      const io::DatasetInfo m = meta->info(kSfxDetector + "mask");
+      if (m.dims.size() != 2 || m.dims[0] != dims[1] || m.dims[1] != dims[2]) {
+        throw InputError(fmt::format("the mask '{}mask' in '{}' is {}; the frames are {}x{}", kSfxDetector, r.input,
+                                     m.dims.size() == 2 ? fmt::format("{}x{}", m.dims[0], m.dims[1])
+                                                        : fmt::format("of rank {}", m.dims.size()),
+                                     dims[1], dims[2]));
+      }
+      const std::vector<std::uint32_t> bits = meta->read<std::uint32_t>(kSfxDetector + "mask");
+      mask.resize(bits.size());
+      for (std::size_t k = 0; k < bits.size(); ++k) mask[k] = bits[k] != 0;
+    }
+    cx = optional_scalar(*meta, kSfxDetector + "beam_center_x", static_cast<double>(dims[2]) / 2);
+    cy = optional_scalar(*meta, kSfxDetector + "beam_center_y", static_cast<double>(dims[1]) / 2);
+    for (const std::string d : {"distance", "x_pixel_size", "y_pixel_size", "beam_center_x", "beam_center_y"}) {
+      if (meta->exists(kSfxDetector + d)) geometry.emplace_back(d, meta->read_scalar(kSfxDetector + d));
+    }
+    if (!follower) whole = std::move(meta);
   }
-  const double cx = optional_scalar(reader, kSfxDetector + "beam_center_x", static_cast<double>(nx) / 2);
-  const double cy = optional_scalar(reader, kSfxDetector + "beam_center_y", static_cast<double>(ny) / 2);
+  const std::size_t ny = dims[1], nx = dims[2];
   const sfx::PeakFinder8 finder(ny, nx, cx, cy, mask, r.options);
   io::AtomicOutput output(r.out);
   std::unique_ptr<io::AtomicOutput> hits_output;
   if (!r.hits_out.empty()) hits_output = std::make_unique<io::AtomicOutput>(r.hits_out);
 
   const std::size_t max_peaks = r.options.max_peaks, pixels = ny * nx;
-  std::vector<std::int32_t> counts(n, 0);
-  std::vector<float> xs(n * max_peaks, 0.0f), ys(n * max_peaks, 0.0f), totals(n * max_peaks, 0.0f);
-  std::vector<std::uint8_t> hit(n, 0);
+  std::vector<std::int32_t> counts;
+  std::vector<float> xs, ys, totals;
+  std::vector<std::uint8_t> hit;
   std::vector<double> powder(pixels, 0.0);
   std::vector<float> hit_frames;  // kept for --hits-out
   runtime::ThreadPool pool(r.threads);
   SfxPeaksSummary summary;
-  const std::size_t batch = std::max<std::size_t>(1, r.frames_per_read);
-  for (std::size_t first = 0; first < n; first += batch) {
-    const std::size_t count = std::min(batch, n - first);
-    const std::size_t offset[3] = {first, 0, 0}, size[3] = {count, ny, nx};
-    const std::vector<float> frames = reader.read<float>(kSfxData, offset, size);
+  // Frames [first, first + count) in `frames`.
+  const auto process = [&](const std::vector<float>& frames, std::size_t first, std::size_t count) {
+    counts.resize(first + count, 0);
+    hit.resize(first + count, 0);
+    xs.resize((first + count) * max_peaks, 0.0f), ys.resize(xs.size(), 0.0f), totals.resize(xs.size(), 0.0f);
     const auto t = std::chrono::steady_clock::now();
     pool.parallel_for(count, [&](std::size_t i, unsigned) {
       const std::size_t j = first + i;
@@ -97,6 +119,35 @@ SfxPeaksSummary sfx_peaks_file(const SfxPeaksRequest& r) {
       for (std::size_t k = 0; k < pixels; ++k) powder[k] += mask.empty() || !mask[k] ? frame[k] : 0.0f;
       if (hits_output) hit_frames.insert(hit_frames.end(), frame, frame + pixels);
     }
+  };
+  const std::size_t batch = std::max<std::size_t>(1, r.frames_per_read);
+  const auto process_range = [&](std::size_t from, std::size_t to) {
+    for (std::size_t first = from; first < to; first += batch) {
+      const std::size_t count = std::min(batch, to - first);
+      const std::size_t offset[3] = {first, 0, 0}, size[3] = {count, ny, nx};
+      process(follower ? follower->reader().read<float>(offset, size) : whole->read<float>(kSfxData, offset, size),
+              first, count);
+    }
+  };
+  std::size_t n = 0;
+  if (follower) {
+    while (true) {
+      const io::DatasetFollower::Frames f = follower->wait_for_more(n);
+      process_range(n, f.available);
+      n = std::max(n, f.available);
+      if (r.progress && n > 0) {
+        fmt::print(stderr, "sfx peaks: {} frames, {} hits ({:.1f}%)\n", n, summary.hits,
+                   100.0 * static_cast<double>(summary.hits) / static_cast<double>(n));
+      }
+      if (f.finished) break;
+    }
+    if (n == 0) {
+      throw InputError(fmt::format("'{}' in '{}' received no frames before the idle timeout", kSfxData, r.input));
+    }
+    summary.swmr = follower->swmr();
+  } else {
+    n = dims[0];
+    process_range(0, n);
   }
   summary.frames = n, summary.ny = ny, summary.nx = nx;
   const double rate = static_cast<double>(summary.hits) / static_cast<double>(n);
@@ -145,9 +196,7 @@ SfxPeaksSummary sfx_peaks_file(const SfxPeaksRequest& r) {
     w.write<std::uint32_t>("/entry_1/result_1/frame", index, std::vector<std::size_t>{rows.size()});
     w.attribute("/entry_1/result_1/frame", "description", "each hit's frame in the input");
     write_results(w, rows);
-    for (const std::string d : {"distance", "x_pixel_size", "y_pixel_size", "beam_center_x", "beam_center_y"}) {
-      if (reader.exists(kSfxDetector + d)) w.write_scalar(kSfxDetector + d, reader.read_scalar(kSfxDetector + d));
-    }
+    for (const auto& [name, value] : geometry) w.write_scalar(kSfxDetector + name, value);
     if (!mask.empty()) w.write<std::uint8_t>(kSfxDetector + "mask", mask, std::vector<std::size_t>{ny, nx});
     io::write_provenance(w, r.command_line, r.input);
     w.close();

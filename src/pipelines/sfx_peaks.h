@@ -2,9 +2,11 @@
 // `xpulse sfx peaks`: peakfinder8 (sfx/peakfinder8.h) on every frame of a CXI file, in parallel over frames;
 // hit flags (the peak count within [min_peaks, max_peaks]) and the hit rate; the peak lists in CXI's layout
 // (/entry_1/result_1/{nPeaks, peakXPosRaw, peakYPosRaw, peakTotalIntensity}, padded to max_peaks); the virtual
-// powder pattern (the sum of the hits' frames); and optionally a hits-only CXI, as Cheetah writes.
+// powder pattern (the sum of the hits' frames); and optionally a hits-only CXI, as Cheetah writes. With follow,
+// frames are taken as a writer appends them (io/dataset_follower.h) and the outputs are written once it is done.
 #include <string>
 
+#include "io/dataset_follower.h"
 #include "sfx/peakfinder8.h"
 
 namespace xpulse::pipelines {
@@ -21,6 +23,9 @@ struct SfxPeaksRequest {
   unsigned threads = 1;
   std::string device = "auto";
   std::size_t frames_per_read = 32;
+  bool follow = false;                 // a file still being written: process frames as they arrive
+  io::FollowOptions follow_options;
+  bool progress = false;               // with follow: a line per poll with the frames so far and the hit rate
   std::string command_line;
 };
 
@@ -28,6 +33,7 @@ struct SfxPeaksSummary {
   std::size_t frames = 0, hits = 0, peaks = 0;
   std::size_t ny = 0, nx = 0;
   double seconds = 0, find_seconds = 0;  // whole job, and peak finding alone (wall)
+  bool swmr = false;                     // with follow: read in SWMR mode (else by re-opening)
 };
 
 SfxPeaksSummary sfx_peaks_file(const SfxPeaksRequest& request);

@@ -55,3 +55,49 @@ def test_bad_input_raises_with_the_library_messages(simulated):
         xp.find_peaks(np.zeros(5))
     with pytest.raises(ValueError, match="--hit-fraction must be in"):
         xp.simulate_sfx(PDB, hit_fraction=3)
+
+
+FOLLOW_WRITER = r"""
+import sys, time, h5py
+source, path, swmr = sys.argv[1], sys.argv[2], sys.argv[3] == "swmr"
+with h5py.File(source, "r") as s:
+    frames = s["/entry_1/data_1/data"][()]
+    mask = s["/entry_1/instrument_1/detector_1/mask"][()]
+n, ny, nx = frames.shape
+f = h5py.File(path, "w", libver="latest" if swmr else "earliest")
+f.create_dataset("/entry_1/instrument_1/detector_1/mask", data=mask)
+d = f.create_dataset("/entry_1/data_1/data", shape=(0, ny, nx), maxshape=(None, ny, nx), chunks=(1, ny, nx),
+                     dtype="float32")
+if swmr:
+    f.swmr_mode = True
+print("ready", flush=True)
+for i in range(n):
+    d.resize(i + 1, axis=0)
+    d[i] = frames[i]
+    d.flush() if swmr else f.flush()
+    time.sleep(0.05)
+f.close()
+"""
+
+
+@pytest.mark.parametrize("mode", ["swmr", "flush"])
+def test_follow_gives_the_peaks_of_the_finished_file(simulated, xpulse, tmp_path, mode):
+    import subprocess
+    import sys
+    _, path, _ = simulated
+    binary = os.environ.get("XPULSE_BIN", "build/apps/xpulse/xpulse")
+    live, followed, whole = tmp_path / "live.cxi", tmp_path / "followed.h5", tmp_path / "whole.h5"
+    writer = subprocess.Popen([sys.executable, "-c", FOLLOW_WRITER, str(path), str(live), mode], stdout=subprocess.PIPE,
+                              text=True, env=dict(os.environ, HDF5_USE_FILE_LOCKING="FALSE"))
+    assert writer.stdout.readline().strip() == "ready"
+    r = subprocess.run([binary, "sfx", "peaks", str(live), "--out", str(followed), "--threshold", "100", "--follow",
+                        "--poll", "0.05", "--idle-timeout", "1.5", "--progress", "--threads", "2"],
+                       capture_output=True, text=True, timeout=120)
+    assert writer.wait(timeout=60) == 0
+    assert r.returncode == 0, r.stderr
+    assert ("followed (SWMR)" if mode == "swmr" else "followed (re-open)") in r.stdout, r.stdout
+    assert "sfx peaks: 12 frames" in r.stderr
+    xpulse("sfx", "peaks", live, "--out", whole, "--threshold", 100, "--threads", 2)
+    with h5py.File(followed, "r") as a, h5py.File(whole, "r") as b:
+        for name in ("nPeaks", "peakXPosRaw", "peakTotalIntensity", "hit", "powder"):
+            np.testing.assert_array_equal(a["/entry_1/result_1/" + name][()], b["/entry_1/result_1/" + name][()])
