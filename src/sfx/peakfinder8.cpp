@@ -42,22 +42,34 @@ PeakFinder8::PeakFinder8(std::size_t ny, std::size_t nx, double centre_x, double
 
 std::vector<Peak> PeakFinder8::find(const float* frame) const {
   const std::size_t pixels = ny_ * nx_;
-  // 1. Radial statistics with iterative clipping.
+  // 1. Radial statistics with iterative clipping. One pass adds every unmasked pixel into its bin; each later
+  // round only finds the pixels at or above the last cutoffs (few: peaks and outliers) and takes their
+  // contributions off the full sums, rather than adding everything again.
   std::vector<double> cutoff(bins_, INFINITY), mean(bins_, 0.0), sigma(bins_, 0.0);
-  std::vector<double> sum(bins_), sum2(bins_);
-  std::vector<std::uint32_t> count(bins_);
+  std::vector<double> full_sum(bins_, 0.0), full_sum2(bins_, 0.0), full_count(bins_, 0.0);
+  for (std::size_t i = 0; i < pixels; ++i) {
+    if (mask_[i]) continue;
+    const std::uint32_t b = radius_[i];
+    const double v = frame[i];
+    full_sum[b] += v, full_sum2[b] += v * v, full_count[b] += 1;
+  }
+  std::vector<double> sum(bins_), sum2(bins_), count(bins_);
+  std::vector<std::uint32_t> above;
   for (int round = 0; round < 5; ++round) {
-    std::fill(sum.begin(), sum.end(), 0.0);
-    std::fill(sum2.begin(), sum2.end(), 0.0);
-    std::fill(count.begin(), count.end(), 0u);
-    for (std::size_t i = 0; i < pixels; ++i) {
-      const std::uint32_t b = radius_[i];
-      const double v = frame[i];
-      if (mask_[i] || !(v < cutoff[b])) continue;
-      sum[b] += v, sum2[b] += v * v, ++count[b];
+    sum = full_sum, sum2 = full_sum2, count = full_count;
+    if (round > 0) {
+      above.clear();
+      for (std::size_t i = 0; i < pixels; ++i) {
+        if (!(frame[i] < cutoff[radius_[i]]) && !mask_[i]) above.push_back(static_cast<std::uint32_t>(i));
+      }
+      for (const std::uint32_t i : above) {
+        const std::uint32_t b = radius_[i];
+        const double v = frame[i];
+        sum[b] -= v, sum2[b] -= v * v, count[b] -= 1;
+      }
     }
     for (std::size_t b = 0; b < bins_; ++b) {
-      if (count[b] == 0) {
+      if (count[b] <= 0) {
         mean[b] = 0, sigma[b] = 0, cutoff[b] = INFINITY;
         continue;
       }
