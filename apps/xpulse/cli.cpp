@@ -6,6 +6,8 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "core/error.h"
+#include "runtime/run_recorder.h"
 #include "runtime/world.h"
 #include "xpulse/version.h"
 
@@ -31,6 +33,16 @@ void set_up_logging(bool verbose) {
   spdlog::set_default_logger(logger);
 }
 
+// "spi reconstruct": the chosen subcommands.
+std::string command_of(const CLI::App& app) {
+  std::string name;
+  for (const CLI::App* a = &app; !a->get_subcommands().empty();) {
+    a = a->get_subcommands().front();
+    name += (name.empty() ? "" : " ") + a->get_name();
+  }
+  return name;
+}
+
 }  // namespace
 
 int run(int argc, char** argv) {
@@ -52,6 +64,7 @@ int run(int argc, char** argv) {
   add_spi(app, action, command_line);
   add_ptycho(app, action, command_line);
   add_sfx(app, action, command_line);
+  add_runs(app, action, command_line);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -70,7 +83,24 @@ int run(int argc, char** argv) {
     return 2;
   }
   set_up_logging(verbose);
-  return action ? action() : 0;
+  if (!action) return 0;
+  // Every job is recorded (runtime/run_recorder.h) by rank 0; `xpulse runs` only reads the records.
+  const runtime::World& world = runtime::World::get();
+  const std::string command = command_of(app);
+  runtime::RunRecorder& recorder = runtime::RunRecorder::get();
+  const bool record = world.is_root() && command.rfind("runs", 0) != 0;
+  if (record) recorder.start(command, command_line, world.size());
+  try {
+    const int code = action();
+    if (record) recorder.finish(code, "");
+    return code;
+  } catch (const InputError& e) {
+    if (record) recorder.finish(2, e.what());
+    throw;
+  } catch (const std::exception& e) {
+    if (record) recorder.finish(1, std::string("internal: ") + e.what());
+    throw;
+  }
 }
 
 }  // namespace xpulse::cli

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cli.h"
+#include "runtime/run_recorder.h"
 #include "core/shape.h"
 #include "fit/fit_status.h"
 #include "pipelines/pumpprobe_fit.h"
@@ -86,6 +87,11 @@ void add_fit(CLI::App& app, Action& action, const std::string& command_line) {
         const std::size_t c = s.status_counts[static_cast<int>(st)];
         return of ? 100.0 * static_cast<double>(c) / static_cast<double>(of) : 0.0;
       };
+      runtime::RunRecorder& record = runtime::RunRecorder::get();
+      record.input(r->input), record.output(r->out);
+      record.metric("pixels", static_cast<double>(s.pixels));
+      record.metric("converged_percent", pct(fit::FitStatus::converged, s.fitted));
+      record.metric("fits_per_second", s.fits_per_second);
       std::printf("xpulse fit: %zu pixels, %zu fitted in %.2f s (%.0f fits/s on %s, model %s)\n", s.pixels,
                   s.fitted, s.fit_seconds, s.fits_per_second, s.backend.c_str(),
                   std::string(fit::to_string(r->options.model)).c_str());

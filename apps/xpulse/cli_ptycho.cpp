@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "cli.h"
+#include "runtime/run_recorder.h"
 #include "pipelines/ptycho_reconstruct.h"
 #include "pipelines/ptycho_score.h"
 #include "runtime/thread_pool.h"
@@ -46,6 +47,10 @@ void add_reconstruct(CLI::App& ptycho, Action& action, const std::string& comman
       r->command_line = command_line;
       const auto s = pipelines::ptycho_reconstruct_file(*r);
       if (!runtime::World::get().is_root()) return 0;
+      runtime::RunRecorder& record = runtime::RunRecorder::get();
+      record.input(r->input), record.output(r->out);
+      record.metric("iterations", static_cast<double>(s.history.size()));
+      record.metric("cost", s.history.back().cost);
       double per_iteration = 0, fft = 0;
       for (const auto& g : s.history) per_iteration += g.seconds, fft += g.fft_seconds;
       per_iteration /= static_cast<double>(s.history.size());

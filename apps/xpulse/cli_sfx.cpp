@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "cli.h"
+#include "runtime/run_recorder.h"
 #include "pipelines/sfx_peaks.h"
 #include "runtime/thread_pool.h"
 
@@ -47,6 +48,11 @@ void add_sfx(CLI::App& app, Action& action, const std::string& command_line) {
     action = [=] {
       r->command_line = command_line;
       const auto s = pipelines::sfx_peaks_file(*r);
+      runtime::RunRecorder& record = runtime::RunRecorder::get();
+      record.input(r->input), record.output(r->out), record.output(r->hits_out);
+      record.metric("frames", static_cast<double>(s.frames));
+      record.metric("hit_rate_percent", 100.0 * static_cast<double>(s.hits) / static_cast<double>(s.frames));
+      record.metric("peaks", static_cast<double>(s.peaks));
       std::printf("xpulse sfx peaks: %zu frames of %zux%zu, %zu hits (hit rate %.1f%%), %zu peaks, %.1f s (peak "
                   "finding %.2f s, %.1f frames/s)\n",
                   s.frames, s.ny, s.nx, s.hits, 100.0 * static_cast<double>(s.hits) / static_cast<double>(s.frames),

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cli.h"
+#include "runtime/run_recorder.h"
 #include "core/error.h"
 #include "pipelines/spi_reconstruct.h"
 #include "pipelines/spi_score.h"
@@ -69,6 +70,10 @@ void add_reconstruct(CLI::App& spi, Action& action, const std::string& command_l
       r->command_line = command_line;
       const auto s = pipelines::spi_reconstruct_file(*r);
       if (!runtime::World::get().is_root()) return 0;
+      runtime::RunRecorder& record = runtime::RunRecorder::get();
+      record.input(r->input), record.output(r->out), record.output(s.mrc);
+      record.metric("generations", s.generations);
+      if (!s.history.empty()) record.metric("fourier_error", s.history.back().fourier_error);
       std::printf("xpulse spi reconstruct: %zu images of %zu pixels, %d generations (%d resumed), grid %zu^3 at "
                   "%.2f A voxels, %.1f s\n",
                   s.images, s.pixels, s.generations, s.resumed_generations, r->options.grid, s.voxel, s.seconds);

@@ -27,6 +27,7 @@
 #include "runtime/journal.h"
 #include "runtime/progress.h"
 #include "runtime/work_queue.h"
+#include "runtime/run_recorder.h"
 #include "runtime/world.h"
 
 namespace xpulse::pipelines {
@@ -280,8 +281,11 @@ FitSummary fit_pump_probe_file(const FitRequest& r) {
   runtime::Progress progress("fit", ny * nx, "pixels", "pixels", r.progress && world.is_root());
   progress.advance(done_pixels, 0);
   const auto on_finished = [&](std::size_t u) { progress.advance(layout.rows(u) * nx, layout.rows(u) * nx); };
+  // Per unit of this rank: unit, start and end (microseconds since the epoch), bytes; for the run's record.
+  std::vector<std::uint64_t> unit_times;
   // Fits one unit whose stack [n][rows][nx] is in `data`, and journals it.
   const auto fit_unit = [&](std::size_t u, const float* data) {
+    const double started = runtime::unix_now();
     const fit::Band view{data, layout.rows(u), nx, layout.y0(u)};
     const std::uint64_t f = fitter->fit(view, mask.empty() ? nullptr : mask.data(), maps);
     runtime::PayloadWriter payload;
@@ -290,6 +294,10 @@ FitSummary fit_pump_probe_file(const FitRequest& r) {
     journal->append(u, payload.bytes());
     owned.push_back(u);
     fitted += f;
+    unit_times.insert(unit_times.end(), {static_cast<std::uint64_t>(world.rank()), u,
+                                         static_cast<std::uint64_t>(started * 1e6),
+                                         static_cast<std::uint64_t>(runtime::unix_now() * 1e6),
+                                         static_cast<std::uint64_t>(n * layout.rows(u) * nx * sizeof(float))});
   };
 
   const auto fit_start = std::chrono::steady_clock::now();
@@ -362,6 +370,17 @@ FitSummary fit_pump_probe_file(const FitRequest& r) {
   counts.back() = fitted;
   world.sum_all(counts);
   chi2 = world.gather_to_root(chi2);
+  // Every rank's work units go to the run's record through rank 0.
+  const std::vector<std::uint64_t> all_times = world.gather_to_root(unit_times);
+  if (world.is_root()) {
+    std::vector<runtime::WorkUnitRecord> units;
+    for (std::size_t k = 0; k + 4 < all_times.size(); k += 5) {
+      units.push_back({static_cast<int>(all_times[k]), fmt::format("rows {}", layout.y0(all_times[k + 1])),
+                       static_cast<double>(all_times[k + 2]) * 1e-6, static_cast<double>(all_times[k + 3]) * 1e-6,
+                       all_times[k + 4]});
+    }
+    runtime::RunRecorder::get().work_units(units);
+  }
   const std::size_t masked = counts[static_cast<int>(fit::FitStatus::masked)];
   const std::size_t non_finite = counts[static_cast<int>(fit::FitStatus::non_finite_input)];
   if (non_finite > 0 && non_finite == ny * nx - masked) {

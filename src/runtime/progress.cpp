@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "runtime/run_recorder.h"
+
 namespace xpulse::runtime {
 
 bool Progress::stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
@@ -21,10 +23,12 @@ Progress::Progress(std::string label, std::size_t total_units, std::string unit,
       last_(start_) {}
 
 void Progress::advance(std::size_t units, std::size_t items) {
-  if (!enabled_) return;
   std::lock_guard lock(mutex_);
   done_ += units;
   items_ += items;
+  // The run's record follows the job whether or not the terminal does (it throttles itself).
+  RunRecorder::get().progress(total_ > 0 ? static_cast<double>(done_) / static_cast<double>(total_) : 1.0);
+  if (!enabled_) return;
   const auto now = std::chrono::steady_clock::now();
   // A terminal line is redrawn 4 times a second; a log gets one line every 2 s.
   if (now - last_ >= std::chrono::milliseconds(terminal_ ? 250 : 2000)) {

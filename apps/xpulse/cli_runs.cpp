@@ -1,0 +1,105 @@
+// xpulse runs list | show ID: the records of earlier jobs (runtime/run_store.h).
+#include <cstdio>
+#include <ctime>
+#include <memory>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli.h"
+#include "core/error.h"
+#include "runtime/run_store.h"
+
+namespace xpulse::cli {
+namespace {
+
+std::string local_time(double unix_seconds) {
+  if (!(unix_seconds > 0)) return "-";
+  const std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S", &tm);
+  return text;
+}
+
+std::string duration(const runtime::RunRecord& r) {
+  const double end = r.ended > 0 ? r.ended : runtime::unix_now();
+  return fmt::format("{:.1f} s", end - r.started);
+}
+
+nlohmann::json to_json(const runtime::RunRecord& r) {
+  return {{"id", r.id}, {"command", r.command}, {"command_line", r.command_line}, {"host", r.host},
+          {"ranks", r.ranks}, {"pid", r.pid}, {"started", r.started}, {"ended", r.ended}, {"status", r.status},
+          {"message", r.message}, {"progress", r.progress}, {"metrics", nlohmann::json::parse(r.metrics, nullptr, false)},
+          {"inputs", nlohmann::json::parse(r.inputs, nullptr, false)},
+          {"outputs", nlohmann::json::parse(r.outputs, nullptr, false)}};
+}
+
+std::unique_ptr<runtime::RunStore> open_store(const std::string& db) {
+  const std::string path = db.empty() ? runtime::RunStore::default_path() : db;
+  if (path == "none" || path == "off" || path.empty()) throw InvalidArgument("no run database (XPULSE_DB is off)");
+  try {
+    return std::make_unique<runtime::RunStore>(path);
+  } catch (const Error& e) {
+    throw InputError(e.what());
+  }
+}
+
+}  // namespace
+
+void add_runs(CLI::App& app, Action& action, const std::string&) {
+  auto* runs = app.add_subcommand("runs", "Records of earlier xpulse jobs ($XPULSE_DB or ~/.local/share/xpulse/runs.db)");
+  runs->require_subcommand(1);
+  auto db = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  auto* list = runs->add_subcommand("list", "The latest runs, newest first");
+  auto limit = std::make_shared<std::size_t>(20);
+  list->add_option("--db", *db, "Run database (default: $XPULSE_DB or ~/.local/share/xpulse/runs.db)");
+  list->add_option("--limit", *limit, "How many runs")->capture_default_str();
+  list->add_flag("--json", *json, "One JSON object per line");
+  list->callback([=, &action] {
+    action = [=] {
+      const auto store = open_store(*db);
+      for (const runtime::RunRecord& r : store->list(*limit)) {
+        if (*json) {
+          std::printf("%s\n", to_json(r).dump().c_str());
+          continue;
+        }
+        std::printf("%6lld  %-19s  %-9s %5.1f%%  %10s  %-18s %s\n", static_cast<long long>(r.id),
+                    local_time(r.started).c_str(), r.status.c_str(), 100 * r.progress, duration(r).c_str(),
+                    r.command.c_str(), r.metrics == "{}" ? "" : r.metrics.c_str());
+      }
+      return 0;
+    };
+  });
+  auto* show = runs->add_subcommand("show", "One run: command, host, times, status, metrics, files, work units");
+  auto id = std::make_shared<long long>(0);
+  show->add_option("ID", *id, "Run id (from `xpulse runs list`)")->required();
+  show->add_option("--db", *db, "Run database (default: $XPULSE_DB or ~/.local/share/xpulse/runs.db)");
+  show->add_flag("--json", *json, "As JSON");
+  show->callback([=, &action] {
+    action = [=] {
+      const auto store = open_store(*db);
+      const auto r = store->get(*id);
+      if (!r) throw InputError(fmt::format("run {} is not in the run database", *id));
+      const auto units = store->work_units(*id);
+      if (*json) {
+        nlohmann::json j = to_json(*r);
+        j["work_units"] = units.size();
+        std::printf("%s\n", j.dump(2).c_str());
+        return 0;
+      }
+      std::printf("run %lld: %s\n  command line: %s\n  host %s, %d rank%s, pid %lld\n  started %s, %s, %s (%.1f%%)\n",
+                  static_cast<long long>(r->id), r->command.c_str(), r->command_line.c_str(), r->host.c_str(),
+                  r->ranks, r->ranks == 1 ? "" : "s", static_cast<long long>(r->pid), local_time(r->started).c_str(),
+                  duration(*r).c_str(), r->status.c_str(), 100 * r->progress);
+      if (!r->message.empty()) std::printf("  message: %s\n", r->message.c_str());
+      std::printf("  metrics: %s\n  inputs: %s\n  outputs: %s\n  work units: %zu\n", r->metrics.c_str(),
+                  r->inputs.c_str(), r->outputs.c_str(), units.size());
+      return 0;
+    };
+  });
+}
+
+}  // namespace xpulse::cli
