@@ -1,4 +1,7 @@
 // xpulse runs list | show ID: the records of earlier jobs (runtime/run_store.h).
+#include <spawn.h>
+#include <sys/wait.h>
+
 #include <cstdio>
 #include <ctime>
 #include <memory>
@@ -9,6 +12,8 @@
 #include "cli.h"
 #include "core/error.h"
 #include "runtime/run_store.h"
+
+extern char** environ;
 
 namespace xpulse::cli {
 namespace {
@@ -44,6 +49,20 @@ std::unique_ptr<runtime::RunStore> open_store(const std::string& db) {
   } catch (const Error& e) {
     throw InputError(e.what());
   }
+}
+
+// Runs a program found on PATH with `args`; its exit status.
+int run_program(const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0) {
+    throw InputError(fmt::format("{} is not on PATH (scripts/bootstrap.sh links it)", args[0]));
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
 }  // namespace
@@ -97,6 +116,25 @@ void add_runs(CLI::App& app, Action& action, const std::string&) {
       if (!r->message.empty()) std::printf("  message: %s\n", r->message.c_str());
       std::printf("  metrics: %s\n  inputs: %s\n  outputs: %s\n  work units: %zu\n", r->metrics.c_str(),
                   r->inputs.c_str(), r->outputs.c_str(), units.size());
+      return 0;
+    };
+  });
+  auto* weather = runs->add_subcommand(
+      "weather", "The computational weather plot of a run: each rank's work units along time, coloured by rate\n"
+                 "(drawn by xpulse-plot weather)");
+  auto weather_id = std::make_shared<long long>(0);
+  auto out = std::make_shared<std::string>();
+  weather->add_option("ID", *weather_id, "Run id (from `xpulse runs list`)")->required();
+  weather->add_option("--out", *out, "PNG or PDF")->required();
+  weather->add_option("--db", *db, "Run database (default: $XPULSE_DB or ~/.local/share/xpulse/runs.db)");
+  weather->callback([=, &action] {
+    action = [=] {
+      const std::string path = db->empty() ? runtime::RunStore::default_path() : *db;
+      if (!open_store(path)->get(*weather_id)) {
+        throw InputError(fmt::format("run {} is not in the run database", *weather_id));
+      }
+      const int code = run_program({"xpulse-plot", "weather", std::to_string(*weather_id), "--db", path, "--out", *out});
+      if (code != 0) throw InputError(fmt::format("xpulse-plot weather failed (exit {})", code));
       return 0;
     };
   });

@@ -515,6 +515,44 @@ def sfx(frames_path, peaks_path, out, frame=None, dpi=120):
     return _save(fig, out, dpi)
 
 
+def weather(database, run, out, dpi=120):
+    """The "computational weather plot" of a recorded run (`xpulse runs`): each rank's work units as bars along
+    time, coloured by their processing rate (MB/s), so that slow ranks and slow units stand out."""
+    import sqlite3
+    if not os.path.exists(database):
+        raise PlotError(f"run database '{database}' does not exist")
+    try:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
+            head = db.execute("SELECT command, started, ranks FROM runs WHERE id = ?", (run,)).fetchone()
+            units = db.execute("SELECT rank, started, ended, bytes FROM work_units WHERE run = ? ORDER BY rowid",
+                               (run,)).fetchall()
+    except sqlite3.DatabaseError as e:
+        raise PlotError(f"'{database}' is not a readable run database ({e})") from None
+    if head is None:
+        raise PlotError(f"run {run} is not in '{database}'")
+    if not units:
+        raise PlotError(f"run {run} ({head[0]}) recorded no work units")
+    command, started, ranks = head
+    rank = np.array([u[0] for u in units])
+    begin = np.array([u[1] for u in units]) - started
+    length = np.maximum(np.array([u[2] for u in units]) - np.array([u[1] for u in units]), 1e-9)
+    rate = np.array([u[3] for u in units]) / length / 1e6
+    fig, ax = plt.subplots(figsize=(11, 1.2 + 0.5 * max(ranks, rank.max() + 1)), constrained_layout=True)
+    norm = colors.Normalize(vmin=np.percentile(rate, 2), vmax=np.percentile(rate, 98))
+    cmap = plt.get_cmap("viridis")
+    for r in range(int(rank.max()) + 1):
+        mine = rank == r
+        ax.broken_barh(list(zip(begin[mine], length[mine])), (r - 0.4, 0.8), facecolors=cmap(norm(rate[mine])),
+                       edgecolor="none")
+    ax.set_yticks(range(int(rank.max()) + 1))
+    ax.set_ylabel("rank")
+    ax.set_xlabel("seconds since the run started")
+    ax.invert_yaxis()
+    fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax).set_label("MB/s per work unit")
+    ax.set_title(f"run {run}: {command}, {len(units)} work units on {int(rank.max()) + 1} rank(s)")
+    return _save(fig, out, dpi)
+
+
 def _pixel(text):
     try:
         y, x = (int(v) for v in text.split(","))
@@ -554,6 +592,11 @@ def _parser():
     x.add_argument("--peaks", required=True, help="output of 'xpulse sfx peaks'")
     x.add_argument("--frame", type=int, help="frame to draw (default: the one with most peaks)")
     x.add_argument("--out", required=True)
+    w = sub.add_parser("weather", help="a recorded run's work units per rank along time, coloured by rate")
+    w.add_argument("run", type=int, help="run id (xpulse runs list)")
+    w.add_argument("--db", default=os.environ.get("XPULSE_DB") or os.path.expanduser("~/.local/share/xpulse/runs.db"),
+                   help="run database (default: $XPULSE_DB or ~/.local/share/xpulse/runs.db)")
+    w.add_argument("--out", required=True)
     a = sub.add_parser("all", help="every figure the given files allow, into a folder")
     a.add_argument("--data", help="input of 'xpulse fit' (for the trace)")
     a.add_argument("--fit")
@@ -618,6 +661,8 @@ def main(argv=None):
             written = [spi(args.reconstruction, args.out, score=args.score)]
         elif args.figure == "ptycho":
             written = [ptycho(args.reconstruction, args.out)]
+        elif args.figure == "weather":
+            written = [weather(args.db, args.run, args.out)]
         elif args.figure == "sfx":
             written = [sfx(args.frames, args.peaks, args.out, frame=args.frame)]
         else:

@@ -75,6 +75,12 @@ TEST_F(RunsCli, ConcurrentJobsAndRanksLoseNoRecord) {
   EXPECT_EQ(runs[0]["ranks"], 3);
   const CommandResult show = job("runs show " + std::to_string(runs[0]["id"].get<int>()) + " --json");
   EXPECT_EQ(nlohmann::json::parse(show.out)["work_units"], 6);  // 48 rows in units of 8, over 3 ranks
+  // The weather plot of that run (xpulse-plot, linked onto PATH by the bootstrap).
+  const CommandResult weather = job("runs weather " + std::to_string(runs[0]["id"].get<int>()) + " --out " +
+                                    dir / "weather.png");
+  ASSERT_EQ(weather.exit_code, 0) << weather.err;
+  EXPECT_GT(fs::file_size(dir / "weather.png"), 10000u);
+  expect_input_error(job("runs weather 999 --out " + dir / "w.png"), "run 999 is not in the run database");
 }
 
 TEST_F(RunsCli, AnUnusableDatabaseCostsOneWarningNotTheJob) {

@@ -162,3 +162,24 @@ def test_sfx_frame_powder_and_hit_rate(tmp_path, xpulse):
                        capture_output=True, text=True)
     assert r.returncode == 2 and "--frame 99 is outside the 10 frames" in r.stderr
     assert not os.path.exists(tmp_path / "bad.png")
+
+
+def test_weather_of_a_recorded_run(tmp_path):
+    binary = os.environ.get("XPULSE_BIN", "build/apps/xpulse/xpulse")
+    db = tmp_path / "runs.db"
+    env = dict(os.environ, XPULSE_DB=str(db))
+    subprocess.run([binary, "simulate", "pump-probe", "--out", tmp_path / "s.h5", "--shape", "30x24x16"], env=env,
+                   check=True, capture_output=True)
+    subprocess.run([binary, "fit", tmp_path / "s.h5", "--out", tmp_path / "f.h5", "--unit-rows", "2"], env=env,
+                   check=True, capture_output=True)
+    r = subprocess.run([PLOT, "weather", "2", "--db", db, "--out", tmp_path / "w.png"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    image = matplotlib.image.imread(tmp_path / "w.png")
+    assert image.shape[:2] == (204, 1320) and image[..., :3].std() > 0.05  # one rank: 1.7 in x 120 dpi
+    for args, message in ((["1"], "run 1 (simulate pump-probe) recorded no work units"),
+                          (["7"], "run 7 is not in"),
+                          (["2", "--db", tmp_path / "none.db"], "does not exist")):
+        r = subprocess.run([PLOT, "weather", *args, *([] if "--db" in args else ["--db", db]), "--out",
+                            tmp_path / "bad.png"], capture_output=True, text=True)
+        assert r.returncode == 2 and message in r.stderr, r.stderr
+    assert not os.path.exists(tmp_path / "bad.png")
