@@ -8,6 +8,9 @@
 namespace xpulse::pipelines {
 struct QBinningRequest;
 }
+namespace xpulse::io {
+struct FollowOptions;
+}
 
 namespace xpulse::cli {
 
@@ -24,6 +27,7 @@ void add_ptycho(CLI::App& app, Action& action, const std::string& command_line);
 void add_sfx(CLI::App& app, Action& action, const std::string& command_line);
 void add_runs(CLI::App& app, Action& action, const std::string& command_line);
 void add_q_binning_options(CLI::App* command, pipelines::QBinningRequest& request);
+void add_follow_options(CLI::App* command, bool& follow, io::FollowOptions& options);
 
 int run(int argc, char** argv);
 

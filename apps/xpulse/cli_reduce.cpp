@@ -52,12 +52,7 @@ void add_reduce(CLI::App& app, Action& action, const std::string& command_line) 
   cmd->add_option("--data", r->data_path, "Dataset of the frames")->capture_default_str();
   cmd->add_option("--op", *ops, "Reductions, comma separated: sum,mean,max,min,std")->capture_default_str();
   cmd->add_option("--frames", *frames, "Frame range A:B (B excluded; empty = to the end)")->capture_default_str();
-  cmd->add_flag("--follow", r->follow, "Follow a file that is still being written (SWMR, or re-open per poll)");
-  cmd->add_option("--poll", r->follow_options.poll_seconds, "With --follow: seconds between polls")
-      ->capture_default_str();
-  cmd->add_option("--idle-timeout", r->follow_options.idle_timeout_seconds,
-                  "With --follow: stop when no frame arrived for this many seconds")
-      ->capture_default_str();
+  add_follow_options(cmd, r->follow, r->follow_options);
   cmd->add_option("--update", r->update_seconds, "With --follow: rewrite the output at most every this many seconds")
       ->capture_default_str();
   cmd->add_option("--threads", r->threads, "Worker threads (default: all cores)")->capture_default_str();

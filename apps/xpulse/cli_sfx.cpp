@@ -37,12 +37,7 @@ void add_sfx(CLI::App& app, Action& action, const std::string& command_line) {
   cmd->add_option("--max-peaks", o.max_peaks, "Most peaks kept per frame (and in a hit)")->capture_default_str();
   cmd->add_option("--threads", r->threads, "Worker threads (default: all cores)")->capture_default_str();
   cmd->add_option("--device", r->device, "auto | cpu | cuda")->capture_default_str();
-  cmd->add_flag("--follow", r->follow, "Follow a file that is still being written (SWMR, or re-open per poll)");
-  cmd->add_option("--poll", r->follow_options.poll_seconds, "With --follow: seconds between polls")
-      ->capture_default_str();
-  cmd->add_option("--idle-timeout", r->follow_options.idle_timeout_seconds,
-                  "With --follow: stop when no frame arrived for this many seconds")
-      ->capture_default_str();
+  add_follow_options(cmd, r->follow, r->follow_options);
   cmd->add_flag("--progress", r->progress, "With --follow: a line per poll with the frames and the hit rate");
   cmd->callback([=, &action] {
     action = [=] {
