@@ -16,6 +16,7 @@ packages=(
   libxrl-dev                             # xraylib: atomic form factors (SPI simulation)
   libpng-dev                             # grey-level images as ptychography test objects
   libsqlite3-dev sqlite3                 # the run records (runtime/run_store.h)
+  libcpp-httplib-dev                     # xpulse serve (the run dashboard)
   openmpi-bin libopenmpi-dev             # MPI distribution (mpirun; tests run 2 and 3 ranks)
   pybind11-dev python3-dev               # the Python module, built against Debian's /usr/bin/python3
   python3 python3-numpy python3-scipy python3-h5py python3-pytest python3-matplotlib

@@ -65,6 +65,7 @@ int run(int argc, char** argv) {
   add_ptycho(app, action, command_line);
   add_sfx(app, action, command_line);
   add_runs(app, action, command_line);
+  add_serve(app, action, command_line);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -84,11 +85,11 @@ int run(int argc, char** argv) {
   }
   set_up_logging(verbose);
   if (!action) return 0;
-  // Every job is recorded (runtime/run_recorder.h) by rank 0; `xpulse runs` only reads the records.
+  // Every job is recorded (runtime/run_recorder.h) by rank 0; `xpulse runs` and `serve` only read the records.
   const runtime::World& world = runtime::World::get();
   const std::string command = command_of(app);
   runtime::RunRecorder& recorder = runtime::RunRecorder::get();
-  const bool record = world.is_root() && command.rfind("runs", 0) != 0;
+  const bool record = world.is_root() && command.rfind("runs", 0) != 0 && command != "serve";
   if (record) recorder.start(command, command_line, world.size());
   try {
     const int code = action();
