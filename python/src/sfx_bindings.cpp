@@ -8,11 +8,9 @@
 
 #include "bindings.h"
 #include "core/error.h"
-#include "geometry/lattice.h"
-#include "io/pdb_reader.h"
+#include "pipelines/sfx_simulate.h"
 #include "runtime/thread_pool.h"
 #include "sfx/peakfinder8.h"
-#include "sim/form_factors.h"
 #include "sim/sfx_simulation.h"
 
 namespace xpulse::python {
@@ -88,19 +86,9 @@ py::dict simulate(const py::object& pdb, std::size_t frames, double hit_fraction
   sim::SfxSimulation s;
   {
     py::gil_scoped_release release;
-    const io::PdbStructure structure = io::read_pdb(path);
-    if (!structure.cell) throw InputError(fmt::format("PDB file '{}' has no CRYST1 record: the unit cell is needed", path));
-    const auto& c = *structure.cell;
-    const geometry::UnitCell cell{c.a, c.b, c.c, c.alpha, c.beta, c.gamma};
-    sim::AtomSet asu;
-    for (const io::PdbAtom& a : structure.atoms) {
-      if (a.water) continue;
-      asu.position.push_back(a.position);
-      asu.atomic_number.push_back(sim::atomic_number(a.element));
-      asu.occupancy.push_back(a.occupancy);
-    }
+    const pipelines::Crystal crystal = pipelines::load_crystal(path);
     runtime::ThreadPool pool(n_threads);
-    s = sim::simulate_sfx(sim::unit_cell_atoms(asu, cell, c.space_group), cell, o, pool);
+    s = sim::simulate_sfx(crystal.atoms, crystal.cell, o, pool);
   }
   const auto n = static_cast<py::ssize_t>(frames), ny = static_cast<py::ssize_t>(o.ny),
              nx = static_cast<py::ssize_t>(o.nx), m = static_cast<py::ssize_t>(s.spots.size());

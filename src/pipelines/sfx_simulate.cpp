@@ -14,14 +14,11 @@
 
 namespace xpulse::pipelines {
 
-SfxSimulateSummary simulate_sfx_file(const SfxSimulateRequest& r) {
-  const auto start = std::chrono::steady_clock::now();
-  if (r.threads < 1) throw InvalidArgument("--threads must be >= 1");
-  const sim::SfxOptions& o = r.options;
-  o.validate();
-  const io::PdbStructure pdb = io::read_pdb(r.pdb);
-  if (!pdb.cell) throw InputError(fmt::format("PDB file '{}' has no CRYST1 record: the unit cell is needed", r.pdb));
-  const geometry::UnitCell cell{pdb.cell->a, pdb.cell->b, pdb.cell->c, pdb.cell->alpha, pdb.cell->beta, pdb.cell->gamma};
+Crystal load_crystal(const std::string& path) {
+  const io::PdbStructure pdb = io::read_pdb(path);
+  if (!pdb.cell) throw InputError(fmt::format("PDB file '{}' has no CRYST1 record: the unit cell is needed", path));
+  Crystal c;
+  c.cell = {pdb.cell->a, pdb.cell->b, pdb.cell->c, pdb.cell->alpha, pdb.cell->beta, pdb.cell->gamma};
   sim::AtomSet asu;
   for (const io::PdbAtom& a : pdb.atoms) {
     if (a.water) continue;
@@ -29,10 +26,19 @@ SfxSimulateSummary simulate_sfx_file(const SfxSimulateRequest& r) {
     asu.atomic_number.push_back(sim::atomic_number(a.element));
     asu.occupancy.push_back(a.occupancy);
   }
-  const sim::AtomSet atoms = sim::unit_cell_atoms(asu, cell, pdb.cell->space_group);
+  c.atoms = sim::unit_cell_atoms(asu, c.cell, pdb.cell->space_group);
+  return c;
+}
+
+SfxSimulateSummary simulate_sfx_file(const SfxSimulateRequest& r) {
+  const auto start = std::chrono::steady_clock::now();
+  if (r.threads < 1) throw InvalidArgument("--threads must be >= 1");
+  const sim::SfxOptions& o = r.options;
+  o.validate();
+  const Crystal crystal = load_crystal(r.pdb);
   io::AtomicOutput output(r.out);
   runtime::ThreadPool pool(r.threads);
-  const sim::SfxSimulation s = sim::simulate_sfx(atoms, cell, o, pool);
+  const sim::SfxSimulation s = sim::simulate_sfx(crystal.atoms, crystal.cell, o, pool);
 
   const std::size_t n = o.frames, ny = o.ny, nx = o.nx;
   io::Writer w(output.partial_path());

@@ -21,6 +21,14 @@ struct SfxSimulateSummary {
   double seconds = 0;
 };
 
+// The crystal of a PDB file: the CRYST1 cell and the atoms of the whole cell (the space group's operators applied
+// to the non-water atoms). InputError without CRYST1 or for an unknown space group.
+struct Crystal {
+  geometry::UnitCell cell;
+  sim::AtomSet atoms;
+};
+Crystal load_crystal(const std::string& pdb);
+
 SfxSimulateSummary simulate_sfx_file(const SfxSimulateRequest& request);
 
 }  // namespace xpulse::pipelines
