@@ -166,7 +166,7 @@ unsigned blocks_for(long long elements) { return static_cast<unsigned>((elements
 class CudaMlFrames : public MlFrames {
  public:
   CudaMlFrames(const PtychoProblem& problem, const EngineOptions& options, int device)
-      : problem_(problem), options_(options), device_(device) {
+      : problem_(problem), options_(options) {
     cuda::check(cudaSetDevice(device), "cudaSetDevice");
     const std::size_t n2 = problem.n * problem.n, frames = problem.frames;
     const std::vector<float>& data = options.noise == NoiseModel::poisson ? problem.intensity : problem.amplitude;
@@ -312,7 +312,6 @@ class CudaMlFrames : public MlFrames {
 
   const PtychoProblem& problem_;
   EngineOptions options_;
-  int device_;
   cuda::CudaArray<float, false> data_, weight_;
   cuda::CudaArray<int2, false> positions_;
   cuda::CudaArray<float2, false> a_, work_, object_, d_object_, probe_, d_probe_;

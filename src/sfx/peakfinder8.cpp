@@ -30,11 +30,9 @@ PeakFinder8::PeakFinder8(std::size_t ny, std::size_t nx, double centre_x, double
     throw InputError(fmt::format("the mask has {} pixels; the frames have {}x{}", mask_.size(), ny, nx));
   }
   radius_.resize(ny * nx);
-  radius_of_.resize(ny * nx);
   for (std::size_t y = 0; y < ny; ++y)
     for (std::size_t x = 0; x < nx; ++x) {
       const double r = std::hypot(static_cast<double>(x) - cx_, static_cast<double>(y) - cy_);
-      radius_of_[y * nx + x] = r;
       radius_[y * nx + x] = static_cast<std::uint32_t>(std::lround(r));
       bins_ = std::max<std::size_t>(bins_, radius_[y * nx + x] + 1);
     }

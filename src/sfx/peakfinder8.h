@@ -40,15 +40,12 @@ class PeakFinder8 {
               const PeakFinderOptions& options);
   // Thread-safe: each call has its own scratch memory.
   std::vector<Peak> find(const float* frame) const;
-  std::size_t ny() const { return ny_; }
-  std::size_t nx() const { return nx_; }
 
  private:
   std::size_t ny_, nx_;
   double cx_, cy_;
   std::vector<std::uint8_t> mask_;
   std::vector<std::uint32_t> radius_;  // integer radius bin per pixel
-  std::vector<double> radius_of_;      // exact radius per pixel
   std::size_t bins_ = 0;
   PeakFinderOptions options_;
 };
