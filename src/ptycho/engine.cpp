@@ -5,7 +5,6 @@
 #include "core/error.h"
 #include "ptycho/difference_map.h"
 #include "ptycho/epie.h"
-#include "ptycho/far_field.h"
 #include "ptycho/ml_cg.h"
 
 namespace xpulse::ptycho {
@@ -57,22 +56,6 @@ std::unique_ptr<Engine> Engine::create(const PtychoProblem& problem, const Engin
     case Algorithm::ml: return std::make_unique<MlEngine>(problem, options, pool, world);
   }
   throw InvalidArgument("unknown algorithm");
-}
-
-double amplitude_cost(const PtychoProblem& problem, const PtychoState& state, const FrameFft& fft,
-                      runtime::ThreadPool& pool) {
-  const std::size_t n2 = problem.n * problem.n;
-  std::vector<double> cost(problem.frames, 0.0);
-  std::vector<std::vector<cfloat>> work(pool.size(), std::vector<cfloat>(n2));
-  pool.parallel_for(problem.frames, [&](std::size_t j, unsigned worker) {
-    cfloat* psi = work[worker].data();
-    exit_wave(state.object.data(), problem.object_nx, state.probe.data(), problem.n, problem.positions[j], psi);
-    fft.forward(psi);
-    cost[j] = project_modulus(psi, problem.amplitude.data() + j * n2, problem.weight.data(), n2);
-  });
-  double total = 0;
-  for (double c : cost) total += c;
-  return total;
 }
 
 std::vector<cfloat> probe_from_data(const PtychoProblem& problem, const FrameFft& fft, runtime::World& world) {

@@ -64,11 +64,6 @@ class Engine {
                                         runtime::ThreadPool& pool, runtime::World& world = runtime::World::get());
 };
 
-// The Gaussian amplitude cost sum_j sum_k w (|Psi_jk| - sqrt(d_jk))^2 of a state over the problem's frames
-// (not divided by the intensity), and the Poisson one sum w (|Psi|^2 - d - d log(|Psi|^2 / d)).
-double amplitude_cost(const PtychoProblem& problem, const PtychoState& state, const FrameFft& fft,
-                      runtime::ThreadPool& pool);
-
 // A first probe from the data: the inverse FFT of the mean measured amplitude (flat phase), scaled so that its
 // power equals the mean frame intensity divided by the mean |O|^2 of a unit object.
 std::vector<cfloat> probe_from_data(const PtychoProblem& problem, const FrameFft& fft,
