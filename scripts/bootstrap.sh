@@ -15,7 +15,8 @@ packages=(
   libeigen3-dev libopenblas-dev libfftw3-dev
   libxrl-dev                             # xraylib: atomic form factors (SPI simulation)
   libpng-dev                             # grey-level images as ptychography test objects
-  libsqlite3-dev sqlite3                 # the run records (runtime/run_store.h)
+  libsqlite3-dev sqlite3                 # the run records (runtime/run_store.h), embedded
+  libpq-dev postgresql                   # the shared run store (libpq) and the server its tests start
   libcpp-httplib-dev                     # xpulse serve (the run dashboard)
   openmpi-bin libopenmpi-dev             # MPI distribution (mpirun; tests run 2 and 3 ranks)
   pybind11-dev python3-dev               # the Python module, built against Debian's /usr/bin/python3

@@ -1,5 +1,6 @@
 // xpulse runs list | show ID: the records of earlier jobs (runtime/run_store.h).
 #include <spawn.h>
+#include <unistd.h>
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -17,6 +18,9 @@ extern char** environ;
 
 namespace xpulse::cli {
 namespace {
+
+constexpr const char* kDbHelp =
+    "Run database: an SQLite file or a postgresql:// URL (default: $XPULSE_DB or ~/.local/share/xpulse/runs.db)";
 
 std::string local_time(double unix_seconds) {
   if (!(unix_seconds > 0)) return "-";
@@ -42,10 +46,10 @@ nlohmann::json to_json(const runtime::RunRecord& r) {
 }
 
 std::unique_ptr<runtime::RunStore> open_store(const std::string& db) {
-  const std::string path = db.empty() ? runtime::RunStore::default_path() : db;
+  const std::string path = db.empty() ? runtime::RunStore::default_location() : db;
   if (path == "none" || path == "off" || path.empty()) throw InvalidArgument("no run database (XPULSE_DB is off)");
   try {
-    return std::make_unique<runtime::RunStore>(path);
+    return runtime::RunStore::open(path);
   } catch (const Error& e) {
     throw InputError(e.what());
   }
@@ -74,7 +78,7 @@ void add_runs(CLI::App& app, Action& action, const std::string&) {
   auto json = std::make_shared<bool>(false);
   auto* list = runs->add_subcommand("list", "The latest runs, newest first");
   auto limit = std::make_shared<std::size_t>(20);
-  list->add_option("--db", *db, "Run database (default: $XPULSE_DB or ~/.local/share/xpulse/runs.db)");
+  list->add_option("--db", *db, kDbHelp);
   list->add_option("--limit", *limit, "How many runs")->capture_default_str();
   list->add_flag("--json", *json, "One JSON object per line");
   list->callback([=, &action] {
@@ -95,7 +99,7 @@ void add_runs(CLI::App& app, Action& action, const std::string&) {
   auto* show = runs->add_subcommand("show", "One run: command, host, times, status, metrics, files, work units");
   auto id = std::make_shared<long long>(0);
   show->add_option("ID", *id, "Run id (from `xpulse runs list`)")->required();
-  show->add_option("--db", *db, "Run database (default: $XPULSE_DB or ~/.local/share/xpulse/runs.db)");
+  show->add_option("--db", *db, kDbHelp);
   show->add_flag("--json", *json, "As JSON");
   show->callback([=, &action] {
     action = [=] {
@@ -126,14 +130,29 @@ void add_runs(CLI::App& app, Action& action, const std::string&) {
   auto out = std::make_shared<std::string>();
   weather->add_option("ID", *weather_id, "Run id (from `xpulse runs list`)")->required();
   weather->add_option("--out", *out, "PNG or PDF")->required();
-  weather->add_option("--db", *db, "Run database (default: $XPULSE_DB or ~/.local/share/xpulse/runs.db)");
+  weather->add_option("--db", *db, kDbHelp);
   weather->callback([=, &action] {
     action = [=] {
-      const std::string path = db->empty() ? runtime::RunStore::default_path() : *db;
-      if (!open_store(path)->get(*weather_id)) {
-        throw InputError(fmt::format("run {} is not in the run database", *weather_id));
+      // The work units go to the plot as JSON, so that it draws runs of any database backend.
+      const auto store = open_store(*db);
+      const auto run = store->get(*weather_id);
+      if (!run) throw InputError(fmt::format("run {} is not in the run database", *weather_id));
+      nlohmann::json j{{"command", run->command}, {"started", run->started}, {"ranks", run->ranks}};
+      j["work_units"] = nlohmann::json::array();
+      for (const auto& u : store->work_units(*weather_id)) {
+        j["work_units"].push_back({{"rank", u.rank}, {"started", u.started}, {"ended", u.ended}, {"bytes", u.bytes}});
       }
-      const int code = run_program({"xpulse-plot", "weather", std::to_string(*weather_id), "--db", path, "--out", *out});
+      char units_path[] = "/tmp/xpulse-weather-XXXXXX";
+      const int fd = mkstemp(units_path);
+      if (fd < 0) throw Error("cannot create a temporary file for the work units");
+      const std::string text = j.dump();
+      const bool written = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+      close(fd);
+      const int code = written ? run_program({"xpulse-plot", "weather", std::to_string(*weather_id), "--units",
+                                              units_path, "--out", *out})
+                               : -1;
+      unlink(units_path);
+      if (!written) throw Error("cannot write the work units to a temporary file");
       if (code != 0) throw InputError(fmt::format("xpulse-plot weather failed (exit {})", code));
       return 0;
     };

@@ -16,7 +16,7 @@ namespace xpulse::cli {
 void add_serve(CLI::App& app, Action& action, const std::string&) {
   auto* cmd = app.add_subcommand("serve", "A read-only web dashboard and JSON API of the run records");
   auto r = std::make_shared<pipelines::DashboardRequest>();
-  cmd->add_option("--db", r->database, "Run database (default: $XPULSE_DB or ~/.local/share/xpulse/runs.db)");
+  cmd->add_option("--db", r->database, "Run database: an SQLite file or a postgresql:// URL\n(default: $XPULSE_DB or ~/.local/share/xpulse/runs.db)");
   cmd->add_option("--port", r->port, "TCP port (0: any free one)")->capture_default_str();
   cmd->add_option("--bind", r->bind, "Address to listen on (default: this machine only)")->capture_default_str();
   cmd->callback([=, &action] {

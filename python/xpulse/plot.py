@@ -16,6 +16,7 @@ From Python::
     plot.sfx("frames.cxi", "peaks.h5", "sfx.png")
 """
 import argparse
+import json
 import os
 import sys
 
@@ -515,9 +516,7 @@ def sfx(frames_path, peaks_path, out, frame=None, dpi=120):
     return _save(fig, out, dpi)
 
 
-def weather(database, run, out, dpi=120):
-    """The "computational weather plot" of a recorded run (`xpulse runs`): each rank's work units as bars along
-    time, coloured by their processing rate (MB/s), so that slow ranks and slow units stand out."""
+def _weather_units_from_sqlite(database, run):
     import sqlite3
     if not os.path.exists(database):
         raise PlotError(f"run database '{database}' does not exist")
@@ -530,6 +529,26 @@ def weather(database, run, out, dpi=120):
         raise PlotError(f"'{database}' is not a readable run database ({e})") from None
     if head is None:
         raise PlotError(f"run {run} is not in '{database}'")
+    return head, units
+
+
+def _weather_units_from_json(path):
+    """The export of `xpulse runs weather` (any database backend): {command, started, ranks, work_units: [...]}."""
+    try:
+        with open(path) as f:
+            j = json.load(f)
+        head = (j["command"], j["started"], j["ranks"])
+        units = [(u["rank"], u["started"], u["ended"], u["bytes"]) for u in j["work_units"]]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise PlotError(f"'{path}' is not a work-unit export of xpulse runs ({e})") from None
+    return head, units
+
+
+def weather(database, run, out, dpi=120, units_json=None):
+    """The "computational weather plot" of a recorded run (`xpulse runs`): each rank's work units as bars along
+    time, coloured by their processing rate (MB/s), so that slow ranks and slow units stand out. The units come
+    from an SQLite run database, or from `units_json` (what `xpulse runs weather` exports from any backend)."""
+    head, units = _weather_units_from_json(units_json) if units_json else _weather_units_from_sqlite(database, run)
     if not units:
         raise PlotError(f"run {run} ({head[0]}) recorded no work units")
     command, started, ranks = head
@@ -596,6 +615,7 @@ def _parser():
     w.add_argument("run", type=int, help="run id (xpulse runs list)")
     w.add_argument("--db", default=os.environ.get("XPULSE_DB") or os.path.expanduser("~/.local/share/xpulse/runs.db"),
                    help="run database (default: $XPULSE_DB or ~/.local/share/xpulse/runs.db)")
+    w.add_argument("--units", help="work units exported by `xpulse runs weather` (instead of --db)")
     w.add_argument("--out", required=True)
     a = sub.add_parser("all", help="every figure the given files allow, into a folder")
     a.add_argument("--data", help="input of 'xpulse fit' (for the trace)")
@@ -662,7 +682,7 @@ def main(argv=None):
         elif args.figure == "ptycho":
             written = [ptycho(args.reconstruction, args.out)]
         elif args.figure == "weather":
-            written = [weather(args.db, args.run, args.out)]
+            written = [weather(args.db, args.run, args.out, units_json=args.units)]
         elif args.figure == "sfx":
             written = [sfx(args.frames, args.peaks, args.out, frame=args.frame)]
         else:

@@ -74,11 +74,11 @@ bool parse_int(const std::string& text, long long low, long long high, long long
 
 void serve_dashboard(const DashboardRequest& r, const std::function<void(int port)>& ready) {
   if (r.port < 0 || r.port > 65535) throw InvalidArgument(fmt::format("--port must be in 0..65535, got {}", r.port));
-  const std::string path = r.database.empty() ? runtime::RunStore::default_path() : r.database;
+  const std::string path = r.database.empty() ? runtime::RunStore::default_location() : r.database;
   if (path.empty() || path == "none" || path == "off") throw InvalidArgument("no run database (XPULSE_DB is off)");
   std::unique_ptr<runtime::RunStore> store;
   try {
-    store = std::make_unique<runtime::RunStore>(path);
+    store = runtime::RunStore::open(path);
   } catch (const Error& e) {
     throw InputError(e.what());
   }

@@ -35,10 +35,10 @@ std::string RunRecorder::metrics_json() const {
 
 void RunRecorder::start(const std::string& command, const std::string& command_line, int ranks) {
   std::lock_guard lock(mutex_);
-  const std::string path = RunStore::default_path();
-  if (path == "none" || path == "off") return;
+  const std::string location = RunStore::default_location();
+  if (location == "none" || location == "off") return;
   try {
-    store_ = std::make_unique<RunStore>(path);
+    store_ = RunStore::open(location);
     RunRecord r;
     r.command = command, r.command_line = command_line, r.host = host_name(), r.ranks = ranks;
     r.pid = static_cast<std::int64_t>(::getpid()), r.started = unix_now();
@@ -58,6 +58,7 @@ void RunRecorder::progress(double fraction) {
   last_update_ = now;
   try {
     store_->update(id_, progress_, metrics_json());
+    flush_series();
   } catch (const std::exception& e) {
     disable(e);
   }
@@ -78,6 +79,17 @@ void RunRecorder::output(const std::string& path) {
   if (!path.empty()) outputs_.push_back(path);
 }
 
+void RunRecorder::flush_series() {
+  if (pending_series_.empty()) return;
+  store_->add_series(id_, pending_series_);
+  pending_series_.clear();
+}
+
+void RunRecorder::series(const std::string& name, double x, double y) {
+  std::lock_guard lock(mutex_);
+  if (store_) pending_series_.push_back({name, x, y});
+}
+
 void RunRecorder::work_units(const std::vector<WorkUnitRecord>& units) {
   std::lock_guard lock(mutex_);
   if (!store_ || units.empty()) return;
@@ -92,6 +104,7 @@ void RunRecorder::finish(int exit_code, const std::string& message) {
   std::lock_guard lock(mutex_);
   if (!store_) return;
   try {
+    flush_series();
     store_->finish(id_, exit_code == 0 ? "finished" : "failed", message, metrics_json(),
                    nlohmann::json(inputs_).dump(), nlohmann::json(outputs_).dump());
   } catch (const std::exception& e) {

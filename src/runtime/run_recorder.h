@@ -3,7 +3,8 @@
 // updated with progress (at most once a second) and key metrics, finished with the exit status. Recording must
 // never hurt the job: any database failure disables the recorder with one warning, and the job goes on.
 //
-// The database is $XPULSE_DB or ~/.local/share/xpulse/runs.db; XPULSE_DB=none (or off) disables recording.
+// The database is $XPULSE_DB (an SQLite path or a postgresql:// URL) or ~/.local/share/xpulse/runs.db;
+// XPULSE_DB=none (or off) disables recording.
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -26,6 +27,9 @@ class RunRecorder {
   void input(const std::string& path);
   void output(const std::string& path);
   void work_units(const std::vector<WorkUnitRecord>& units);
+  // One point of a named series (hit rate over frames, FSC per generation); written with the next progress
+  // update or at the end.
+  void series(const std::string& name, double x, double y);
   // status: 0 finished, else failed with `message`.
   void finish(int exit_code, const std::string& message);
 
@@ -34,12 +38,14 @@ class RunRecorder {
 
  private:
   void disable(const std::exception& e);
+  void flush_series();
   std::string metrics_json() const;
 
   std::unique_ptr<RunStore> store_;
   std::int64_t id_ = 0;
   std::map<std::string, double> metrics_;
   std::vector<std::string> inputs_, outputs_;
+  std::vector<SeriesPoint> pending_series_;
   double progress_ = 0;
   std::chrono::steady_clock::time_point last_update_{};
   mutable std::mutex mutex_;

@@ -2,193 +2,26 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <filesystem>
 
-#include <fmt/format.h>
-#include <sqlite3.h>
-
-#include "core/error.h"
+#include "runtime/postgres_run_store.h"
+#include "runtime/sqlite_run_store.h"
 
 namespace xpulse::runtime {
-namespace {
-
-constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS runs (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, command TEXT NOT NULL, command_line TEXT, host TEXT, ranks INTEGER,
-  pid INTEGER, started REAL, ended REAL, status TEXT, message TEXT, progress REAL, metrics TEXT, inputs TEXT,
-  outputs TEXT);
-CREATE TABLE IF NOT EXISTS work_units (
-  run INTEGER NOT NULL REFERENCES runs(id), rank INTEGER, unit TEXT, started REAL, ended REAL, bytes INTEGER);
-CREATE INDEX IF NOT EXISTS work_units_run ON work_units(run);
-)sql";
-
-// One prepared statement, finalised on destruction.
-class Statement {
- public:
-  Statement(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK) {
-      throw Error(fmt::format("run database: cannot prepare '{}': {}", sql, sqlite3_errmsg(db)));
-    }
-  }
-  ~Statement() { sqlite3_finalize(s_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  Statement& bind(int i, const std::string& v) {
-    sqlite3_bind_text(s_, i, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Statement& bind(int i, double v) {
-    sqlite3_bind_double(s_, i, v);
-    return *this;
-  }
-  Statement& bind(int i, std::int64_t v) {
-    sqlite3_bind_int64(s_, i, v);
-    return *this;
-  }
-  bool step() {  // true while rows come
-    const int rc = sqlite3_step(s_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    throw Error(fmt::format("run database: {}", sqlite3_errmsg(db_)));
-  }
-  void reset() {
-    sqlite3_reset(s_);
-    sqlite3_clear_bindings(s_);
-  }
-  std::string text(int i) const {
-    const auto* p = sqlite3_column_text(s_, i);
-    return p ? reinterpret_cast<const char*>(p) : "";
-  }
-  double real(int i) const { return sqlite3_column_double(s_, i); }
-  std::int64_t integer(int i) const { return sqlite3_column_int64(s_, i); }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* s_ = nullptr;
-};
-
-constexpr const char* kRunColumns =
-    "id, command, command_line, host, ranks, pid, started, ended, status, message, progress, metrics, inputs, outputs";
-
-RunRecord run_of(const Statement& s) {
-  RunRecord r;
-  r.id = s.integer(0), r.command = s.text(1), r.command_line = s.text(2), r.host = s.text(3);
-  r.ranks = static_cast<int>(s.integer(4)), r.pid = s.integer(5), r.started = s.real(6), r.ended = s.real(7);
-  r.status = s.text(8), r.message = s.text(9), r.progress = s.real(10), r.metrics = s.text(11);
-  r.inputs = s.text(12), r.outputs = s.text(13);
-  return r;
-}
-
-}  // namespace
 
 double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-struct RunStore::Impl {
-  sqlite3* db = nullptr;
-  void exec(const char* sql) {
-    char* error = nullptr;
-    if (sqlite3_exec(db, sql, nullptr, nullptr, &error) != SQLITE_OK) {
-      const std::string message = error ? error : "unknown error";
-      sqlite3_free(error);
-      throw Error(fmt::format("run database: {}", message));
-    }
-  }
-};
-
-RunStore::RunStore(const std::string& path) : impl_(std::make_unique<Impl>()) {
-  if (path.empty()) throw Error("run database: no path (set XPULSE_DB or HOME)");
-  const std::filesystem::path folder = std::filesystem::path(path).parent_path();
-  std::error_code ignored;
-  if (!folder.empty()) std::filesystem::create_directories(folder, ignored);
-  if (sqlite3_open_v2(path.c_str(), &impl_->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                      nullptr) != SQLITE_OK) {
-    const std::string message = impl_->db ? sqlite3_errmsg(impl_->db) : "out of memory";
-    sqlite3_close(impl_->db);
-    impl_->db = nullptr;
-    throw Error(fmt::format("run database '{}': {}", path, message));
-  }
-  // Several jobs write at once: wait for the lock rather than fail.
-  sqlite3_busy_timeout(impl_->db, 10000);
-  impl_->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
-  impl_->exec(kSchema);
+bool RunStore::is_postgres_url(const std::string& location) {
+  return location.rfind("postgresql://", 0) == 0 || location.rfind("postgres://", 0) == 0;
 }
 
-RunStore::~RunStore() {
-  if (impl_ && impl_->db) sqlite3_close(impl_->db);
+std::unique_ptr<RunStore> RunStore::open(const std::string& location) {
+  if (is_postgres_url(location)) return std::make_unique<PostgresRunStore>(location);
+  return std::make_unique<SqliteRunStore>(location);
 }
 
-std::int64_t RunStore::begin(const RunRecord& run) {
-  Statement s(impl_->db,
-              "INSERT INTO runs (command, command_line, host, ranks, pid, started, ended, status, message, progress, "
-              "metrics, inputs, outputs) VALUES (?, ?, ?, ?, ?, ?, 0, 'running', '', 0, '{}', '[]', '[]')");
-  s.bind(1, run.command).bind(2, run.command_line).bind(3, run.host).bind(4, static_cast<std::int64_t>(run.ranks));
-  s.bind(5, run.pid).bind(6, run.started);
-  s.step();
-  return sqlite3_last_insert_rowid(impl_->db);
-}
-
-void RunStore::update(std::int64_t id, double progress, const std::string& metrics) {
-  Statement s(impl_->db, "UPDATE runs SET progress = ?, metrics = ? WHERE id = ?");
-  s.bind(1, progress).bind(2, metrics).bind(3, id);
-  s.step();
-}
-
-void RunStore::finish(std::int64_t id, const std::string& status, const std::string& message,
-                      const std::string& metrics, const std::string& inputs, const std::string& outputs) {
-  Statement s(impl_->db,
-              "UPDATE runs SET ended = ?, status = ?, message = ?, metrics = ?, inputs = ?, outputs = ?, "
-              "progress = CASE WHEN ? = 'finished' THEN 1 ELSE progress END WHERE id = ?");
-  s.bind(1, unix_now()).bind(2, status).bind(3, message).bind(4, metrics).bind(5, inputs).bind(6, outputs);
-  s.bind(7, status).bind(8, id);
-  s.step();
-}
-
-void RunStore::add_work_units(std::int64_t id, const std::vector<WorkUnitRecord>& units) {
-  impl_->exec("BEGIN");
-  try {
-    Statement s(impl_->db, "INSERT INTO work_units (run, rank, unit, started, ended, bytes) VALUES (?, ?, ?, ?, ?, ?)");
-    for (const WorkUnitRecord& u : units) {
-      s.bind(1, id).bind(2, static_cast<std::int64_t>(u.rank)).bind(3, u.unit).bind(4, u.started).bind(5, u.ended);
-      s.bind(6, static_cast<std::int64_t>(u.bytes));
-      s.step();
-      s.reset();
-    }
-    impl_->exec("COMMIT");
-  } catch (...) {
-    impl_->exec("ROLLBACK");
-    throw;
-  }
-}
-
-std::vector<RunRecord> RunStore::list(std::size_t limit) const {
-  Statement s(impl_->db, fmt::format("SELECT {} FROM runs ORDER BY id DESC LIMIT ?", kRunColumns).c_str());
-  s.bind(1, static_cast<std::int64_t>(limit));
-  std::vector<RunRecord> out;
-  while (s.step()) out.push_back(run_of(s));
-  return out;
-}
-
-std::optional<RunRecord> RunStore::get(std::int64_t id) const {
-  Statement s(impl_->db, fmt::format("SELECT {} FROM runs WHERE id = ?", kRunColumns).c_str());
-  s.bind(1, id);
-  if (!s.step()) return std::nullopt;
-  return run_of(s);
-}
-
-std::vector<WorkUnitRecord> RunStore::work_units(std::int64_t id) const {
-  Statement s(impl_->db, "SELECT rank, unit, started, ended, bytes FROM work_units WHERE run = ? ORDER BY rowid");
-  s.bind(1, id);
-  std::vector<WorkUnitRecord> out;
-  while (s.step()) {
-    out.push_back({static_cast<int>(s.integer(0)), s.text(1), s.real(2), s.real(3),
-                   static_cast<std::uint64_t>(s.integer(4))});
-  }
-  return out;
-}
-
-std::string RunStore::default_path() {
+std::string RunStore::default_location() {
   if (const char* v = std::getenv("XPULSE_DB"); v && *v) return v;
   if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.local/share/xpulse/runs.db";
   return "";

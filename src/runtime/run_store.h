@@ -1,7 +1,8 @@
 #pragma once
 // The record of xpulse jobs (runs) in a database: what ran (command, command line, inputs, outputs, host, ranks),
-// when, how it ended, its progress and key metrics, and per-work-unit timings. The embedded store is SQLite in
-// WAL mode, so several jobs (and readers) share one file.
+// when, how it ended, its progress and key metrics, per-work-unit timings and named series (hit rate over frames,
+// FSC per generation, ...). Two backends behind one interface: SQLite in WAL mode (the embedded default; several
+// jobs and readers share one file) and PostgreSQL through libpq (shared use: postgresql://... locations).
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -32,33 +33,37 @@ struct WorkUnitRecord {
   std::uint64_t bytes = 0;
 };
 
+// One point of a named series of a run (x: frame, generation, ...).
+struct SeriesPoint {
+  std::string name;
+  double x = 0, y = 0;
+};
+
 // Seconds since the Unix epoch, now.
 double unix_now();
 
 class RunStore {
  public:
-  // Opens (creating the file and its folder when needed) the SQLite database at `path`. Throws Error.
-  explicit RunStore(const std::string& path);
-  ~RunStore();
-  RunStore(const RunStore&) = delete;
-  RunStore& operator=(const RunStore&) = delete;
+  virtual ~RunStore() = default;
 
-  std::int64_t begin(const RunRecord& run);  // returns the new id; status "running"
-  void update(std::int64_t id, double progress, const std::string& metrics);
-  void finish(std::int64_t id, const std::string& status, const std::string& message, const std::string& metrics,
-              const std::string& inputs, const std::string& outputs);
-  void add_work_units(std::int64_t id, const std::vector<WorkUnitRecord>& units);
-
-  std::vector<RunRecord> list(std::size_t limit) const;  // newest first
-  std::optional<RunRecord> get(std::int64_t id) const;
-  std::vector<WorkUnitRecord> work_units(std::int64_t id) const;
-
+  // The store at `location`: a postgresql:// (or postgres://) URL, or the path of an SQLite file (created with
+  // its folder when needed). Throws Error when it cannot be opened.
+  static std::unique_ptr<RunStore> open(const std::string& location);
   // $XPULSE_DB, or ~/.local/share/xpulse/runs.db ("" when neither $XPULSE_DB nor $HOME is set).
-  static std::string default_path();
+  static std::string default_location();
+  static bool is_postgres_url(const std::string& location);
 
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  virtual std::int64_t begin(const RunRecord& run) = 0;  // returns the new id; status "running"
+  virtual void update(std::int64_t id, double progress, const std::string& metrics) = 0;
+  virtual void finish(std::int64_t id, const std::string& status, const std::string& message,
+                      const std::string& metrics, const std::string& inputs, const std::string& outputs) = 0;
+  virtual void add_work_units(std::int64_t id, const std::vector<WorkUnitRecord>& units) = 0;
+  virtual void add_series(std::int64_t id, const std::vector<SeriesPoint>& points) = 0;
+
+  virtual std::vector<RunRecord> list(std::size_t limit) const = 0;  // newest first
+  virtual std::optional<RunRecord> get(std::int64_t id) const = 0;
+  virtual std::vector<WorkUnitRecord> work_units(std::int64_t id) const = 0;
+  virtual std::vector<SeriesPoint> series(std::int64_t id) const = 0;  // in the order they were added
 };
 
 }  // namespace xpulse::runtime
