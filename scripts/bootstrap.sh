@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs every Debian package xpulse needs to build, test and benchmark, and links the Python package
-# (python/xpulse) and the xpulse-plot command of this source tree into Debian's Python and PATH.
+# Installs every Debian package xpulse needs to build, test and benchmark and the dashboard's npm packages, and
+# links the Python package (python/xpulse) and the xpulse-plot command of this source tree into Debian's Python
+# and PATH.
 # Idempotent; runs `apt-get update` at most once per invocation and only when something is missing.
 # `--bench-peers` also installs the peers of the comparison benchmarks (DIALS).
 set -euo pipefail
@@ -21,7 +22,10 @@ packages=(
   openmpi-bin libopenmpi-dev             # MPI distribution (mpirun; tests run 2 and 3 ranks)
   pybind11-dev python3-dev               # the Python module, built against Debian's /usr/bin/python3
   python3 python3-numpy python3-scipy python3-h5py python3-pytest python3-matplotlib
+  chromium                               # the dashboard's browser test (driven by playwright-core, headless)
 )
+# Node.js and npm build the dashboard's front end (web/); a Node.js that already brings npm is kept.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 # Peers that only the comparison benchmarks run (bench/compare_dials.py): about 200 packages, so not by default.
 if [ "${1:-}" = "--bench-peers" ]; then
   packages+=(dials)
@@ -42,9 +46,17 @@ else
   echo "bootstrap: all packages present"
 fi
 
+# The dashboard's npm packages (uPlot, embedded into the binary; playwright-core, for its browser test), exactly
+# as web/package-lock.json pins them.
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+if [ ! -f "$repo/web/node_modules/.package-lock.json" ] ||
+   [ "$repo/web/package-lock.json" -nt "$repo/web/node_modules/.package-lock.json" ]; then
+  echo "bootstrap: npm ci in web/"
+  (cd "$repo/web" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 # Python package and xpulse-plot from this source tree: a .pth file puts python/ on Debian's interpreter's path
 # (so `/usr/bin/python3 -c "import xpulse"` works) and a link puts xpulse-plot on PATH.
-repo="$(cd "$(dirname "$0")/.." && pwd)"
 if [ "$(id -u)" -eq 0 ]; then
   site="$(/usr/bin/python3 -c 'import site; print(next(p for p in site.getsitepackages() if p.startswith("/usr/local")))')"
   bin_dir=/usr/local/bin

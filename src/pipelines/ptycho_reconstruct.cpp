@@ -12,6 +12,7 @@
 #include "pipelines/ptycho_input.h"
 #include "runtime/devices.h"
 #include "runtime/progress.h"
+#include "runtime/run_recorder.h"
 #include "runtime/thread_pool.h"
 #include "runtime/world.h"
 
@@ -110,6 +111,7 @@ PtychoReconstructSummary ptycho_reconstruct_file(const PtychoReconstructRequest&
       spdlog::info("iteration {}: cost {:.6g}, {:.3f} s ({:.3f} s in FFTs{})", g.iteration, g.cost, g.seconds,
                    g.fft_seconds, r.options.algorithm == ptycho::Algorithm::ml ? fmt::format(", step {:.3g}", g.step) : "");
     }
+    if (world.is_root()) runtime::RunRecorder::get().series("cost", g.iteration, g.cost);
     progress.advance(1, input.frames);
   }
   progress.finish();

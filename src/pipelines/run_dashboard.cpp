@@ -3,12 +3,15 @@
 #include <atomic>
 #include <charconv>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "pipelines/dashboard_assets.h"
+#include "pipelines/fit_map_image.h"
 #include "runtime/run_store.h"
 
 namespace xpulse::pipelines {
@@ -17,38 +20,18 @@ namespace {
 std::atomic<httplib::Server*> running{nullptr};
 std::atomic<bool> stop_requested{false};  // a stop before the server listens must not be lost
 
-constexpr const char* kPage = R"html(<!doctype html>
-<html><head><meta charset="utf-8"><title>xpulse runs</title>
-<style>
-body { font: 14px system-ui, sans-serif; margin: 1.5em; }
-table { border-collapse: collapse; }
-td, th { padding: 3px 10px; border-bottom: 1px solid #ddd; text-align: left; }
-.bar { background: #eee; width: 120px; height: 10px; } .bar div { background: #1f77b4; height: 10px; }
-.failed { color: #d62728; } .running { color: #ff7f0e; }
-</style></head>
-<body><h1>xpulse runs</h1><p id="status">loading...</p>
-<table><thead><tr><th>id</th><th>command</th><th>status</th><th>progress</th><th>ETA</th><th>started</th>
-<th>host</th><th>ranks</th><th>metrics</th></tr></thead><tbody id="runs"></tbody></table>
-<script>
-function text(v) { const s = document.createElement('span'); s.textContent = v; return s.innerHTML; }
-async function refresh() {
-  try {
-    const runs = await (await fetch('api/runs?limit=50')).json();
-    const now = Date.now() / 1000;
-    document.getElementById('runs').innerHTML = runs.map(r => {
-      const elapsed = (r.ended > 0 ? r.ended : now) - r.started;
-      const eta = r.status === 'running' && r.progress > 0 ? ((1 - r.progress) / r.progress * elapsed).toFixed(0) + ' s' : '';
-      return `<tr><td>${r.id}</td><td>${text(r.command)}</td><td class="${text(r.status)}">${text(r.status)}</td>` +
-        `<td><div class="bar"><div style="width:${(100 * r.progress).toFixed(1)}%"></div></div></td><td>${eta}</td>` +
-        `<td>${new Date(r.started * 1000).toLocaleString()}</td><td>${text(r.host)}</td><td>${r.ranks}</td>` +
-        `<td>${text(JSON.stringify(r.metrics))}</td></tr>`;
-    }).join('');
-    document.getElementById('status').textContent = `${runs.length} runs, updated ${new Date().toLocaleTimeString()}`;
-  } catch (e) { document.getElementById('status').textContent = 'cannot reach the server: ' + e; }
+// An embedded asset by name, or nullptr.
+const DashboardAsset* find_asset(const std::string& name) {
+  for (const DashboardAsset& a : dashboard_assets()) {
+    if (name == a.name) return &a;
+  }
+  return nullptr;
 }
-refresh(); setInterval(refresh, 2000);
-</script></body></html>
-)html";
+
+void send_asset(httplib::Response& res, const DashboardAsset& a) {
+  res.set_content(a.body.data(), a.body.size(), fmt::format("{}; charset=utf-8", a.mime));
+  res.set_header("Cache-Control", "no-cache");
+}
 
 nlohmann::json run_json(const runtime::RunRecord& r) {
   return {{"id", r.id}, {"command", r.command}, {"command_line", r.command_line}, {"host", r.host},
@@ -84,7 +67,13 @@ void serve_dashboard(const DashboardRequest& r, const std::function<void(int por
   }
   std::mutex store_mutex;  // one connection, requests on several threads
   httplib::Server server;
-  server.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_content(kPage, "text/html"); });
+  server.Get("/", [](const httplib::Request&, httplib::Response& res) { send_asset(res, *find_asset("index.html")); });
+  // Only the embedded files, by exact name: nothing is looked up on disk.
+  server.Get(R"(/assets/([^/]+))", [](const httplib::Request& req, httplib::Response& res) {
+    const DashboardAsset* a = find_asset(req.matches[1]);
+    if (!a) return error(res, 404, "no such asset");
+    send_asset(res, *a);
+  });
   server.Get("/api/runs", [&](const httplib::Request& req, httplib::Response& res) {
     long long limit = 50;
     if (req.has_param("limit") && !parse_int(req.get_param_value("limit"), 1, 1000, limit)) {
@@ -110,7 +99,37 @@ void serve_dashboard(const DashboardRequest& r, const std::function<void(int por
                        {"bytes", u.bytes}});
     }
     j["work_units"] = units;
+    nlohmann::json series = nlohmann::json::array();
+    for (const auto& p : store->series(id)) series.push_back({{"name", p.name}, {"x", p.x}, {"y", p.y}});
+    j["series"] = series;
     res.set_content(j.dump(), "application/json");
+  });
+  // A fit map of a finished run, drawn from the output files the run recorded (and no other file).
+  server.Get(R"(/api/runs/([^/]+)/maps/([A-Za-z0-9_]{1,64})\.png)", [&](const httplib::Request& req,
+                                                                         httplib::Response& res) {
+    long long id = 0;
+    if (!parse_int(req.matches[1], 1, std::numeric_limits<long long>::max(), id)) {
+      return error(res, 400, "a run id is a positive whole number");
+    }
+    std::optional<runtime::RunRecord> run;
+    {
+      std::lock_guard lock(store_mutex);
+      run = store->get(id);
+    }
+    if (!run) return error(res, 404, fmt::format("run {} is not in the run database", id));
+    const auto outputs = nlohmann::json::parse(run->outputs, nullptr, false);
+    std::vector<std::string> paths;
+    if (outputs.is_array()) {
+      for (const auto& o : outputs) {
+        if (o.is_string()) paths.push_back(o.get<std::string>());
+      }
+    }
+    const auto image = render_fit_map(paths, req.matches[2]);
+    if (!image) return error(res, 404, fmt::format("run {} has no output with /fit/{}", id, req.matches[2].str()));
+    res.set_header("X-Xpulse-Low", fmt::format("{:.6g}", image->low));
+    res.set_header("X-Xpulse-High", fmt::format("{:.6g}", image->high));
+    res.set_header("X-Xpulse-Units", image->units);
+    res.set_content(image->png, "image/png");
   });
   // Everything else, and every other method, is refused: nothing on disk is ever served.
   server.set_error_handler([](const httplib::Request&, httplib::Response& res) {

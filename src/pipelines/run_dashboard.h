@@ -1,10 +1,15 @@
 #pragma once
 // `xpulse serve`: a read-only web dashboard and JSON API over the run database (runtime/run_store.h), served by
-// cpp-httplib. It binds to localhost unless told, serves no file from disk (the page is built in), answers
-// unknown paths with 404 and malformed queries with 400, and never writes.
-//   GET /                      the dashboard: runs with progress and metrics, refreshed every 2 s
+// cpp-httplib. It binds to localhost unless told, serves no file from disk (the page and its npm packages are
+// embedded, pipelines/dashboard_assets.h; fit maps are drawn from a run's recorded outputs only), answers unknown
+// paths with 404 and malformed queries with 400, and never writes.
+//   GET /                      the dashboard (web/src): runs with progress, ETA and metrics, refreshed every
+//                              second; the selected run's fit maps, series charts (uPlot) and weather plot
+//   GET /assets/NAME           the page's scripts and style sheets
 //   GET /api/runs?limit=N      the latest runs, newest first (N in 1..1000, default 50)
-//   GET /api/runs/ID           one run with its work units
+//   GET /api/runs/ID           one run with its work units and series
+//   GET /api/runs/ID/maps/P.png  the fit map /fit/P of the run's outputs (viridis; X-Xpulse-Low, -High and
+//                              -Units headers give its scale)
 #include <functional>
 #include <string>
 

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "io/atomic_output.h"
 #include "io/hdf5.h"
+#include "runtime/run_recorder.h"
 #include "runtime/thread_pool.h"
 
 namespace xpulse::pipelines {
@@ -110,15 +111,19 @@ SfxPeaksSummary sfx_peaks_file(const SfxPeaksRequest& r) {
       hit[j] = peaks.size() >= r.min_peaks && peaks.size() <= max_peaks;
     });
     summary.find_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+    std::size_t batch_hits = 0;
     for (std::size_t i = 0; i < count; ++i) {
       const std::size_t j = first + i;
       summary.peaks += static_cast<std::size_t>(counts[j]);
       if (!hit[j]) continue;
-      ++summary.hits;
+      ++summary.hits, ++batch_hits;
       const float* frame = frames.data() + i * pixels;
       for (std::size_t k = 0; k < pixels; ++k) powder[k] += mask.empty() || !mask[k] ? frame[k] : 0.0f;
       if (hits_output) hit_frames.insert(hit_frames.end(), frame, frame + pixels);
     }
+    // The hit-rate strip chart of the run record: one point per batch, at its last frame.
+    runtime::RunRecorder::get().series("hit_rate_percent", static_cast<double>(first + count),
+                                       100.0 * static_cast<double>(batch_hits) / static_cast<double>(count));
   };
   const std::size_t batch = std::max<std::size_t>(1, r.frames_per_read);
   const auto process_range = [&](std::size_t from, std::size_t to) {
@@ -147,7 +152,10 @@ SfxPeaksSummary sfx_peaks_file(const SfxPeaksRequest& r) {
     summary.swmr = follower->swmr();
   } else {
     n = dims[0];
-    process_range(0, n);
+    for (std::size_t first = 0; first < n; first += batch) {
+      process_range(first, std::min(n, first + batch));
+      runtime::RunRecorder::get().progress(static_cast<double>(std::min(n, first + batch)) / static_cast<double>(n));
+    }
   }
   summary.frames = n, summary.ny = ny, summary.nx = nx;
   const double rate = static_cast<double>(summary.hits) / static_cast<double>(n);

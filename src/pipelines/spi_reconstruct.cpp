@@ -18,6 +18,7 @@
 #include "runtime/devices.h"
 #include "runtime/journal.h"
 #include "runtime/progress.h"
+#include "runtime/run_recorder.h"
 #include "runtime/thread_pool.h"
 #include "runtime/world.h"
 
@@ -258,6 +259,10 @@ SpiReconstructSummary spi_reconstruct_file(const SpiReconstructRequest& r) {
           g.generation, g.slice_seconds, g.match_seconds, g.gemm_seconds, g.merge_seconds, g.phase_seconds,
           g.distance_median, g.orientation_change, g.lambda, g.merge_residual, g.cg_iterations, g.support,
           g.fourier_error);
+      runtime::RunRecorder& record = runtime::RunRecorder::get();
+      record.series("fourier_error", g.generation, g.fourier_error);
+      record.series("orientation_change_rad", g.generation, g.orientation_change);
+      record.metric("generation", g.generation);
     }
     // Rank 0 keeps the checkpoint: every rank holds the same state.
     runtime::run_phase(world, [&] {

@@ -92,7 +92,9 @@ void SqliteRunStore::exec(const char* sql) {
 
 template <class Insert>
 void SqliteRunStore::in_transaction(Insert&& insert) {
-  exec("BEGIN");
+  // IMMEDIATE: the write lock is taken (waiting for it) at the start, so that two writers never deadlock on
+  // upgrading read locks, which SQLite would answer with an immediate "database is locked".
+  exec("BEGIN IMMEDIATE");
   try {
     insert();
     exec("COMMIT");
@@ -116,12 +118,23 @@ SqliteRunStore::SqliteRunStore(const std::string& path) {
   }
   // Several jobs write at once: wait for the lock rather than fail.
   sqlite3_busy_timeout(db_, 10000);
-  try {
-    exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
-    exec(kSchema);
-  } catch (...) {
-    sqlite3_close(db_);
-    throw;
+  // Jobs starting together on a new file race to switch it to WAL and create the tables; switching the journal
+  // mode does not wait on the busy handler, so the losers retry for up to 10 s.
+  for (int attempt = 0;; ++attempt) {
+    try {
+      exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+      in_transaction([&] { exec(kSchema); });
+      break;
+    } catch (const Error&) {
+      const int code = sqlite3_errcode(db_);
+      if ((code == SQLITE_BUSY || code == SQLITE_LOCKED) && attempt < 1000) {
+        sqlite3_sleep(10);
+        continue;
+      }
+      sqlite3_close(db_);
+      db_ = nullptr;
+      throw;
+    }
   }
 }
 
