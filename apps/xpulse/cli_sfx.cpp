@@ -36,7 +36,12 @@ void add_sfx(CLI::App& app, Action& action, const std::string& command_line) {
   cmd->add_option("--min-peaks", r->min_peaks, "Fewest peaks in a hit")->capture_default_str();
   cmd->add_option("--max-peaks", o.max_peaks, "Most peaks kept per frame (and in a hit)")->capture_default_str();
   cmd->add_option("--threads", r->threads, "Worker threads (default: all cores)")->capture_default_str();
-  cmd->add_option("--device", r->device, "auto | cpu | cuda")->capture_default_str();
+  cmd->add_option("--device", r->device, "auto | cpu | cuda (peakfinder8's passes over every pixel on the GPU)")
+      ->capture_default_str();
+  cmd->add_option("--gpu", r->cuda_device, "CUDA device index")->capture_default_str();
+  cmd->add_option("--geometry", r->geometry,
+                  "TOML file whose [detector] values (beam_center_x, beam_center_y [pixel], distance, pixel_size\n"
+                  "[m]) override the CXI file's");
   add_follow_options(cmd, r->follow, r->follow_options);
   cmd->add_flag("--progress", r->progress, "With --follow: a line per poll with the frames and the hit rate");
   cmd->callback([=, &action] {
@@ -49,9 +54,10 @@ void add_sfx(CLI::App& app, Action& action, const std::string& command_line) {
       record.metric("hit_rate_percent", 100.0 * static_cast<double>(s.hits) / static_cast<double>(s.frames));
       record.metric("peaks", static_cast<double>(s.peaks));
       std::printf("xpulse sfx peaks: %zu frames of %zux%zu, %zu hits (hit rate %.1f%%), %zu peaks, %.1f s (peak "
-                  "finding %.2f s, %.1f frames/s)\n",
+                  "finding %.2f s on the %s, %.1f frames/s); beam centre (%.2f, %.2f) pixels\n",
                   s.frames, s.ny, s.nx, s.hits, 100.0 * static_cast<double>(s.hits) / static_cast<double>(s.frames),
-                  s.peaks, s.seconds, s.find_seconds, static_cast<double>(s.frames) / s.find_seconds);
+                  s.peaks, s.seconds, s.find_seconds, s.device == "cuda" ? "GPU" : "CPU",
+                  static_cast<double>(s.frames) / s.find_seconds, s.centre_x, s.centre_y);
       if (r->follow) std::printf("  followed (%s)\n", s.swmr ? "SWMR" : "re-open");
       std::printf("  wrote %s:/entry_1/result_1/{nPeaks, peakXPosRaw, peakYPosRaw, peakTotalIntensity, hit, "
                   "powder}%s%s\n",

@@ -66,8 +66,10 @@ void read_hdf5(const std::string& path, PartialGeometry& g) {
     double scale = 1.0;
     if (units == "keV") {
       scale = 1e3;
+    } else if (units == "J") {
+      scale = 1.0 / 1.602176634e-19;  // CXI's own unit for the photon energy
     } else if (!units.empty() && units != "eV") {
-      throw InputError(fmt::format("'{}energy' in '{}' has units '{}'; expected eV or keV", kSource, path, units));
+      throw InputError(fmt::format("'{}energy' in '{}' has units '{}'; expected eV, keV or J", kSource, path, units));
     }
     g.energy = in.read_scalar(kSource + "energy") * scale;
   }

@@ -21,7 +21,9 @@ struct SfxPeaksRequest {
   sfx::PeakFinderOptions options;
   std::size_t min_peaks = 10;          // a hit has min_peaks..max_peaks peaks (options.max_peaks)
   unsigned threads = 1;
-  std::string device = "auto";
+  std::string device = "auto";         // auto | cpu | cuda
+  int cuda_device = 0;
+  std::string geometry;                // optional TOML (io/geometry_file.h): detector values override the file's
   std::size_t frames_per_read = 32;
   bool follow = false;                 // a file still being written: process frames as they arrive
   io::FollowOptions follow_options;
@@ -34,6 +36,8 @@ struct SfxPeaksSummary {
   std::size_t ny = 0, nx = 0;
   double seconds = 0, find_seconds = 0;  // whole job, and peak finding alone (wall)
   bool swmr = false;                     // with follow: read in SWMR mode (else by re-opening)
+  std::string device;                    // where steps 1 and 2 of peakfinder8 ran: cpu | cuda
+  double centre_x = 0, centre_y = 0;     // the beam centre used, pixels
 };
 
 SfxPeaksSummary sfx_peaks_file(const SfxPeaksRequest& request);

@@ -39,6 +39,10 @@ PeakFinder8::PeakFinder8(std::size_t ny, std::size_t nx, double centre_x, double
 }
 
 std::vector<Peak> PeakFinder8::find(const float* frame) const {
+  return peaks_from_candidates(frame, candidates(frame));
+}
+
+std::vector<std::uint32_t> PeakFinder8::candidates(const float* frame) const {
   const std::size_t pixels = ny_ * nx_;
   // 1. Radial statistics with iterative clipping. One pass adds every unmasked pixel into its bin; each later
   // round only finds the pixels at or above the last cutoffs (few: peaks and outliers) and takes their
@@ -77,19 +81,30 @@ std::vector<Peak> PeakFinder8::find(const float* frame) const {
     }
   }
   // 2. Candidates.
-  std::vector<std::uint8_t> candidate(pixels, 0);
+  std::vector<std::uint32_t> out;
   for (std::size_t i = 0; i < pixels; ++i) {
     if (mask_[i] || !std::isfinite(frame[i])) continue;
     const std::uint32_t b = radius_[i];
-    if (frame[i] > std::max<double>(options_.threshold, mean[b] + options_.min_snr * sigma[b])) candidate[i] = 1;
+    if (frame[i] > std::max<double>(options_.threshold, mean[b] + options_.min_snr * sigma[b])) {
+      out.push_back(static_cast<std::uint32_t>(i));
+    }
   }
+  return out;
+}
+
+std::vector<Peak> PeakFinder8::peaks_from_candidates(const float* frame,
+                                                     const std::vector<std::uint32_t>& candidates) const {
+  const std::size_t pixels = ny_ * nx_;
+  std::vector<std::uint8_t> candidate(pixels, 0);
+  for (const std::uint32_t i : candidates) candidate[i] = 1;
   // 3. Connected regions (8 neighbours), then 4. local background and SNR.
   std::vector<Peak> peaks;
   std::vector<std::uint8_t> visited(pixels, 0);
   std::vector<std::size_t> stack, region;
   const long r = options_.local_bg_radius;
-  for (std::size_t start = 0; start < pixels && peaks.size() < options_.max_peaks; ++start) {
-    if (!candidate[start] || visited[start]) continue;
+  for (std::size_t c = 0; c < candidates.size() && peaks.size() < options_.max_peaks; ++c) {
+    const std::size_t start = candidates[c];
+    if (visited[start]) continue;
     region.clear();
     stack.assign(1, start);
     visited[start] = 1;

@@ -38,8 +38,21 @@ class PeakFinder8 {
   // mask: [ny][nx], nonzero = bad (or empty); beam centre in pixels.
   PeakFinder8(std::size_t ny, std::size_t nx, double centre_x, double centre_y, std::vector<std::uint8_t> mask,
               const PeakFinderOptions& options);
-  // Thread-safe: each call has its own scratch memory.
+  // Thread-safe: each call has its own scratch memory. The same as peaks_from_candidates(frame, candidates(frame)).
   std::vector<Peak> find(const float* frame) const;
+
+  // Steps 1 and 2: the candidate pixels of a frame, as indices in increasing order. The CUDA twin
+  // (cuda_peakfinder8.h) computes the same with the same arithmetic.
+  std::vector<std::uint32_t> candidates(const float* frame) const;
+  // Steps 3 and 4 from the candidate pixels (increasing indices), wherever they were found.
+  std::vector<Peak> peaks_from_candidates(const float* frame, const std::vector<std::uint32_t>& candidates) const;
+
+  std::size_t ny() const { return ny_; }
+  std::size_t nx() const { return nx_; }
+  const std::vector<std::uint8_t>& mask() const { return mask_; }
+  const std::vector<std::uint32_t>& radius_bins() const { return radius_; }  // integer radius per pixel
+  std::size_t bins() const { return bins_; }
+  const PeakFinderOptions& options() const { return options_; }
 
  private:
   std::size_t ny_, nx_;

@@ -3,11 +3,14 @@
 // right; the outputs have CXI's layout; bad input is one line, exit 2, no output.
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "cli_harness.h"
 #include "io/hdf5.h"
+#include "runtime/devices.h"
 
 namespace xpulse::testing {
 namespace {
@@ -89,12 +92,38 @@ TEST_F(SfxCli, PeaksAndHitsMatchTheTruth) {
   EXPECT_EQ(hits.info(kResult + "nPeaks").dims, (std::vector<std::size_t>{static_cast<std::size_t>(n_hits)}));
 }
 
+// --geometry's beam centre replaces the file's: the same centre gives the same peaks; one far off the detector
+// puts every peak beyond --max-res.
+TEST_F(SfxCli, GeometryFileSetsTheBeamCentre) {
+  ASSERT_EQ(peaks(sim, "--threshold 100").exit_code, 0);
+  const auto reference = io::Reader(out).read<float>(kResult + "peakXPosRaw");
+  const io::Reader in(sim);
+  const double cx = in.read_scalar("/entry_1/instrument_1/detector_1/beam_center_x");
+  const double cy = in.read_scalar("/entry_1/instrument_1/detector_1/beam_center_y");
+  std::ofstream(dir / "same.toml") << fmt::format("[detector]\nbeam_center_x = {}\nbeam_center_y = {}\n", cx, cy);
+  auto r = peaks(sim, "--threshold 100 --geometry " + dir / "same.toml");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(io::Reader(out).read<float>(kResult + "peakXPosRaw"), reference);
+  std::ofstream(dir / "far.toml") << "[detector]\nbeam_center_x = 5000\nbeam_center_y = 5000\n";
+  r = peaks(sim, "--threshold 100 --max-res 1000 --geometry " + dir / "far.toml");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("beam centre (5000.00, 5000.00) pixels"), std::string::npos) << r.out;
+  for (const double n : io::Reader(out).read<double>(kResult + "nPeaks")) EXPECT_EQ(n, 0);
+}
+
 TEST_F(SfxCli, BadInputIsOneLineAndNoOutput) {
   expect_input_error(peaks(dir / "none.cxi", ""), "none.cxi");
   expect_input_error(peaks(sim, "--threshold -5"), "--threshold must be >= 0, got -5");
   expect_input_error(peaks(sim, "--min-snr -1"), "--min-snr must be >= 0, got -1");
   expect_input_error(peaks(sim, "--min-pix 5 --max-pix 2"), "--min-pix (5) must be >= 1 and at most --max-pix (2)");
   expect_input_error(peaks(sim, "--min-peaks 3000"), "--min-peaks must not exceed --max-peaks");
+  expect_input_error(peaks(sim, "--device gpu"), "--device must be auto, cpu or cuda, got 'gpu'");
+  if (runtime::cuda_device_count() == 0) expect_input_error(peaks(sim, "--device cuda"), "--device cuda: ");
+  {
+    std::ofstream(dir / "typo.toml") << "[detector]\nbeam_centre_x = 3\n";
+    expect_input_error(peaks(sim, "--geometry " + dir / "typo.toml"), "beam_centre_x");
+  }
+  expect_input_error(peaks(sim, "--geometry " + dir / "none.toml"), "none.toml");
   EXPECT_FALSE(fs::exists(out));
   const io::Reader in(sim);
   const auto frames = in.read<float>("/entry_1/data_1/data");

@@ -1,0 +1,33 @@
+#pragma once
+// The CUDA twin of PeakFinder8's steps 1 and 2 (sfx/peakfinder8.h), the passes over every pixel, for a batch of
+// frames at a time: the radial statistics with their 5 clipping rounds (one thread per radius bin and frame,
+// adding the bin's pixels in scan order in double without contraction, so that every sum is bit-identical to
+// the CPU's), then the candidate pixels (one thread per pixel). Steps 3 and 4 (regions, local background,
+// centroids) run on the host from the few candidates with PeakFinder8::peaks_from_candidates, so the peak lists
+// are the CPU's. Builds without CUDA throw InputError on construction.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "sfx/peakfinder8.h"
+
+namespace xpulse::sfx {
+
+class CudaPeakFinder8 {
+ public:
+  // Device memory for max_batch frames of the finder's shape.
+  CudaPeakFinder8(const PeakFinder8& finder, std::size_t max_batch, int device = 0);
+  ~CudaPeakFinder8();
+  CudaPeakFinder8(const CudaPeakFinder8&) = delete;
+  CudaPeakFinder8& operator=(const CudaPeakFinder8&) = delete;
+
+  // The candidates (increasing pixel indices) of each of `count` <= max_batch frames [count][ny][nx] on the host.
+  std::vector<std::vector<std::uint32_t>> candidates(const float* frames, std::size_t count);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace xpulse::sfx
