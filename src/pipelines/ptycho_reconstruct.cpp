@@ -104,8 +104,12 @@ PtychoReconstructSummary ptycho_reconstruct_file(const PtychoReconstructRequest&
   }
   runtime::Progress progress("ptycho reconstruct", static_cast<std::size_t>(r.iterations), "iterations", "frames",
                              r.progress && world.is_root());
+  std::vector<runtime::WorkUnitRecord> units;  // one per iteration of this rank, for the run record
   for (int i = 0; i < r.iterations; ++i) {
+    const double began = runtime::unix_now();
     engine->iterate(state);
+    units.push_back({world.rank(), fmt::format("iteration {}", i), began, runtime::unix_now(),
+                     input.count * input.n * input.n * sizeof(float)});
     const ptycho::IterationRecord& g = state.history.back();
     if (world.is_root() && (i % r.log_every == 0 || i + 1 == r.iterations)) {
       spdlog::info("iteration {}: cost {:.6g}, {:.3f} s ({:.3f} s in FFTs{})", g.iteration, g.cost, g.seconds,
@@ -115,6 +119,7 @@ PtychoReconstructSummary ptycho_reconstruct_file(const PtychoReconstructRequest&
     progress.advance(1, input.frames);
   }
   progress.finish();
+  if (world.is_root()) runtime::RunRecorder::get().work_units(units);
 
   runtime::run_phase(world, [&] {
     if (!world.is_root()) return;

@@ -159,12 +159,16 @@ SfxPeaksSummary sfx_peaks_file(const SfxPeaksRequest& r) {
     runtime::RunRecorder::get().series("hit_rate_percent", static_cast<double>(first + count),
                                        100.0 * static_cast<double>(batch_hits) / static_cast<double>(count));
   };
+  std::vector<runtime::WorkUnitRecord> units;  // one per read of frames, for the run record
   const auto process_range = [&](std::size_t from, std::size_t to) {
     for (std::size_t first = from; first < to; first += batch) {
       const std::size_t count = std::min(batch, to - first);
       const std::size_t offset[3] = {first, 0, 0}, size[3] = {count, ny, nx};
+      const double began = runtime::unix_now();
       process(follower ? follower->reader().read<float>(offset, size) : whole->read<float>(kSfxData, offset, size),
               first, count);
+      units.push_back({0, fmt::format("frames {}-{}", first, first + count - 1), began, runtime::unix_now(),
+                       count * pixels * sizeof(float)});
     }
   };
   std::size_t n = 0;
@@ -190,6 +194,7 @@ SfxPeaksSummary sfx_peaks_file(const SfxPeaksRequest& r) {
       runtime::RunRecorder::get().progress(static_cast<double>(std::min(n, first + batch)) / static_cast<double>(n));
     }
   }
+  runtime::RunRecorder::get().work_units(units);
   summary.frames = n, summary.ny = ny, summary.nx = nx;
   const double rate = static_cast<double>(summary.hits) / static_cast<double>(n);
 

@@ -248,8 +248,12 @@ SpiReconstructSummary spi_reconstruct_file(const SpiReconstructRequest& r) {
   runtime::Progress progress("spi reconstruct", static_cast<std::size_t>(r.generations), "generations", "images",
                              r.progress && world.is_root());
   progress.advance(static_cast<std::size_t>(std::min(state.generations_done, r.generations)), 0);
+  std::vector<runtime::WorkUnitRecord> units;  // one per generation of this rank, for the run record
   while (state.generations_done < r.generations) {
+    const double began = runtime::unix_now();
     mtip.run_generation(state);
+    units.push_back({world.rank(), fmt::format("generation {}", state.generations_done), began, runtime::unix_now(),
+                     input.count * input.ny * input.nx * sizeof(float)});
     const spi::GenerationRecord& g = state.history.back();
     if (world.is_root()) {
       spdlog::info(
@@ -274,6 +278,7 @@ SpiReconstructSummary spi_reconstruct_file(const SpiReconstructRequest& r) {
     progress.advance(1, input.n);
   }
   progress.finish();
+  if (world.is_root()) runtime::RunRecorder::get().work_units(units);
 
   runtime::run_phase(world, [&] {
     if (!world.is_root()) return;
