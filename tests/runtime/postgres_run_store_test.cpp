@@ -81,6 +81,11 @@ TEST(PostgresRunStore, JobsRecordIntoItAndRunsReadsItBack) {
   const auto show = run_xpulse("runs show " + std::to_string(runs[0].id) + " --db '" + db + "'", dir);
   ASSERT_EQ(show.exit_code, 0) << show.err;
   EXPECT_NE(show.out.find("work units: 4"), std::string::npos) << show.out;
+  // The weather plot of a run in PostgreSQL (xpulse-plot gets its work units exported).
+  const auto weather =
+      run_xpulse("runs weather " + std::to_string(runs[0].id) + " --db '" + db + "' --out " + dir / "w.png", dir);
+  ASSERT_EQ(weather.exit_code, 0) << weather.err;
+  EXPECT_GT(std::filesystem::file_size(dir / "w.png"), 1000u);
 }
 
 TEST(PostgresRunStore, UnreachableServerNeverStopsAJob) {
