@@ -1,7 +1,9 @@
 #include "io/parallel_reader.h"
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -180,6 +182,27 @@ void ParallelReader::plan_virtual(std::span<const std::size_t> offset, std::span
 
 void ParallelReader::read_as(std::span<const std::size_t> offset, std::span<const std::size_t> count, DType type,
                              void* out) {
+  // A file that a non-SWMR writer keeps open and flushes (OpenMode::unlocked) can be caught mid-flush, with its
+  // chunk index not yet consistent on disk: such a read is retried after re-opening, for up to about 2 s.
+  for (int attempt = 0;; ++attempt) {
+    try {
+      read_once(offset, count, type, out);
+      return;
+    } catch (const IoError& e) {
+      if (options_.mode != OpenMode::unlocked || attempt >= 40) throw;
+      spdlog::debug("read of '{}' in '{}' retried: {}", dataset_, path_, e.what());
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      try {
+        refresh();
+      } catch (const Error& again) {
+        spdlog::debug("re-opening '{}' failed: {}", path_, again.what());
+      }
+    }
+  }
+}
+
+void ParallelReader::read_once(std::span<const std::size_t> offset, std::span<const std::size_t> count, DType type,
+                               void* out) {
   const std::vector<std::size_t>& dims = main_->dims();
   if (offset.size() != dims.size() || count.size() != dims.size()) {
     throw InputError(fmt::format("selection of rank {} for dataset '{}' of rank {} in '{}'", count.size(), dataset_,

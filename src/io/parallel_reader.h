@@ -46,7 +46,8 @@ class ParallelReader {
   // Re-reads the extent of a dataset another process is extending.
   void refresh();
 
-  // Reads box [offset, offset + count) into dense row-major `out` of type `type`.
+  // Reads box [offset, offset + count) into dense row-major `out` of type `type`. In OpenMode::unlocked a read
+  // caught mid-flush by the writer is retried (re-opening) for up to about 2 s before its IoError is thrown.
   void read_as(std::span<const std::size_t> offset, std::span<const std::size_t> count, DType type, void* out);
   template <class T>
   void read(std::span<const std::size_t> offset, std::span<const std::size_t> count, T* out) {
@@ -64,6 +65,7 @@ class ParallelReader {
   const ReadStats& stats() const { return stats_; }
 
  private:
+  void read_once(std::span<const std::size_t> offset, std::span<const std::size_t> count, DType type, void* out);
   void load_virtual_layout();
   void plan_virtual(std::span<const std::size_t> offset, std::span<const std::size_t> count,
                     const Destination& dst);
