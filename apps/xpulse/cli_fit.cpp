@@ -4,12 +4,12 @@
 #include <fmt/format.h>
 
 #include "cli.h"
-#include "runtime/run_recorder.h"
 #include "core/shape.h"
 #include "fit/fit_status.h"
 #include "pipelines/pumpprobe_fit.h"
 #include "runtime/devices.h"
 #include "runtime/progress.h"
+#include "runtime/run_recorder.h"
 #include "runtime/thread_pool.h"
 #include "runtime/world.h"
 

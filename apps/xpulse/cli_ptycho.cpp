@@ -3,9 +3,9 @@
 #include <memory>
 
 #include "cli.h"
-#include "runtime/run_recorder.h"
 #include "pipelines/ptycho_reconstruct.h"
 #include "pipelines/ptycho_score.h"
+#include "runtime/run_recorder.h"
 #include "runtime/thread_pool.h"
 #include "runtime/world.h"
 

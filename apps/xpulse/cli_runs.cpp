@@ -1,7 +1,7 @@
 // xpulse runs list | show ID: the records of earlier jobs (runtime/run_store.h).
 #include <spawn.h>
-#include <unistd.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <ctime>
@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "core/error.h"
+#include "runtime/run_record_json.h"
 #include "runtime/run_store.h"
 
 extern char** environ;
@@ -35,24 +36,6 @@ std::string local_time(double unix_seconds) {
 std::string duration(const runtime::RunRecord& r) {
   const double end = r.ended > 0 ? r.ended : runtime::unix_now();
   return fmt::format("{:.1f} s", end - r.started);
-}
-
-nlohmann::json to_json(const runtime::RunRecord& r) {
-  return {{"id", r.id}, {"command", r.command}, {"command_line", r.command_line}, {"host", r.host},
-          {"ranks", r.ranks}, {"pid", r.pid}, {"started", r.started}, {"ended", r.ended}, {"status", r.status},
-          {"message", r.message}, {"progress", r.progress}, {"metrics", nlohmann::json::parse(r.metrics, nullptr, false)},
-          {"inputs", nlohmann::json::parse(r.inputs, nullptr, false)},
-          {"outputs", nlohmann::json::parse(r.outputs, nullptr, false)}};
-}
-
-std::unique_ptr<runtime::RunStore> open_store(const std::string& db) {
-  const std::string path = db.empty() ? runtime::RunStore::default_location() : db;
-  if (path == "none" || path == "off" || path.empty()) throw InvalidArgument("no run database (XPULSE_DB is off)");
-  try {
-    return runtime::RunStore::open(path);
-  } catch (const Error& e) {
-    throw InputError(e.what());
-  }
 }
 
 // Runs a program found on PATH with `args`; its exit status.
@@ -83,10 +66,10 @@ void add_runs(CLI::App& app, Action& action, const std::string&) {
   list->add_flag("--json", *json, "One JSON object per line");
   list->callback([=, &action] {
     action = [=] {
-      const auto store = open_store(*db);
+      const auto store = runtime::RunStore::open_records(*db);
       for (const runtime::RunRecord& r : store->list(*limit)) {
         if (*json) {
-          std::printf("%s\n", to_json(r).dump().c_str());
+          std::printf("%s\n", runtime::run_json(r).dump().c_str());
           continue;
         }
         std::printf("%6lld  %-19s  %-9s %5.1f%%  %10s  %-18s %s\n", static_cast<long long>(r.id),
@@ -103,12 +86,12 @@ void add_runs(CLI::App& app, Action& action, const std::string&) {
   show->add_flag("--json", *json, "As JSON");
   show->callback([=, &action] {
     action = [=] {
-      const auto store = open_store(*db);
+      const auto store = runtime::RunStore::open_records(*db);
       const auto r = store->get(*id);
       if (!r) throw InputError(fmt::format("run {} is not in the run database", *id));
       const auto units = store->work_units(*id);
       if (*json) {
-        nlohmann::json j = to_json(*r);
+        nlohmann::json j = runtime::run_json(*r);
         j["work_units"] = units.size();
         std::printf("%s\n", j.dump(2).c_str());
         return 0;
@@ -134,25 +117,24 @@ void add_runs(CLI::App& app, Action& action, const std::string&) {
   weather->callback([=, &action] {
     action = [=] {
       // The work units go to the plot as JSON, so that it draws runs of any database backend.
-      const auto store = open_store(*db);
+      const auto store = runtime::RunStore::open_records(*db);
       const auto run = store->get(*weather_id);
       if (!run) throw InputError(fmt::format("run {} is not in the run database", *weather_id));
-      nlohmann::json j{{"command", run->command}, {"started", run->started}, {"ranks", run->ranks}};
-      j["work_units"] = nlohmann::json::array();
-      for (const auto& u : store->work_units(*weather_id)) {
-        j["work_units"].push_back({{"rank", u.rank}, {"started", u.started}, {"ended", u.ended}, {"bytes", u.bytes}});
-      }
+      nlohmann::json j = runtime::run_json(*run);
+      j["work_units"] = runtime::work_units_json(store->work_units(*weather_id));
       char units_path[] = "/tmp/xpulse-weather-XXXXXX";
       const int fd = mkstemp(units_path);
       if (fd < 0) throw Error("cannot create a temporary file for the work units");
       const std::string text = j.dump();
       const bool written = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
       close(fd);
-      const int code = written ? run_program({"xpulse-plot", "weather", std::to_string(*weather_id), "--units",
-                                              units_path, "--out", *out})
-                               : -1;
+      if (!written) {
+        unlink(units_path);
+        throw Error("cannot write the work units to a temporary file");
+      }
+      const int code =
+          run_program({"xpulse-plot", "weather", std::to_string(*weather_id), "--units", units_path, "--out", *out});
       unlink(units_path);
-      if (!written) throw Error("cannot write the work units to a temporary file");
       if (code != 0) throw InputError(fmt::format("xpulse-plot weather failed (exit {})", code));
       return 0;
     };

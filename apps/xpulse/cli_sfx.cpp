@@ -3,8 +3,8 @@
 #include <memory>
 
 #include "cli.h"
-#include "runtime/run_recorder.h"
 #include "pipelines/sfx_peaks.h"
+#include "runtime/run_recorder.h"
 #include "runtime/thread_pool.h"
 
 namespace xpulse::cli {
@@ -51,11 +51,11 @@ void add_sfx(CLI::App& app, Action& action, const std::string& command_line) {
       runtime::RunRecorder& record = runtime::RunRecorder::get();
       record.input(r->input), record.output(r->out), record.output(r->hits_out);
       record.metric("frames", static_cast<double>(s.frames));
-      record.metric("hit_rate_percent", 100.0 * static_cast<double>(s.hits) / static_cast<double>(s.frames));
+      record.metric("hit_rate_percent", 100.0 * s.hit_rate);
       record.metric("peaks", static_cast<double>(s.peaks));
       std::printf("xpulse sfx peaks: %zu frames of %zux%zu, %zu hits (hit rate %.1f%%), %zu peaks, %.1f s (peak "
                   "finding %.2f s on the %s, %.1f frames/s); beam centre (%.2f, %.2f) pixels\n",
-                  s.frames, s.ny, s.nx, s.hits, 100.0 * static_cast<double>(s.hits) / static_cast<double>(s.frames),
+                  s.frames, s.ny, s.nx, s.hits, 100.0 * s.hit_rate,
                   s.peaks, s.seconds, s.find_seconds, s.device == "cuda" ? "GPU" : "CPU",
                   static_cast<double>(s.frames) / s.find_seconds, s.centre_x, s.centre_y);
       if (r->follow) std::printf("  followed (%s)\n", s.swmr ? "SWMR" : "re-open");

@@ -6,11 +6,11 @@
 #include <fmt/format.h>
 
 #include "cli.h"
-#include "runtime/run_recorder.h"
 #include "core/error.h"
 #include "pipelines/spi_reconstruct.h"
 #include "pipelines/spi_score.h"
 #include "runtime/progress.h"
+#include "runtime/run_recorder.h"
 #include "runtime/thread_pool.h"
 #include "runtime/world.h"
 

@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "pipelines/dashboard_assets.h"
 #include "pipelines/fit_map_image.h"
+#include "runtime/run_record_json.h"
 #include "runtime/run_store.h"
 
 namespace xpulse::pipelines {
@@ -33,15 +34,6 @@ void send_asset(httplib::Response& res, const DashboardAsset& a) {
   res.set_header("Cache-Control", "no-cache");
 }
 
-nlohmann::json run_json(const runtime::RunRecord& r) {
-  return {{"id", r.id}, {"command", r.command}, {"command_line", r.command_line}, {"host", r.host},
-          {"ranks", r.ranks}, {"started", r.started}, {"ended", r.ended}, {"status", r.status},
-          {"message", r.message}, {"progress", r.progress},
-          {"metrics", nlohmann::json::parse(r.metrics, nullptr, false)},
-          {"inputs", nlohmann::json::parse(r.inputs, nullptr, false)},
-          {"outputs", nlohmann::json::parse(r.outputs, nullptr, false)}};
-}
-
 void error(httplib::Response& res, int status, const std::string& message) {
   res.status = status;
   res.set_content(nlohmann::json{{"error", message}}.dump(), "application/json");
@@ -57,14 +49,7 @@ bool parse_int(const std::string& text, long long low, long long high, long long
 
 void serve_dashboard(const DashboardRequest& r, const std::function<void(int port)>& ready) {
   if (r.port < 0 || r.port > 65535) throw InvalidArgument(fmt::format("--port must be in 0..65535, got {}", r.port));
-  const std::string path = r.database.empty() ? runtime::RunStore::default_location() : r.database;
-  if (path.empty() || path == "none" || path == "off") throw InvalidArgument("no run database (XPULSE_DB is off)");
-  std::unique_ptr<runtime::RunStore> store;
-  try {
-    store = runtime::RunStore::open(path);
-  } catch (const Error& e) {
-    throw InputError(e.what());
-  }
+  const std::unique_ptr<runtime::RunStore> store = runtime::RunStore::open_records(r.database);
   std::mutex store_mutex;  // one connection, requests on several threads
   httplib::Server server;
   server.Get("/", [](const httplib::Request&, httplib::Response& res) { send_asset(res, *find_asset("index.html")); });
@@ -81,7 +66,7 @@ void serve_dashboard(const DashboardRequest& r, const std::function<void(int por
     }
     nlohmann::json out = nlohmann::json::array();
     std::lock_guard lock(store_mutex);
-    for (const auto& run : store->list(static_cast<std::size_t>(limit))) out.push_back(run_json(run));
+    for (const auto& run : store->list(static_cast<std::size_t>(limit))) out.push_back(runtime::run_json(run));
     res.set_content(out.dump(), "application/json");
   });
   server.Get(R"(/api/runs/([^/]+))", [&](const httplib::Request& req, httplib::Response& res) {
@@ -92,16 +77,9 @@ void serve_dashboard(const DashboardRequest& r, const std::function<void(int por
     std::lock_guard lock(store_mutex);
     const auto run = store->get(id);
     if (!run) return error(res, 404, fmt::format("run {} is not in the run database", id));
-    nlohmann::json j = run_json(*run);
-    nlohmann::json units = nlohmann::json::array();
-    for (const auto& u : store->work_units(id)) {
-      units.push_back({{"rank", u.rank}, {"unit", u.unit}, {"started", u.started}, {"ended", u.ended},
-                       {"bytes", u.bytes}});
-    }
-    j["work_units"] = units;
-    nlohmann::json series = nlohmann::json::array();
-    for (const auto& p : store->series(id)) series.push_back({{"name", p.name}, {"x", p.x}, {"y", p.y}});
-    j["series"] = series;
+    nlohmann::json j = runtime::run_json(*run);
+    j["work_units"] = runtime::work_units_json(store->work_units(id));
+    j["series"] = runtime::series_json(store->series(id));
     res.set_content(j.dump(), "application/json");
   });
   // A fit map of a finished run, drawn from the output files the run recorded (and no other file).

@@ -196,7 +196,7 @@ SfxPeaksSummary sfx_peaks_file(const SfxPeaksRequest& r) {
   }
   runtime::RunRecorder::get().work_units(units);
   summary.frames = n, summary.ny = ny, summary.nx = nx;
-  const double rate = static_cast<double>(summary.hits) / static_cast<double>(n);
+  summary.hit_rate = static_cast<double>(summary.hits) / static_cast<double>(n);
 
   const auto write_results = [&](io::Writer& w, const std::vector<std::size_t>& rows) {
     const std::size_t m = rows.size();
@@ -221,7 +221,7 @@ SfxPeaksSummary sfx_peaks_file(const SfxPeaksRequest& r) {
     for (std::size_t j = 0; j < n; ++j) all[j] = j;
     write_results(w, all);
     w.write<std::uint8_t>("/entry_1/result_1/hit", hit, std::vector<std::size_t>{n});
-    w.attribute("/entry_1/result_1", "hit_rate", rate);
+    w.attribute("/entry_1/result_1", "hit_rate", summary.hit_rate);
     w.attribute("/entry_1/result_1", "min_peaks", static_cast<double>(r.min_peaks));
     w.attribute("/entry_1/result_1/peakXPosRaw", "description", "column of each peak's centroid, pixel centres at integers");
     std::vector<float> p(powder.begin(), powder.end());

@@ -33,6 +33,7 @@ struct SfxPeaksRequest {
 
 struct SfxPeaksSummary {
   std::size_t frames = 0, hits = 0, peaks = 0;
+  double hit_rate = 0;                   // hits / frames
   std::size_t ny = 0, nx = 0;
   double seconds = 0, find_seconds = 0;  // whole job, and peak finding alone (wall)
   bool swmr = false;                     // with follow: read in SWMR mode (else by re-opening)

@@ -36,7 +36,7 @@ std::string RunRecorder::metrics_json() const {
 void RunRecorder::start(const std::string& command, const std::string& command_line, int ranks) {
   std::lock_guard lock(mutex_);
   const std::string location = RunStore::default_location();
-  if (location == "none" || location == "off") return;
+  if (RunStore::is_off(location)) return;
   try {
     store_ = RunStore::open(location);
     RunRecord r;

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "core/error.h"
+
 #include "runtime/postgres_run_store.h"
 #include "runtime/sqlite_run_store.h"
 
@@ -19,6 +21,16 @@ bool RunStore::is_postgres_url(const std::string& location) {
 std::unique_ptr<RunStore> RunStore::open(const std::string& location) {
   if (is_postgres_url(location)) return std::make_unique<PostgresRunStore>(location);
   return std::make_unique<SqliteRunStore>(location);
+}
+
+std::unique_ptr<RunStore> RunStore::open_records(const std::string& location) {
+  const std::string where = location.empty() ? default_location() : location;
+  if (where.empty() || is_off(where)) throw InvalidArgument("no run database (XPULSE_DB is off)");
+  try {
+    return open(where);
+  } catch (const Error& e) {
+    throw InputError(e.what());
+  }
 }
 
 std::string RunStore::default_location() {

@@ -49,8 +49,13 @@ class RunStore {
   // The store at `location`: a postgresql:// (or postgres://) URL, or the path of an SQLite file (created with
   // its folder when needed). Throws Error when it cannot be opened.
   static std::unique_ptr<RunStore> open(const std::string& location);
+  // The store of the records for reading them (`xpulse runs`, `serve`): `location`, or the default when empty.
+  // InvalidArgument when recording is off; InputError when it cannot be opened.
+  static std::unique_ptr<RunStore> open_records(const std::string& location);
   // $XPULSE_DB, or ~/.local/share/xpulse/runs.db ("" when neither $XPULSE_DB nor $HOME is set).
   static std::string default_location();
+  // XPULSE_DB=none or off: nothing is recorded.
+  static bool is_off(const std::string& location) { return location == "none" || location == "off"; }
   static bool is_postgres_url(const std::string& location);
 
   virtual std::int64_t begin(const RunRecord& run) = 0;  // returns the new id; status "running"
