@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "io/atomic_output.h"
 #include "io/hdf5.h"
+#include "pipelines/history_column.h"
 #include "pipelines/ptycho_input.h"
 #include "runtime/devices.h"
 #include "runtime/progress.h"
@@ -41,13 +42,6 @@ std::vector<ptycho::cfloat> read_probe(const std::string& spec, std::size_t n) {
     }
   }
   return probe;
-}
-
-template <class Field>
-std::vector<double> column(const std::vector<ptycho::IterationRecord>& history, Field field) {
-  std::vector<double> out;
-  for (const auto& r : history) out.push_back(static_cast<double>(r.*field));
-  return out;
 }
 
 }  // namespace
@@ -136,11 +130,11 @@ PtychoReconstructSummary ptycho_reconstruct_file(const PtychoReconstructRequest&
     w.attribute("/reconstruction", "noise", r.options.noise == ptycho::NoiseModel::poisson ? "poisson" : "gaussian");
     using R = ptycho::IterationRecord;
     const std::vector<std::size_t> g = {state.history.size()};
-    w.write<double>("/history/cost", column(state.history, &R::cost), g);
+    w.write<double>("/history/cost", history_column<double>(state.history, &R::cost), g);
     w.attribute("/history/cost", "description", "cost before each iteration's update, relative to the total intensity");
-    w.write<double>("/history/seconds", column(state.history, &R::seconds), g, "s");
-    w.write<double>("/history/fft_seconds", column(state.history, &R::fft_seconds), g, "s");
-    w.write<double>("/history/step", column(state.history, &R::step), g);
+    w.write<double>("/history/seconds", history_column<double>(state.history, &R::seconds), g, "s");
+    w.write<double>("/history/fft_seconds", history_column<double>(state.history, &R::fft_seconds), g, "s");
+    w.write<double>("/history/step", history_column<double>(state.history, &R::step), g);
     io::write_provenance(w, r.command_line, r.input);
     w.close();
     output->commit();

@@ -14,6 +14,7 @@
 #include "io/atomic_output.h"
 #include "io/hdf5.h"
 #include "io/mrc_writer.h"
+#include "pipelines/history_column.h"
 #include "pipelines/job_identity.h"
 #include "runtime/devices.h"
 #include "runtime/journal.h"
@@ -84,13 +85,6 @@ std::string default_mrc(const std::string& out) {
   return p.string();
 }
 
-template <class T, class Field>
-std::vector<T> column(const std::vector<spi::GenerationRecord>& history, Field field) {
-  std::vector<T> out;
-  for (const auto& r : history) out.push_back(static_cast<T>(r.*field));
-  return out;
-}
-
 void write_output(const SpiReconstructRequest& r, const std::string& path, const spi::Mtip& mtip,
                   const spi::MtipState& s, const SpiInput& input, unsigned threads) {
   const std::size_t m = mtip.grid(), n = input.n;
@@ -116,20 +110,20 @@ void write_output(const SpiReconstructRequest& r, const std::string& path, const
   w.attribute("/reconstruction", "edge_resolution", input.edge_resolution);
   const std::vector<std::size_t> g = {s.history.size()};
   using R = spi::GenerationRecord;
-  w.write<std::int32_t>("/history/generation", column<std::int32_t>(s.history, &R::generation), g);
-  w.write<double>("/history/slice_seconds", column<double>(s.history, &R::slice_seconds), g, "s");
-  w.write<double>("/history/match_seconds", column<double>(s.history, &R::match_seconds), g, "s");
-  w.write<double>("/history/gemm_seconds", column<double>(s.history, &R::gemm_seconds), g, "s");
-  w.write<double>("/history/merge_seconds", column<double>(s.history, &R::merge_seconds), g, "s");
-  w.write<double>("/history/phase_seconds", column<double>(s.history, &R::phase_seconds), g, "s");
-  w.write<double>("/history/distance_mean", column<double>(s.history, &R::distance_mean), g);
-  w.write<double>("/history/distance_median", column<double>(s.history, &R::distance_median), g);
-  w.write<double>("/history/orientation_change", column<double>(s.history, &R::orientation_change), g, "rad");
-  w.write<double>("/history/lambda", column<double>(s.history, &R::lambda), g);
-  w.write<double>("/history/merge_residual", column<double>(s.history, &R::merge_residual), g);
-  w.write<std::int32_t>("/history/cg_iterations", column<std::int32_t>(s.history, &R::cg_iterations), g);
-  w.write<std::uint32_t>("/history/support", column<std::uint32_t>(s.history, &R::support), g, "voxels");
-  w.write<double>("/history/fourier_error", column<double>(s.history, &R::fourier_error), g);
+  w.write<std::int32_t>("/history/generation", history_column<std::int32_t>(s.history, &R::generation), g);
+  w.write<double>("/history/slice_seconds", history_column<double>(s.history, &R::slice_seconds), g, "s");
+  w.write<double>("/history/match_seconds", history_column<double>(s.history, &R::match_seconds), g, "s");
+  w.write<double>("/history/gemm_seconds", history_column<double>(s.history, &R::gemm_seconds), g, "s");
+  w.write<double>("/history/merge_seconds", history_column<double>(s.history, &R::merge_seconds), g, "s");
+  w.write<double>("/history/phase_seconds", history_column<double>(s.history, &R::phase_seconds), g, "s");
+  w.write<double>("/history/distance_mean", history_column<double>(s.history, &R::distance_mean), g);
+  w.write<double>("/history/distance_median", history_column<double>(s.history, &R::distance_median), g);
+  w.write<double>("/history/orientation_change", history_column<double>(s.history, &R::orientation_change), g, "rad");
+  w.write<double>("/history/lambda", history_column<double>(s.history, &R::lambda), g);
+  w.write<double>("/history/merge_residual", history_column<double>(s.history, &R::merge_residual), g);
+  w.write<std::int32_t>("/history/cg_iterations", history_column<std::int32_t>(s.history, &R::cg_iterations), g);
+  w.write<std::uint32_t>("/history/support", history_column<std::uint32_t>(s.history, &R::support), g, "voxels");
+  w.write<double>("/history/fourier_error", history_column<double>(s.history, &R::fourier_error), g);
   io::write_provenance(w, r.command_line, r.input);
   w.close();
 }
