@@ -2,13 +2,12 @@
 `xpulse reduce` equals a float64 numpy reference, and `--follow` tracks a file while a writer appends to it."""
 import os
 import subprocess
-import sys
-import time
 
 import h5py
 import hdf5plugin
 import numpy as np
 import pytest
+from live_writer import start_live_writer
 
 DATA = "/entry_1/data_1/data"
 FILTERS = {
@@ -143,41 +142,18 @@ def test_reduce_equals_numpy(tmp_path, xpulse, dtype):
     assert got["frame_index"][0] == 3 and got["frame_index"][-1] == 29
 
 
-WRITER = r"""
-import sys, time, h5py, numpy as np
-path, n, swmr = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "swmr"
-rng = np.random.default_rng(11)
-frames = rng.poisson(50.0, size=(n, 16, 20)).astype("uint16")
-np.save(path + ".npy", frames)
-f = h5py.File(path, "w", libver="latest" if swmr else "earliest")
-d = f.create_dataset("/entry_1/data_1/data", shape=(0, 16, 20), maxshape=(None, 16, 20), chunks=(1, 16, 20),
-                     dtype="uint16", compression="gzip")
-if swmr:
-    f.swmr_mode = True
-print("ready", flush=True)
-for i in range(n):
-    d.resize(i + 1, axis=0)
-    d[i] = frames[i]
-    d.flush() if swmr else f.flush()
-    time.sleep(0.03)
-f.close()
-"""
-
-
 @pytest.mark.parametrize("mode", ["swmr", "flush"])
 def test_follow_a_file_being_written(tmp_path, mode):
     binary = os.environ.get("XPULSE_BIN", "build/apps/xpulse/xpulse")
     path, out = tmp_path / "live.h5", tmp_path / "live_reduce.h5"
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path), "80", mode], stdout=subprocess.PIPE, text=True,
-                              env=dict(os.environ, HDF5_USE_FILE_LOCKING="FALSE"))
-    assert writer.stdout.readline().strip() == "ready"
+    frames = np.random.default_rng(11).poisson(50.0, size=(80, 16, 20)).astype("uint16")
+    writer = start_live_writer(path, frames, mode, compression="gzip")
     reader = subprocess.run([binary, "reduce", str(path), "--out", str(out), "--follow", "--poll", "0.05",
                              "--idle-timeout", "1.5", "--update", "0.2", "--threads", "2"],
                             capture_output=True, text=True, timeout=120)
     assert writer.wait(timeout=60) == 0
     assert reader.returncode == 0, reader.stderr
     assert ("followed (SWMR)" if mode == "swmr" else "followed (re-open)") in reader.stdout, reader.stdout
-    frames = np.load(str(path) + ".npy")
     assert_reduce_matches(out, reduce_reference(frames), frames=80)
     with h5py.File(out, "r") as f:
         assert f["/reduce"].attrs["complete"] == "true"

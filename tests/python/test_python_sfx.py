@@ -4,6 +4,7 @@ import os
 import h5py
 import numpy as np
 import pytest
+from live_writer import start_live_writer
 
 import xpulse as xp
 
@@ -57,39 +58,16 @@ def test_bad_input_raises_with_the_library_messages(simulated):
         xp.simulate_sfx(PDB, hit_fraction=3)
 
 
-FOLLOW_WRITER = r"""
-import sys, time, h5py
-source, path, swmr = sys.argv[1], sys.argv[2], sys.argv[3] == "swmr"
-with h5py.File(source, "r") as s:
-    frames = s["/entry_1/data_1/data"][()]
-    mask = s["/entry_1/instrument_1/detector_1/mask"][()]
-n, ny, nx = frames.shape
-f = h5py.File(path, "w", libver="latest" if swmr else "earliest")
-f.create_dataset("/entry_1/instrument_1/detector_1/mask", data=mask)
-d = f.create_dataset("/entry_1/data_1/data", shape=(0, ny, nx), maxshape=(None, ny, nx), chunks=(1, ny, nx),
-                     dtype="float32")
-if swmr:
-    f.swmr_mode = True
-print("ready", flush=True)
-for i in range(n):
-    d.resize(i + 1, axis=0)
-    d[i] = frames[i]
-    d.flush() if swmr else f.flush()
-    time.sleep(0.05)
-f.close()
-"""
-
-
 @pytest.mark.parametrize("mode", ["swmr", "flush"])
 def test_follow_gives_the_peaks_of_the_finished_file(simulated, xpulse, tmp_path, mode):
     import subprocess
-    import sys
     _, path, _ = simulated
     binary = os.environ.get("XPULSE_BIN", "build/apps/xpulse/xpulse")
     live, followed, whole = tmp_path / "live.cxi", tmp_path / "followed.h5", tmp_path / "whole.h5"
-    writer = subprocess.Popen([sys.executable, "-c", FOLLOW_WRITER, str(path), str(live), mode], stdout=subprocess.PIPE,
-                              text=True, env=dict(os.environ, HDF5_USE_FILE_LOCKING="FALSE"))
-    assert writer.stdout.readline().strip() == "ready"
+    with h5py.File(path, "r") as source:
+        frames = source["/entry_1/data_1/data"][()]
+        mask = source["/entry_1/instrument_1/detector_1/mask"][()]
+    writer = start_live_writer(live, frames, mode, mask=mask, pause=0.05)
     r = subprocess.run([binary, "sfx", "peaks", str(live), "--out", str(followed), "--threshold", "100", "--follow",
                         "--poll", "0.05", "--idle-timeout", "1.5", "--progress", "--threads", "2"],
                        capture_output=True, text=True, timeout=120)
