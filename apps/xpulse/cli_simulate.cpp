@@ -126,14 +126,17 @@ void add_simulate_sfx(CLI::App& simulate, Action& action, const std::string& com
   cmd->add_option("--readout-noise", o.readout_noise_adu, "Readout noise, ADU")->capture_default_str();
   cmd->add_option("--seed", o.seed, "Random seed (results are identical for any thread count)")->capture_default_str();
   cmd->add_option("--threads", r->threads, "Worker threads (default: all cores)")->capture_default_str();
+  cmd->add_option("--device", r->device, "auto | cpu | cuda (the pixels and their noise on the GPU)")
+      ->capture_default_str();
+  cmd->add_option("--gpu", r->cuda_device, "CUDA device index")->capture_default_str();
   cmd->callback([r, pixels, &action, command_line] {
     action = [r, pixels, command_line] {
       const auto shape = parse_shape(*pixels, 2, "--pixels");
       r->options.ny = shape[0], r->options.nx = shape[1];
       r->command_line = command_line;
       const auto s = pipelines::simulate_sfx_file(*r);
-      std::printf("xpulse simulate sfx: wrote %s [%zu frames x %zu x %zu] in %.2f s\n", r->out.c_str(),
-                  r->options.frames, r->options.ny, r->options.nx, s.seconds);
+      std::printf("xpulse simulate sfx: wrote %s [%zu frames x %zu x %zu] in %.2f s (%s)\n", r->out.c_str(),
+                  r->options.frames, r->options.ny, r->options.nx, s.seconds, s.device == "cuda" ? "GPU" : "CPU");
       std::printf("  %zu hits, %zu spots from %zu reflections to %.2f A at the detector corner\n", s.hits, s.spots,
                   s.reflections, s.resolution);
       return 0;

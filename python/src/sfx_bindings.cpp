@@ -1,5 +1,6 @@
 // xpulse.simulate_sfx and xpulse.find_peaks: serial crystallography on numpy arrays, the same computations as
 // `xpulse simulate sfx` and `xpulse sfx peaks`.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "bindings.h"
 #include "core/error.h"
 #include "pipelines/sfx_simulate.h"
+#include "runtime/devices.h"
 #include "runtime/thread_pool.h"
 #include "sfx/peakfinder8.h"
 #include "sim/sfx_simulation.h"
@@ -45,6 +47,10 @@ readout_noise : float
     ADU.
 seed : int
 threads : int, optional
+device : "auto" | "cpu" | "cuda"
+    Where the pixels and their noise are rendered (auto: a GPU when one can be used).
+gpu : int
+    CUDA device index.
 
 Returns
 -------
@@ -74,7 +80,8 @@ background (ADU per pixel), pixels.)doc";
 py::dict simulate(const py::object& pdb, std::size_t frames, double hit_fraction,
                   const std::pair<std::size_t, std::size_t>& pixels, double pixel_size, double distance,
                   double energy, double crystal_size, double mosaicity, double fluence, const std::string& background,
-                  double gain, double readout_noise, std::uint64_t seed, const py::object& threads) {
+                  double gain, double readout_noise, std::uint64_t seed, const py::object& threads,
+                  const std::string& device, int gpu) {
   sim::SfxOptions o;
   o.frames = frames, o.hit_fraction = hit_fraction, o.ny = pixels.first, o.nx = pixels.second;
   o.pixel_size_m = pixel_size, o.distance_m = distance, o.energy_ev = energy, o.crystal_size_m = crystal_size;
@@ -82,13 +89,14 @@ py::dict simulate(const py::object& pdb, std::size_t frames, double hit_fraction
   o.readout_noise_adu = readout_noise, o.seed = seed;
   o.validate();
   const unsigned n_threads = thread_count(threads);
+  const int cuda_device = runtime::select_cuda_device(device, gpu);
   const std::string path = path_string(pdb);
   sim::SfxSimulation s;
   {
     py::gil_scoped_release release;
     const pipelines::Crystal crystal = pipelines::load_crystal(path);
     runtime::ThreadPool pool(n_threads);
-    s = sim::simulate_sfx(crystal.atoms, crystal.cell, o, pool);
+    s = sim::simulate_sfx(crystal.atoms, crystal.cell, o, pool, sim::SfxDevice{cuda_device >= 0, std::max(cuda_device, 0)});
   }
   const auto n = static_cast<py::ssize_t>(frames), ny = static_cast<py::ssize_t>(o.ny),
              nx = static_cast<py::ssize_t>(o.nx), m = static_cast<py::ssize_t>(s.spots.size());
@@ -177,7 +185,8 @@ void bind_sfx(py::module_& m) {
         py::arg("pixel_size") = s.pixel_size_m, py::arg("distance") = s.distance_m, py::arg("energy") = s.energy_ev,
         py::arg("crystal_size") = s.crystal_size_m, py::arg("mosaicity") = s.mosaicity_deg,
         py::arg("fluence") = s.fluence, py::arg("background") = s.background, py::arg("gain") = s.adu_per_photon,
-        py::arg("readout_noise") = s.readout_noise_adu, py::arg("seed") = s.seed, py::arg("threads") = py::none());
+        py::arg("readout_noise") = s.readout_noise_adu, py::arg("seed") = s.seed, py::arg("threads") = py::none(),
+        py::arg("device") = "auto", py::arg("gpu") = 0);
   const sfx::PeakFinderOptions p;
   m.def("find_peaks", &find_peaks, kFindDoc, py::arg("frames"), py::kw_only(), py::arg("mask") = py::none(),
         py::arg("centre") = py::none(), py::arg("threshold") = p.threshold, py::arg("min_snr") = p.min_snr,

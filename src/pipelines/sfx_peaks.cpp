@@ -27,14 +27,8 @@ double optional_scalar(const io::Reader& reader, const std::string& dataset, dou
 SfxPeaksSummary sfx_peaks_file(const SfxPeaksRequest& r) {
   const auto start = std::chrono::steady_clock::now();
   if (r.threads < 1) throw InvalidArgument("--threads must be >= 1");
-  if (r.device != "auto" && r.device != "cpu" && r.device != "cuda") {
-    throw InvalidArgument(fmt::format("--device must be auto, cpu or cuda, got '{}'", r.device));
-  }
-  // auto: the GPU when there is one. cuda without one is an error naming why.
-  const bool use_cuda = r.device == "cuda" || (r.device == "auto" && runtime::cuda_device_count() > 0);
-  if (r.device == "cuda" && runtime::cuda_device_count() == 0) {
-    throw InvalidArgument(fmt::format("--device cuda: {}", runtime::cuda_unavailable_reason()));
-  }
+  const int cuda_device = runtime::select_cuda_device(r.device, r.cuda_device);
+  const bool use_cuda = cuda_device >= 0;
   r.options.validate();
   if (r.min_peaks > r.options.max_peaks) throw InvalidArgument("--min-peaks must not exceed --max-peaks");
   if (r.follow) r.follow_options.validate();
@@ -95,7 +89,7 @@ SfxPeaksSummary sfx_peaks_file(const SfxPeaksRequest& r) {
   const sfx::PeakFinder8 finder(ny, nx, cx, cy, mask, r.options);
   const std::size_t batch = std::max<std::size_t>(1, r.frames_per_read);
   std::unique_ptr<sfx::CudaPeakFinder8> cuda_finder;
-  if (use_cuda) cuda_finder = std::make_unique<sfx::CudaPeakFinder8>(finder, batch, r.cuda_device);
+  if (use_cuda) cuda_finder = std::make_unique<sfx::CudaPeakFinder8>(finder, batch, cuda_device);
   io::AtomicOutput output(r.out);
   std::unique_ptr<io::AtomicOutput> hits_output;
   if (!r.hits_out.empty()) hits_output = std::make_unique<io::AtomicOutput>(r.hits_out);

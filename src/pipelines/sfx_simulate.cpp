@@ -1,5 +1,6 @@
 #include "pipelines/sfx_simulate.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include <fmt/format.h>
@@ -9,6 +10,7 @@
 #include "io/hdf5.h"
 #include "io/pdb_reader.h"
 #include "pipelines/sfx_peaks.h"
+#include "runtime/devices.h"
 #include "runtime/thread_pool.h"
 #include "sim/form_factors.h"
 
@@ -35,10 +37,12 @@ SfxSimulateSummary simulate_sfx_file(const SfxSimulateRequest& r) {
   if (r.threads < 1) throw InvalidArgument("--threads must be >= 1");
   const sim::SfxOptions& o = r.options;
   o.validate();
+  const int cuda_device = runtime::select_cuda_device(r.device, r.cuda_device);
   const Crystal crystal = load_crystal(r.pdb);
   io::AtomicOutput output(r.out);
   runtime::ThreadPool pool(r.threads);
-  const sim::SfxSimulation s = sim::simulate_sfx(crystal.atoms, crystal.cell, o, pool);
+  const sim::SfxSimulation s = sim::simulate_sfx(crystal.atoms, crystal.cell, o, pool,
+                                                   sim::SfxDevice{cuda_device >= 0, std::max(cuda_device, 0)});
 
   const std::size_t n = o.frames, ny = o.ny, nx = o.nx;
   io::Writer w(output.partial_path());
@@ -86,6 +90,7 @@ SfxSimulateSummary simulate_sfx_file(const SfxSimulateRequest& r) {
   summary.spots = m;
   summary.reflections = s.reflections;
   summary.resolution = s.resolution;
+  summary.device = cuda_device >= 0 ? "cuda" : "cpu";
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
 }

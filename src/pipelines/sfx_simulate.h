@@ -12,6 +12,8 @@ struct SfxSimulateRequest {
   std::string out;
   sim::SfxOptions options;
   unsigned threads = 1;
+  std::string device = "auto";  // cpu | cuda | auto: where the pixels are rendered
+  int cuda_device = 0;
   std::string command_line;
 };
 
@@ -19,6 +21,7 @@ struct SfxSimulateSummary {
   std::size_t hits = 0, spots = 0, reflections = 0;
   double resolution = 0;  // angstrom at the detector corner
   double seconds = 0;
+  std::string device;  // "cpu" or "cuda"
 };
 
 // The crystal of a PDB file: the CRYST1 cell and the atoms of the whole cell (the space group's operators applied

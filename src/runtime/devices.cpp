@@ -24,6 +24,21 @@ std::string_view to_string(Device device) {
   return "";
 }
 
+int select_cuda_device(std::string_view device, int gpu) {
+  const Device d = parse_device(device);
+  if (d == Device::cpu) return -1;
+  const int count = cuda_device_count();
+  if (count == 0) {
+    if (d == Device::auto_select) return -1;
+    throw InvalidArgument(fmt::format("--device cuda: no CUDA device can be used ({})", cuda_unavailable_reason()));
+  }
+  if (gpu < 0 || gpu >= count) {
+    throw InvalidArgument(fmt::format("--gpu {}: this machine has {} CUDA device{} (0 to {})", gpu, count,
+                                      count == 1 ? "" : "s", count - 1));
+  }
+  return gpu;
+}
+
 std::vector<int> parse_gpu_list(std::string_view text) {
   std::vector<int> ids;
   std::size_t pos = 0;

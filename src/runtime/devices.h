@@ -17,6 +17,10 @@ std::string cuda_device_name(int index);  // "NVIDIA H200 (sm_90, 139.8 GiB)"
 // Why no CUDA device can be used, for error messages ("" when one can).
 std::string cuda_unavailable_reason();
 
+// The CUDA device that `--device NAME --gpu INDEX` runs on, or -1 for the CPU: auto takes the GPU when one can be
+// used; cuda without one, or an INDEX this machine lacks, is an InvalidArgument saying why.
+int select_cuda_device(std::string_view device, int gpu);
+
 // Parses "0,1" into device indices; throws InvalidArgument for a malformed list.
 std::vector<int> parse_gpu_list(std::string_view text);
 

@@ -7,7 +7,9 @@
 // fall on the detector where k_in + s points, as a Gaussian spot (pixel-integrated). |F|^2 comes from the atoms
 // of the whole unit cell (the space group's operators) with xraylib form factors. Every frame adds a water ring
 // and a flat background; then Poisson counts, the detector gain and Gaussian readout noise (ADU); a mask marks
-// dead pixels and a panel gap (zero there). Blank frames have background only.
+// dead pixels and a panel gap (zero there). Blank frames have background only. Each pixel's noise comes from its
+// own counter-based stream (seed, frame, pixel), so the frames are the same for any thread count and, up to the
+// last bits of erf/exp/log on the two, on the CPU and the GPU. (sim/sfx_scene.h has the parts.)
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -65,7 +67,14 @@ struct SfxSimulation {
 // (P 1, P 1 21 1, C 1 2 1, P 21 21 21); InputError naming any other.
 AtomSet unit_cell_atoms(const AtomSet& asymmetric_unit, const geometry::UnitCell& cell, const std::string& space_group);
 
+// Where the pixels are rendered: on the pool's threads, or on CUDA device `index` (sim/cuda_sfx_renderer.h; the
+// truth is predicted on the pool either way).
+struct SfxDevice {
+  bool cuda = false;
+  int index = 0;
+};
+
 SfxSimulation simulate_sfx(const AtomSet& cell_atoms, const geometry::UnitCell& cell, const SfxOptions& options,
-                           runtime::ThreadPool& pool);
+                           runtime::ThreadPool& pool, const SfxDevice& device = {});
 
 }  // namespace xpulse::sim

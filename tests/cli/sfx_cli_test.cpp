@@ -117,7 +117,7 @@ TEST_F(SfxCli, BadInputIsOneLineAndNoOutput) {
   expect_input_error(peaks(sim, "--min-snr -1"), "--min-snr must be >= 0, got -1");
   expect_input_error(peaks(sim, "--min-pix 5 --max-pix 2"), "--min-pix (5) must be >= 1 and at most --max-pix (2)");
   expect_input_error(peaks(sim, "--min-peaks 3000"), "--min-peaks must not exceed --max-peaks");
-  expect_input_error(peaks(sim, "--device gpu"), "--device must be auto, cpu or cuda, got 'gpu'");
+  expect_input_error(peaks(sim, "--device gpu"), "--device 'gpu' is not known; use cpu, cuda or auto");
   if (runtime::cuda_device_count() == 0) expect_input_error(peaks(sim, "--device cuda"), "--device cuda: ");
   {
     std::ofstream(dir / "typo.toml") << "[detector]\nbeam_centre_x = 3\n";
@@ -160,6 +160,15 @@ TEST_F(SfxCli, BadInputIsOneLineAndNoOutput) {
                      "--hit-fraction must be in [0, 1], got 2");
   expect_input_error(run_xpulse("simulate sfx --pdb " + dir / "none.pdb" + o, dir), "none.pdb");
   expect_input_error(run_xpulse("simulate sfx --pdb " XPULSE_TEST_DATA "/2cex.pdb" + o + " --pixels 12", dir), "--pixels");
+  expect_input_error(run_xpulse("simulate sfx --pdb " XPULSE_TEST_DATA "/2cex.pdb" + o + " --device tpu", dir),
+                     "--device 'tpu' is not known; use cpu, cuda or auto");
+  if (runtime::cuda_device_count() == 0) {
+    expect_input_error(run_xpulse("simulate sfx --pdb " XPULSE_TEST_DATA "/2cex.pdb" + o + " --device cuda", dir),
+                       "--device cuda: no CUDA device can be used (");
+  } else {
+    expect_input_error(run_xpulse("simulate sfx --pdb " XPULSE_TEST_DATA "/2cex.pdb" + o + " --gpu 99", dir),
+                       "--gpu 99: this machine has ");
+  }
   EXPECT_FALSE(fs::exists(dir / "x.cxi"));
 }
 
