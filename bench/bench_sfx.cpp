@@ -1,15 +1,23 @@
 // peakfinder8 on 4 Mpx frames (2048 x 2048, ~50 Bragg spots on a water ring and noise): frames per second on one
 // CPU core, and with the CUDA twin of its per-pixel passes (batches of 32 frames, host-to-device copies
-// included; skipped with the reason when there is no device). items_per_second is frames per second.
+// included; skipped with the reason when there is no device). Then the simulator's per-frame work on 4 Mpx
+// stills of the test structure (sim/sfx_scene.h: every frame a hit): one frame's truth and pixels on one core, and
+// the pixels on the GPU in batches of 16 left in device memory; and peakfinder8's per-pixel passes on such frames
+// already on the device (no host-to-device copy: the rate of the kernels themselves). items_per_second is frames
+// per second.
 #include <cmath>
 #include <random>
 #include <vector>
 
 #include <benchmark/benchmark.h>
 
+#include "pipelines/sfx_simulate.h"
 #include "runtime/devices.h"
+#include "runtime/thread_pool.h"
 #include "sfx/cuda_peakfinder8.h"
 #include "sfx/peakfinder8.h"
+#include "sim/cuda_sfx_renderer.h"
+#include "sim/sfx_scene.h"
 
 namespace {
 
@@ -80,6 +88,78 @@ void peakfinder8_cuda(benchmark::State& state) {
   state.counters["peaks_per_frame"] = static_cast<double>(peaks) / static_cast<double>(state.iterations() * kBatch);
 }
 BENCHMARK(peakfinder8_cuda)->Name("peakfinder8_cuda/4Mpx_batch32")->Unit(benchmark::kMillisecond)->UseRealTime();
+
+struct Stills {
+  xpulse::sim::SfxOptions options;
+  xpulse::sim::SfxScene scene;
+  std::vector<xpulse::sim::SfxFrameTruth> truth;  // kRenderBatch frames
+};
+constexpr std::size_t kRenderBatch = 16;
+
+// 2048 x 2048 pixels at 0.2 m (reflections to ~3 A at the corner, so that the scene is built in seconds).
+const Stills& stills() {
+  static const Stills s = [] {
+    Stills out;
+    out.options.ny = out.options.nx = kSide;
+    out.options.distance_m = 0.2;
+    out.options.hit_fraction = 1;
+    out.options.seed = 5;
+    const auto crystal = xpulse::pipelines::load_crystal(XPULSE_TEST_DATA "/2cex.pdb");
+    xpulse::runtime::ThreadPool pool(1);
+    out.scene = xpulse::sim::make_sfx_scene(crystal.atoms, crystal.cell, out.options, pool);
+    for (std::size_t f = 0; f < kRenderBatch; ++f) out.truth.push_back(xpulse::sim::predict_sfx_frame(out.scene, out.options, f));
+    return out;
+  }();
+  return s;
+}
+
+void simulate_sfx_cpu(benchmark::State& state) {
+  const Stills& s = stills();
+  std::vector<float> frame(kSide * kSide);
+  std::size_t f = 0, spots = 0;
+  for (auto _ : state) {
+    const auto truth = xpulse::sim::predict_sfx_frame(s.scene, s.options, f);
+    xpulse::sim::render_sfx_frame(s.scene, s.options, truth.spots, f++, frame.data());
+    spots += truth.spots.size();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  state.counters["spots_per_frame"] = static_cast<double>(spots) / static_cast<double>(state.iterations());
+}
+BENCHMARK(simulate_sfx_cpu)->Name("simulate_sfx_cpu/4Mpx")->Unit(benchmark::kMillisecond);
+
+void simulate_sfx_cuda(benchmark::State& state) {
+  if (xpulse::runtime::cuda_device_count() == 0) {
+    state.SkipWithError(xpulse::runtime::cuda_unavailable_reason().c_str());
+    return;
+  }
+  const Stills& s = stills();
+  xpulse::sim::CudaSfxRenderer renderer(s.scene, s.options, kRenderBatch);
+  for (auto _ : state) benchmark::DoNotOptimize(renderer.render_on_device(0, s.truth));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kRenderBatch));
+}
+BENCHMARK(simulate_sfx_cuda)->Name("simulate_sfx_cuda/4Mpx_batch16_on_device")->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void peakfinder8_cuda_resident(benchmark::State& state) {
+  if (xpulse::runtime::cuda_device_count() == 0) {
+    state.SkipWithError(xpulse::runtime::cuda_unavailable_reason().c_str());
+    return;
+  }
+  const Stills& s = stills();
+  xpulse::sim::CudaSfxRenderer renderer(s.scene, s.options, kRenderBatch);
+  const float* frames = renderer.render_on_device(0, s.truth);
+  xpulse::sfx::PeakFinderOptions o;
+  o.threshold = 100;  // 5 photons at the simulation's 20 ADU per photon
+  const xpulse::sfx::PeakFinder8 finder(kSide, kSide, kSide / 2.0, kSide / 2.0, s.scene.mask, o);
+  xpulse::sfx::CudaPeakFinder8 gpu(finder, kRenderBatch);
+  std::size_t candidates = 0;
+  for (auto _ : state) {
+    for (const auto& c : gpu.candidates_on_device(frames, kRenderBatch)) candidates += c.size();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kRenderBatch));
+  state.counters["candidates_per_frame"] =
+      static_cast<double>(candidates) / static_cast<double>(state.iterations() * kRenderBatch);
+}
+BENCHMARK(peakfinder8_cuda_resident)->Name("peakfinder8_cuda/4Mpx_batch16_on_device_passes")->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

@@ -130,18 +130,29 @@ std::vector<std::vector<std::uint32_t>> CudaPeakFinder8::candidates(const float*
     throw Error("CudaPeakFinder8: " + std::to_string(count) + " frames in a batch of at most " +
                 std::to_string(m.max_batch));
   }
-  std::vector<std::vector<std::uint32_t>> result(count);
-  if (count == 0) return result;
+  if (count == 0) return {};
   const cuda::DeviceScope scope(m.device);
   cuda::check(cudaMemcpy(m.frames.data(), frames, count * m.pixels * sizeof(float), cudaMemcpyHostToDevice),
               "cudaMemcpy (frames)");
+  return candidates_on_device(m.frames.data(), count);
+}
+
+std::vector<std::vector<std::uint32_t>> CudaPeakFinder8::candidates_on_device(const float* frames, std::size_t count) {
+  Impl& m = *impl_;
+  if (count > m.max_batch) {
+    throw Error("CudaPeakFinder8: " + std::to_string(count) + " frames in a batch of at most " +
+                std::to_string(m.max_batch));
+  }
+  std::vector<std::vector<std::uint32_t>> result(count);
+  if (count == 0) return result;
+  const cuda::DeviceScope scope(m.device);
   cuda::check(cudaMemset(m.count.data(), 0, count * sizeof(unsigned)), "cudaMemset");
   const dim3 bins_grid((m.bins + kThreads - 1) / kThreads, static_cast<unsigned>(count));
-  radial_limits<<<bins_grid, kThreads>>>(m.frames.data(), m.pixels, m.bin_start.data(), m.bin_pixels.data(), m.bins,
+  radial_limits<<<bins_grid, kThreads>>>(frames, m.pixels, m.bin_start.data(), m.bin_pixels.data(), m.bins,
                                          m.min_snr, m.threshold, m.limit.data());
   cuda::check(cudaGetLastError(), "radial_limits");
   const dim3 pixels_grid(static_cast<unsigned>((m.pixels + kThreads - 1) / kThreads), static_cast<unsigned>(count));
-  candidate_pixels<<<pixels_grid, kThreads>>>(m.frames.data(), m.pixels, m.mask.data(), m.radius.data(), m.bins,
+  candidate_pixels<<<pixels_grid, kThreads>>>(frames, m.pixels, m.mask.data(), m.radius.data(), m.bins,
                                               m.limit.data(), m.count.data(), m.out.data());
   cuda::check(cudaGetLastError(), "candidate_pixels");
   std::vector<unsigned> counts(count);

@@ -142,6 +142,7 @@ const float* CudaSfxRenderer::render_on_device(std::size_t first_frame, std::spa
                                     m.bin_start.data(), m.bin_spots.data(), m.sigma, m.radius, m.detector, m.seed,
                                     first_frame, m.frames.data());
   cuda::check(cudaGetLastError(), "render_pixels");
+  cuda::check(cudaDeviceSynchronize(), "render_pixels");
   return m.frames.data();
 }
 

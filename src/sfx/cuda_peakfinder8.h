@@ -24,6 +24,8 @@ class CudaPeakFinder8 {
 
   // The candidates (increasing pixel indices) of each of `count` <= max_batch frames [count][ny][nx] on the host.
   std::vector<std::vector<std::uint32_t>> candidates(const float* frames, std::size_t count);
+  // The same for frames already in this device's memory (e.g. from sim::CudaSfxRenderer::render_on_device).
+  std::vector<std::vector<std::uint32_t>> candidates_on_device(const float* device_frames, std::size_t count);
 
  private:
   struct Impl;

@@ -16,4 +16,8 @@ std::vector<std::vector<std::uint32_t>> CudaPeakFinder8::candidates(const float*
   throw InputError("this xpulse was built without CUDA (no nvcc at configure time)");
 }
 
+std::vector<std::vector<std::uint32_t>> CudaPeakFinder8::candidates_on_device(const float*, std::size_t) {
+  throw InputError("this xpulse was built without CUDA (no nvcc at configure time)");
+}
+
 }  // namespace xpulse::sfx
