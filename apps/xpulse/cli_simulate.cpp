@@ -129,6 +129,7 @@ void add_simulate_sfx(CLI::App& simulate, Action& action, const std::string& com
   cmd->add_option("--device", r->device, "auto | cpu | cuda (the pixels and their noise on the GPU)")
       ->capture_default_str();
   cmd->add_option("--gpu", r->cuda_device, "CUDA device index")->capture_default_str();
+  cmd->add_flag("--progress", r->progress, "Frames done, rate and time left on stderr");
   cmd->callback([r, pixels, &action, command_line] {
     action = [r, pixels, command_line] {
       const auto shape = parse_shape(*pixels, 2, "--pixels");

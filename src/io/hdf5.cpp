@@ -1,5 +1,6 @@
 #include "io/hdf5.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <numeric>
 #include <type_traits>
@@ -301,6 +302,34 @@ void Writer::write(const std::string& dataset, std::span<const T> data, std::spa
 }
 
 template <class T>
+void Writer::write_rows(const std::string& dataset, std::size_t first, std::span<const T> data) {
+  Handle d(H5Dopen2(file_.id(), dataset.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!d.valid()) throw IoError(fmt::format("cannot open '{}' in '{}': {}", dataset, path_, hdf5_error_reason()));
+  Handle space(H5Dget_space(d.id()), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space.id());
+  std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
+  if (rank < 1 || H5Sget_simple_extent_dims(space.id(), dims.data(), nullptr) < 0) {
+    throw IoError(fmt::format("'{}' in '{}' has no rows to write", dataset, path_));
+  }
+  std::size_t row = 1;
+  for (std::size_t k = 1; k < dims.size(); ++k) row *= static_cast<std::size_t>(dims[k]);
+  const std::size_t rows = row == 0 ? 0 : data.size() / row;
+  if (row == 0 || data.size() % row != 0 || first + rows > dims[0]) {
+    throw IoError(fmt::format("cannot write {} values as rows from {} of '{}' ({} rows of {} values)", data.size(),
+                              first, dataset, dims[0], row));
+  }
+  if (rows == 0) return;
+  std::vector<hsize_t> start(dims.size(), 0), count(dims);
+  start[0] = first, count[0] = rows;
+  Handle memory(H5Screate_simple(rank, count.data(), nullptr), H5Sclose);
+  if (H5Sselect_hyperslab(space.id(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr) < 0 ||
+      H5Dwrite(d.id(), memory_type<T>(), memory.id(), space.id(), H5P_DEFAULT, data.data()) < 0) {
+    throw IoError(fmt::format("cannot write rows {} to {} of '{}' to '{}': {}", first, first + rows - 1, dataset,
+                              path_, hdf5_error_reason()));
+  }
+}
+
+template <class T>
 void Writer::write_virtual(const std::string& dataset, std::span<const std::size_t> dims,
                            std::span<const VirtualSource> sources, const std::string& units) {
   create_parents(dataset);
@@ -427,6 +456,7 @@ void Writer::attribute(const std::string& object, const std::string& name, doubl
 #define XPULSE_WRITE(T)                                                                                  \
   template void Writer::write<T>(const std::string&, std::span<const T>, std::span<const std::size_t>,  \
                                  const std::string&, std::span<const std::size_t>);          \
+  template void Writer::write_rows<T>(const std::string&, std::size_t, std::span<const T>);       \
   template void Writer::write_virtual<T>(const std::string&, std::span<const std::size_t>,         \
                                          std::span<const VirtualSource>, const std::string&);
 XPULSE_WRITE(float)

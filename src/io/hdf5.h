@@ -115,6 +115,10 @@ class Writer {
   template <class T>
   void write(const std::string& dataset, std::span<const T> data, std::span<const std::size_t> dims,
              const std::string& units = "", std::span<const std::size_t> chunks = {});
+  // Rows [first, first + n) along the first dimension of a dataset made by write() (empty data makes one without
+  // writing it), data holding n whole rows: frames written as they are produced. IoError for rows outside it.
+  template <class T>
+  void write_rows(const std::string& dataset, std::size_t first, std::span<const T> data);
   void write_scalar(const std::string& dataset, double value, const std::string& units = "");
   // complex64 as h5py writes it: a compound {r, i} of float32.
   void write_complex(const std::string& dataset, std::span<const std::complex<float>> data,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <span>
 
 #include <fmt/format.h>
 
@@ -11,6 +12,7 @@
 #include "io/pdb_reader.h"
 #include "pipelines/sfx_peaks.h"
 #include "runtime/devices.h"
+#include "runtime/progress.h"
 #include "runtime/thread_pool.h"
 #include "sim/form_factors.h"
 
@@ -41,12 +43,18 @@ SfxSimulateSummary simulate_sfx_file(const SfxSimulateRequest& r) {
   const Crystal crystal = load_crystal(r.pdb);
   io::AtomicOutput output(r.out);
   runtime::ThreadPool pool(r.threads);
-  const sim::SfxSimulation s = sim::simulate_sfx(crystal.atoms, crystal.cell, o, pool,
-                                                   sim::SfxDevice{cuda_device >= 0, std::max(cuda_device, 0)});
-
   const std::size_t n = o.frames, ny = o.ny, nx = o.nx;
   io::Writer w(output.partial_path());
-  w.write<float>(kSfxData, s.frames, std::vector<std::size_t>{n, ny, nx}, "ADU", std::vector<std::size_t>{1, ny, nx});
+  // The frames go to the file batch by batch as they are rendered, so memory does not grow with --frames.
+  w.write<float>(kSfxData, {}, std::vector<std::size_t>{n, ny, nx}, "ADU", std::vector<std::size_t>{1, ny, nx});
+  runtime::Progress progress("simulate sfx", n, "frames", "frames", r.progress);
+  const sim::SfxSimulation s = sim::simulate_sfx(
+      crystal.atoms, crystal.cell, o, pool, sim::SfxDevice{cuda_device >= 0, std::max(cuda_device, 0)},
+      [&](std::size_t first, std::span<const float> frames) {
+        w.write_rows<float>(kSfxData, first, frames);
+        progress.advance(frames.size() / (ny * nx), frames.size() / (ny * nx));
+      });
+  progress.finish();
   w.write_scalar(kSfxDetector + "distance", o.distance_m, "m");
   w.write_scalar(kSfxDetector + "x_pixel_size", o.pixel_size_m, "m");
   w.write_scalar(kSfxDetector + "y_pixel_size", o.pixel_size_m, "m");

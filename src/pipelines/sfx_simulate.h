@@ -14,6 +14,7 @@ struct SfxSimulateRequest {
   unsigned threads = 1;
   std::string device = "auto";  // cpu | cuda | auto: where the pixels are rendered
   int cuda_device = 0;
+  bool progress = false;        // a line on stderr with the frames done, their rate and the time left
   std::string command_line;
 };
 

@@ -1,6 +1,7 @@
 #include "sim/form_factors.h"
 
 #include <cctype>
+#include <cmath>
 #include <numbers>
 
 #include <fmt/format.h>
@@ -39,6 +40,12 @@ double atomic_form_factor(int z, double q) {
   const double f = FF_Rayl(z, q / (4.0 * std::numbers::pi), &error);
   if (error != nullptr) throw InputError(fmt::format("xraylib: form factor of Z = {}: {}", z, take_message(error)));
   return f;
+}
+
+FormFactorTable::FormFactorTable(int z, double q_max) : z_(z), table_(8192) {
+  if (!(q_max > 0) || !std::isfinite(q_max)) throw InvalidArgument(fmt::format("q_max = {} must be > 0", q_max));
+  step_ = q_max / static_cast<double>(table_.size() - 1);
+  for (std::size_t i = 0; i < table_.size(); ++i) table_[i] = atomic_form_factor(z, static_cast<double>(i) * step_);
 }
 
 }  // namespace xpulse::sim

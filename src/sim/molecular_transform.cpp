@@ -10,23 +10,13 @@
 #include "sim/form_factors.h"
 
 namespace xpulse::sim {
-namespace {
-
-constexpr std::size_t kTableSize = 8192;
-
-}  // namespace
-
-MolecularTransform::MolecularTransform(const AtomSet& atoms, double q_max, double eps, unsigned threads)
-    : q_max_(q_max), step_(q_max / (kTableSize - 1)) {
+MolecularTransform::MolecularTransform(const AtomSet& atoms, double q_max, double eps, unsigned threads) {
   if (atoms.position.empty()) throw InputError("the molecule has no atoms");
   if (!(q_max > 0) || !std::isfinite(q_max)) throw InvalidArgument(fmt::format("q_max = {} must be > 0", q_max));
   std::map<int, std::vector<std::size_t>> by_element;
   for (std::size_t j = 0; j < atoms.position.size(); ++j) by_element[atoms.atomic_number[j]].push_back(j);
   for (const auto& [z, members] : by_element) {
-    Element e;
-    e.z = z;
-    e.table.resize(kTableSize);
-    for (std::size_t i = 0; i < kTableSize; ++i) e.table[i] = atomic_form_factor(z, static_cast<double>(i) * step_);
+    Element e{FormFactorTable(z, q_max), nullptr};
     std::vector<double> x, y, zz;
     std::vector<std::complex<double>> c;
     for (std::size_t j : members) {
@@ -43,13 +33,6 @@ MolecularTransform::MolecularTransform(const AtomSet& atoms, double q_max, doubl
 
 MolecularTransform::~MolecularTransform() = default;
 
-double MolecularTransform::form_factor(const Element& e, double q) const {
-  const double t = q / step_;
-  const std::size_t i = std::min(static_cast<std::size_t>(t), kTableSize - 2);
-  const double frac = t - static_cast<double>(i);
-  return e.table[i] + frac * (e.table[i + 1] - e.table[i]);
-}
-
 void MolecularTransform::evaluate(std::size_t m, const double* qx, const double* qy, const double* qz,
                                   std::complex<double>* f) {
   std::fill(f, f + m, std::complex<double>(0));
@@ -58,7 +41,7 @@ void MolecularTransform::evaluate(std::size_t m, const double* qx, const double*
   std::vector<std::complex<double>> part(m);
   for (Element& e : elements_) {
     e.transform->evaluate(m, qx, qy, qz, part.data());
-    for (std::size_t i = 0; i < m; ++i) f[i] += form_factor(e, norm[i]) * part[i];
+    for (std::size_t i = 0; i < m; ++i) f[i] += e.form_factor(norm[i]) * part[i];
   }
 }
 

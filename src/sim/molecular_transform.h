@@ -9,6 +9,7 @@
 
 #include "geometry/mat3.h"
 #include "nufft/type3.h"
+#include "sim/form_factors.h"
 
 namespace xpulse::sim {
 
@@ -32,14 +33,10 @@ class MolecularTransform {
 
  private:
   struct Element {
-    int z = 0;
-    std::vector<double> table;  // f at |q| = i * step
+    FormFactorTable form_factor;
     std::unique_ptr<nufft::Type3Transform> transform;
   };
-  double form_factor(const Element& e, double q) const;
   std::vector<Element> elements_;
-  double q_max_ = 0;
-  double step_ = 0;
 };
 
 }  // namespace xpulse::sim

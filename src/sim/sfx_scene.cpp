@@ -1,12 +1,14 @@
 #include "sim/sfx_scene.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <complex>
 #include <numbers>
 
 #include "sim/random.h"
 #include "sim/sfx_spot_profile.h"
+#include "sim/structure_factors.h"
 
 namespace xpulse::sim {
 namespace {
@@ -58,14 +60,9 @@ SfxScene make_sfx_scene(const AtomSet& atoms, const geometry::UnitCell& cell, co
         if (geometry::norm(s) <= s_max) reflections.push_back({s, 0, h, kk, l});
       }
   if (!reflections.empty()) {
-    const double two_pi = 2 * std::numbers::pi;
-    std::vector<double> qx(reflections.size()), qy(reflections.size()), qz(reflections.size());
-    for (std::size_t r = 0; r < reflections.size(); ++r) {
-      qx[r] = two_pi * reflections[r].s[0], qy[r] = two_pi * reflections[r].s[1], qz[r] = two_pi * reflections[r].s[2];
-    }
-    std::vector<std::complex<double>> f(reflections.size());
-    MolecularTransform transform(atoms, two_pi * s_max * 1.001, 1e-6, pool.size());
-    transform.evaluate(reflections.size(), qx.data(), qy.data(), qz.data(), f.data());
+    std::vector<std::array<int, 3>> hkl(reflections.size());
+    for (std::size_t r = 0; r < reflections.size(); ++r) hkl[r] = {reflections[r].h, reflections[r].k, reflections[r].l};
+    const std::vector<std::complex<double>> f = structure_factors(atoms, cell, hkl, 1e-6, pool.size());
     double mean = 0;
     for (const auto& v : f) mean += std::norm(v);
     mean /= static_cast<double>(f.size());

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <memory>
 #include <span>
 
 #include <fmt/format.h>
@@ -79,30 +80,32 @@ AtomSet unit_cell_atoms(const AtomSet& asu, const geometry::UnitCell& cell, cons
 }
 
 SfxSimulation simulate_sfx(const AtomSet& atoms, const geometry::UnitCell& cell, const SfxOptions& o,
-                           runtime::ThreadPool& pool, const SfxDevice& device) {
+                           runtime::ThreadPool& pool, const SfxDevice& device, const SfxFrameSink& sink) {
   const SfxScene scene = make_sfx_scene(atoms, cell, o, pool);
   const std::size_t n = o.frames, pixels = scene.ny * scene.nx;
   SfxSimulation sim;
   sim.resolution = scene.resolution;
   sim.reflections = scene.reflections.size();
   sim.mask = scene.mask;
-  sim.frames.resize(n * pixels);
+  const std::size_t batch = std::clamp<std::size_t>(
+      std::max<std::size_t>((std::size_t{256} << 20) / (pixels * sizeof(float)), pool.size()), 1, n);
+  std::unique_ptr<CudaSfxRenderer> renderer;
+  if (device.cuda) renderer = std::make_unique<CudaSfxRenderer>(scene, o, batch, device.index);
   std::vector<SfxFrameTruth> truth(n);
-  if (device.cuda) {
-    // The truth of every frame on the host's cores, then the pixels on the GPU in batches of up to 256 MiB.
-    pool.parallel_for(n, [&](std::size_t j, unsigned) { truth[j] = predict_sfx_frame(scene, o, j); });
-    const std::size_t batch = std::clamp<std::size_t>((std::size_t{256} << 20) / (pixels * sizeof(float)), 1, n);
-    CudaSfxRenderer renderer(scene, o, batch, device.index);
-    for (std::size_t first = 0; first < n; first += batch) {
-      const std::size_t count = std::min(batch, n - first);
-      renderer.render(first, std::span<const SfxFrameTruth>(truth).subspan(first, count),
-                      sim.frames.data() + first * pixels);
+  std::vector<float> frames(batch * pixels);
+  for (std::size_t first = 0; first < n; first += batch) {
+    const std::size_t count = std::min(batch, n - first);
+    if (renderer) {
+      // The truth on the host's cores, the pixels on the GPU.
+      pool.parallel_for(count, [&](std::size_t j, unsigned) { truth[first + j] = predict_sfx_frame(scene, o, first + j); });
+      renderer->render(first, std::span<const SfxFrameTruth>(truth).subspan(first, count), frames.data());
+    } else {
+      pool.parallel_for(count, [&](std::size_t j, unsigned) {
+        truth[first + j] = predict_sfx_frame(scene, o, first + j);
+        render_sfx_frame(scene, o, truth[first + j].spots, first + j, frames.data() + j * pixels);
+      });
     }
-  } else {
-    pool.parallel_for(n, [&](std::size_t j, unsigned) {
-      truth[j] = predict_sfx_frame(scene, o, j);
-      render_sfx_frame(scene, o, truth[j].spots, j, sim.frames.data() + j * pixels);
-    });
+    sink(first, std::span<const float>(frames.data(), count * pixels));
   }
   sim.hit.resize(n);
   sim.orientations.resize(n);
@@ -111,6 +114,17 @@ SfxSimulation simulate_sfx(const AtomSet& atoms, const geometry::UnitCell& cell,
     sim.orientations[j] = truth[j].orientation;
     sim.spots.insert(sim.spots.end(), truth[j].spots.begin(), truth[j].spots.end());
   }
+  return sim;
+}
+
+SfxSimulation simulate_sfx(const AtomSet& atoms, const geometry::UnitCell& cell, const SfxOptions& o,
+                           runtime::ThreadPool& pool, const SfxDevice& device) {
+  o.validate();
+  std::vector<float> frames(o.frames * o.ny * o.nx);
+  SfxSimulation sim = simulate_sfx(atoms, cell, o, pool, device, [&](std::size_t first, std::span<const float> batch) {
+    std::copy(batch.begin(), batch.end(), frames.begin() + static_cast<std::ptrdiff_t>(first * o.ny * o.nx));
+  });
+  sim.frames = std::move(frames);
   return sim;
 }
 

@@ -12,6 +12,8 @@
 // last bits of erf/exp/log on the two, on the CPU and the GPU. (sim/sfx_scene.h has the parts.)
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -54,7 +56,7 @@ struct SfxSpot {
 };
 
 struct SfxSimulation {
-  std::vector<float> frames;                // [N][ny][nx] ADU
+  std::vector<float> frames;                // [N][ny][nx] ADU (empty when streamed)
   std::vector<std::uint8_t> mask;           // [ny][nx] nonzero = bad
   std::vector<std::uint8_t> hit;            // [N]
   std::vector<geometry::Quaternion> orientations;  // [N] (identity for blanks)
@@ -74,6 +76,15 @@ struct SfxDevice {
   int index = 0;
 };
 
+// Takes the frames in order, a batch at a time: frames [count][ny][nx] in ADU from frame `first` on.
+using SfxFrameSink = std::function<void(std::size_t first, std::span<const float> frames)>;
+
+// Streams the frames to `sink` in batches of about 256 MiB (and at least one frame per thread), keeping none of
+// them: the result holds the truth and the mask, and no frames.
+SfxSimulation simulate_sfx(const AtomSet& cell_atoms, const geometry::UnitCell& cell, const SfxOptions& options,
+                           runtime::ThreadPool& pool, const SfxDevice& device, const SfxFrameSink& sink);
+
+// Every frame in memory (SfxSimulation::frames).
 SfxSimulation simulate_sfx(const AtomSet& cell_atoms, const geometry::UnitCell& cell, const SfxOptions& options,
                            runtime::ThreadPool& pool, const SfxDevice& device = {});
 

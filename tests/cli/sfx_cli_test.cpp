@@ -92,6 +92,28 @@ TEST_F(SfxCli, PeaksAndHitsMatchTheTruth) {
   EXPECT_EQ(hits.info(kResult + "nPeaks").dims, (std::vector<std::size_t>{static_cast<std::size_t>(n_hits)}));
 }
 
+// The frames go to the file batch by batch as they are rendered, with --progress on stderr: 20 frames of
+// 2048x2048 (16 MiB each) are two batches of 256 MiB and less, and every frame lands in the file.
+TEST_F(SfxCli, SimulateWritesFramesAsTheyAreRenderedWithProgress) {
+  const std::string big = dir / "big.cxi";
+  const auto r = run_xpulse("simulate sfx --pdb " XPULSE_TEST_DATA "/2cex.pdb --out " + big +
+                                " --frames 20 --pixels 2048x2048 --distance 0.4 --hit-fraction 0.5 --threads 2 "
+                                "--progress --device cpu",
+                            dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("simulate sfx: 20/20 frames (100.0%)"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("(CPU)"), std::string::npos) << r.out;
+  const io::Reader file(big);
+  EXPECT_EQ(file.info("/entry_1/data_1/data").dims, (std::vector<std::size_t>{20, 2048, 2048}));
+  // Every frame was written: none is left at the fill value 0 (the frames carry readout noise everywhere but
+  // in the mask, 0.1% of pixels and the gap's 4 rows).
+  const auto last = file.read<float>("/entry_1/data_1/data", std::vector<std::size_t>{19, 0, 0},
+                                     std::vector<std::size_t>{1, 2048, 2048});
+  std::size_t zeros = 0;
+  for (float v : last) zeros += v == 0.0f;
+  EXPECT_LT(zeros, 4 * 2048 + 2048 * 2048 / 500);
+}
+
 // --geometry's beam centre replaces the file's: the same centre gives the same peaks; one far off the detector
 // puts every peak beyond --max-res.
 TEST_F(SfxCli, GeometryFileSetsTheBeamCentre) {
