@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <future>
 #include <memory>
 #include <span>
 
@@ -92,9 +93,12 @@ SfxSimulation simulate_sfx(const AtomSet& atoms, const geometry::UnitCell& cell,
   std::unique_ptr<CudaSfxRenderer> renderer;
   if (device.cuda) renderer = std::make_unique<CudaSfxRenderer>(scene, o, batch, device.index);
   std::vector<SfxFrameTruth> truth(n);
-  std::vector<float> frames(batch * pixels);
-  for (std::size_t first = 0; first < n; first += batch) {
+  // Two buffers: the sink takes one batch (on its own thread) while the next is rendered into the other.
+  std::vector<float> buffers[2] = {std::vector<float>(batch * pixels), std::vector<float>(batch * pixels)};
+  std::future<void> sinking;
+  for (std::size_t first = 0, b = 0; first < n; first += batch, b ^= 1) {
     const std::size_t count = std::min(batch, n - first);
+    std::vector<float>& frames = buffers[b];
     if (renderer) {
       // The truth on the host's cores, the pixels on the GPU.
       pool.parallel_for(count, [&](std::size_t j, unsigned) { truth[first + j] = predict_sfx_frame(scene, o, first + j); });
@@ -105,8 +109,12 @@ SfxSimulation simulate_sfx(const AtomSet& atoms, const geometry::UnitCell& cell,
         render_sfx_frame(scene, o, truth[first + j].spots, first + j, frames.data() + j * pixels);
       });
     }
-    sink(first, std::span<const float>(frames.data(), count * pixels));
+    if (sinking.valid()) sinking.get();  // in order, one at a time; rethrows the sink's error
+    sinking = std::async(std::launch::async, [&sink, &frames, first, count, pixels] {
+      sink(first, std::span<const float>(frames.data(), count * pixels));
+    });
   }
+  if (sinking.valid()) sinking.get();
   sim.hit.resize(n);
   sim.orientations.resize(n);
   for (std::size_t j = 0; j < n; ++j) {

@@ -76,7 +76,8 @@ struct SfxDevice {
   int index = 0;
 };
 
-// Takes the frames in order, a batch at a time: frames [count][ny][nx] in ADU from frame `first` on.
+// Takes the frames in order, a batch at a time: frames [count][ny][nx] in ADU from frame `first` on. It is called
+// on a thread of its own, one call at a time, while the next batch is rendered.
 using SfxFrameSink = std::function<void(std::size_t first, std::span<const float> frames)>;
 
 // Streams the frames to `sink` in batches of about 256 MiB (and at least one frame per thread), keeping none of

@@ -131,6 +131,23 @@ TEST(SfxSimulation, EverySpotsPhotonsLandWhereTheTruthSaysAndNowhereElse) {
   EXPECT_GT(checked, 10u);
 }
 
+TEST(SfxSimulation, StreamsBatchesInOrderAndPassesOnTheSinksError) {
+  SfxOptions o = small_options();
+  o.ny = o.nx = 2048, o.frames = 17, o.distance_m = 0.4;  // 16 MiB frames: batches of 16 and 1
+  runtime::ThreadPool pool(2);
+  std::vector<std::pair<std::size_t, std::size_t>> calls;
+  const SfxSimulation s = simulate_sfx(crystal().atoms, crystal().cell, o, pool, {},
+                                       [&](std::size_t first, std::span<const float> frames) {
+                                         calls.emplace_back(first, frames.size() / (o.ny * o.nx));
+                                       });
+  EXPECT_EQ(calls, (std::vector<std::pair<std::size_t, std::size_t>>{{0, 16}, {16, 1}}));
+  EXPECT_TRUE(s.frames.empty());
+  EXPECT_EQ(s.hit.size(), 17u);
+  EXPECT_THROW(simulate_sfx(crystal().atoms, crystal().cell, o, pool, {},
+                            [](std::size_t, std::span<const float>) { throw IoError("disk full"); }),
+               IoError);
+}
+
 TEST(CudaSfxRenderer, GivesTheCpusFrames) {
   if (runtime::cuda_device_count() == 0) {
     GTEST_SKIP() << "no CUDA device: " << runtime::cuda_unavailable_reason();
