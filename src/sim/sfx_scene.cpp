@@ -104,6 +104,9 @@ SfxFrameTruth predict_sfx_frame(const SfxScene& scene, const SfxOptions& o, std:
   const double k = scene.k, lambda = 1 / k;
   const double mosaic = o.mosaicity_deg * std::numbers::pi / 180, size = o.crystal_size_m * 1e10;
   const double ny = static_cast<double>(scene.ny), nx = static_cast<double>(scene.nx);
+  // A spot's expected error counts the background and readout noise over a 3-sigma disc.
+  const double disc = std::numbers::pi * 9 * o.spot_sigma_px * o.spot_sigma_px;
+  const double readout_photons = o.readout_noise_adu / o.adu_per_photon;
   for (const SfxReflection& r : scene.reflections) {
     const Vec3 s = geometry::mul(u, r.s);
     const Vec3 v{s[0], s[1], s[2] + k};
@@ -121,8 +124,6 @@ SfxFrameTruth predict_sfx_frame(const SfxScene& scene, const SfxOptions& o, std:
     if (photons < 0.5) continue;
     const std::size_t centre = static_cast<std::size_t>(std::lround(std::clamp(y, 0.0, ny - 1))) * scene.nx +
                                static_cast<std::size_t>(std::lround(std::clamp(x, 0.0, nx - 1)));
-    const double disc = std::numbers::pi * 9 * o.spot_sigma_px * o.spot_sigma_px;
-    const double readout_photons = o.readout_noise_adu / o.adu_per_photon;
     const double noise = std::sqrt(photons + disc * (scene.background[centre] + readout_photons * readout_photons));
     truth.spots.push_back({static_cast<std::uint32_t>(j), x, y, photons, noise, r.h, r.k, r.l});
   }

@@ -1,8 +1,8 @@
 #include "sim/sfx_simulation.h"
 
 #include <algorithm>
-#include <cmath>
-#include <numbers>
+#include <array>
+#include <cctype>
 #include <future>
 #include <memory>
 #include <span>
