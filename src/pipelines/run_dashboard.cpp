@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <charconv>
+#include <limits>
 #include <memory>
 #include <optional>
 
@@ -45,6 +46,14 @@ bool parse_int(const std::string& text, long long low, long long high, long long
   return ec == std::errc() && end == text.data() + text.size() && out >= low && out <= high;
 }
 
+// The run id of a request's first match, or nothing after answering 400.
+std::optional<long long> run_id(const httplib::Request& req, httplib::Response& res) {
+  long long id = 0;
+  if (parse_int(req.matches[1], 1, std::numeric_limits<long long>::max(), id)) return id;
+  error(res, 400, "a run id is a positive whole number");
+  return std::nullopt;
+}
+
 }  // namespace
 
 void serve_dashboard(const DashboardRequest& r, const std::function<void(int port)>& ready) {
@@ -70,10 +79,9 @@ void serve_dashboard(const DashboardRequest& r, const std::function<void(int por
     res.set_content(out.dump(), "application/json");
   });
   server.Get(R"(/api/runs/([^/]+))", [&](const httplib::Request& req, httplib::Response& res) {
-    long long id = 0;
-    if (!parse_int(req.matches[1], 1, std::numeric_limits<long long>::max(), id)) {
-      return error(res, 400, "a run id is a positive whole number");
-    }
+    const auto parsed = run_id(req, res);
+    if (!parsed) return;
+    const long long id = *parsed;
     std::lock_guard lock(store_mutex);
     const auto run = store->get(id);
     if (!run) return error(res, 404, fmt::format("run {} is not in the run database", id));
@@ -85,10 +93,9 @@ void serve_dashboard(const DashboardRequest& r, const std::function<void(int por
   // A fit map of a finished run, drawn from the output files the run recorded (and no other file).
   server.Get(R"(/api/runs/([^/]+)/maps/([A-Za-z0-9_]{1,64})\.png)", [&](const httplib::Request& req,
                                                                          httplib::Response& res) {
-    long long id = 0;
-    if (!parse_int(req.matches[1], 1, std::numeric_limits<long long>::max(), id)) {
-      return error(res, 400, "a run id is a positive whole number");
-    }
+    const auto parsed = run_id(req, res);
+    if (!parsed) return;
+    const long long id = *parsed;
     std::optional<runtime::RunRecord> run;
     {
       std::lock_guard lock(store_mutex);

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "runtime/run_columns.h"
 
 namespace xpulse::runtime {
 namespace {
@@ -27,9 +28,6 @@ CREATE TABLE IF NOT EXISTS series (
 CREATE INDEX IF NOT EXISTS series_run ON series(run);
 COMMIT;
 )sql";
-
-constexpr const char* kRunColumns =
-    "id, command, command_line, host, ranks, pid, started, ended, status, message, progress, metrics, inputs, outputs";
 
 // One result, cleared on destruction; throws unless its status is one of those expected.
 class Result {
@@ -67,12 +65,8 @@ Result run(pg_conn* conn, const char* sql, const std::vector<std::string>& param
 }
 
 RunRecord run_of(const Result& r, int row) {
-  RunRecord x;
-  x.id = r.integer(row, 0), x.command = r.text(row, 1), x.command_line = r.text(row, 2), x.host = r.text(row, 3);
-  x.ranks = static_cast<int>(r.integer(row, 4)), x.pid = r.integer(row, 5), x.started = r.real(row, 6);
-  x.ended = r.real(row, 7), x.status = r.text(row, 8), x.message = r.text(row, 9), x.progress = r.real(row, 10);
-  x.metrics = r.text(row, 11), x.inputs = r.text(row, 12), x.outputs = r.text(row, 13);
-  return x;
+  return run_from_columns([&](int i) { return r.text(row, i); }, [&](int i) { return r.real(row, i); },
+                          [&](int i) { return r.integer(row, i); });
 }
 
 // A field of COPY's text format: backslash, tab, newline and carriage return escaped.

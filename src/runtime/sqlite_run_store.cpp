@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include "core/error.h"
+#include "runtime/run_columns.h"
 
 namespace xpulse::runtime {
 namespace {
@@ -67,16 +68,9 @@ class Statement {
   sqlite3_stmt* s_ = nullptr;
 };
 
-constexpr const char* kRunColumns =
-    "id, command, command_line, host, ranks, pid, started, ended, status, message, progress, metrics, inputs, outputs";
-
 RunRecord run_of(const Statement& s) {
-  RunRecord r;
-  r.id = s.integer(0), r.command = s.text(1), r.command_line = s.text(2), r.host = s.text(3);
-  r.ranks = static_cast<int>(s.integer(4)), r.pid = s.integer(5), r.started = s.real(6), r.ended = s.real(7);
-  r.status = s.text(8), r.message = s.text(9), r.progress = s.real(10), r.metrics = s.text(11);
-  r.inputs = s.text(12), r.outputs = s.text(13);
-  return r;
+  return run_from_columns([&](int i) { return s.text(i); }, [&](int i) { return s.real(i); },
+                          [&](int i) { return s.integer(i); });
 }
 
 }  // namespace
