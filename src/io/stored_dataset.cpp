@@ -1,11 +1,14 @@
 #include "io/stored_dataset.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -17,6 +20,10 @@ namespace xpulse::io {
 namespace {
 
 constexpr std::size_t kContiguousTaskBytes = 4u << 20;  // slab of a contiguous dataset per task
+// A stored dataset may declare at most this many times its file's size (deflate's best ratio is ~1032:1, LZ4's
+// ~255:1; unallocated chunks cost nothing, hence the margin), and any dataset up to kAlwaysPlausibleBytes.
+constexpr std::size_t kDefaultMaxExpansion = 10000;
+constexpr std::size_t kAlwaysPlausibleBytes = std::size_t{256} << 20;
 
 std::size_t product(std::span<const std::size_t> v) {
   std::size_t p = 1;
@@ -37,6 +44,66 @@ std::string_view layout_name(StorageLayout layout) {
   }
   return "virtual";
 }
+
+namespace {
+
+std::size_t max_expansion() {
+  const char* text = std::getenv("XPULSE_MAX_EXPANSION");
+  if (text == nullptr || *text == '\0') return kDefaultMaxExpansion;
+  char* end = nullptr;
+  const unsigned long long value = std::strtoull(text, &end, 10);
+  if (*end != '\0' || value == 0) {
+    throw InvalidArgument(fmt::format("XPULSE_MAX_EXPANSION must be a positive integer, got '{}'", text));
+  }
+  return static_cast<std::size_t>(value);
+}
+
+}  // namespace
+
+void StoredDataset::check_declared_size() const {
+  // Elements times element size, saturating: a corrupt extent must not wrap around.
+  std::size_t bytes = dtype_size(dtype_);
+  constexpr std::size_t kMax = std::numeric_limits<std::size_t>::max();
+  for (std::size_t d : dims_) bytes = d != 0 && bytes > kMax / d ? kMax : bytes * d;
+  if (dims_.empty() || bytes <= kAlwaysPlausibleBytes) return;
+  const std::size_t ratio = max_expansion();
+  const std::size_t limit = file_bytes_ > kMax / ratio ? kMax : file_bytes_ * ratio;
+  if (bytes > limit) {
+    throw InputError(fmt::format(
+        "dataset '{}' in '{}' declares {} elements ({:.3g} GB) in a file of {} bytes, more than {}x its size: "
+        "damaged file? (XPULSE_MAX_EXPANSION raises the limit)",
+        name_, path_, coords(dims_), static_cast<double>(bytes) / 1e9, file_bytes_, ratio));
+  }
+}
+
+// libhdf5's chunk queries are right for some chunk indexes only: the name of the reason to use H5Dread instead,
+// or "" when the addresses H5Dget_chunk_info_by_coord reports can be trusted.
+namespace {
+
+std::string untrusted_chunk_index(hid_t dataset, hid_t space) {
+  H5D_chunk_index_t index = H5D_CHUNK_IDX_BTREE;
+  if (H5Dget_chunk_index_type(dataset, &index) < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return "chunk index type unknown";
+  }
+  if (index != H5D_CHUNK_IDX_EARRAY) return "";
+  const int rank = H5Sget_simple_extent_ndims(space);
+  std::vector<hsize_t> max_dims(static_cast<std::size_t>(std::max(rank, 0)));
+  H5Sget_simple_extent_dims(space, nullptr, max_dims.data());
+  // The extensible array numbers chunks with the unlimited axis rotated to the front; libhdf5 1.10's
+  // H5Dget_chunk_info_by_coord does not undo that rotation and returns other chunks' addresses.
+  for (int d = 1; d < rank; ++d) {
+    if (max_dims[static_cast<std::size_t>(d)] == H5S_UNLIMITED) {
+      unsigned major = 0, minor = 0, release = 0;
+      H5get_libversion(&major, &minor, &release);
+      return fmt::format("extensible-array chunk index with unlimited axis {} (chunk addresses from libhdf5 "
+                         "{}.{}.{} are not trusted for it)", d, major, minor, release);
+    }
+  }
+  return "";
+}
+
+}  // namespace
 
 StoredDataset::StoredDataset(const std::string& path, const std::string& dataset, OpenMode mode)
     : path_(path), name_(dataset), mode_(mode) {
@@ -92,8 +159,14 @@ void StoredDataset::inspect() {
 
   fallback_reason_.clear();
   filters_.clear();
+  partial_chunks_unfiltered_ = false;
+  chunk_index_.clear();
+  chunk_extents_.clear();
+  struct stat st {};
+  file_bytes_ = ::fstat(fd_, &st) == 0 ? static_cast<std::size_t>(st.st_size) : 0;
   chunk_dims_.clear();
   const H5D_layout_t layout = H5Pget_layout(dcpl.id());
+  if (layout != H5D_VIRTUAL && H5Pget_external_count(dcpl.id()) <= 0) check_declared_size();
   if (layout == H5D_VIRTUAL) {
     layout_ = StorageLayout::virtual_mapping;
     fallback_reason_ = "virtual dataset read as a whole";
@@ -126,6 +199,10 @@ void StoredDataset::inspect() {
       for (const FilterSpec& f : filters_) names.push_back(fmt::format("{} ({})", f.name, f.id));
       fallback_reason_ = fmt::format("filter pipeline {} is not decoded in process", fmt::join(names, ", "));
     }
+    unsigned chunk_opts = 0;
+    H5Pget_chunk_opts(dcpl.id(), &chunk_opts);
+    partial_chunks_unfiltered_ = (chunk_opts & H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS) != 0;
+    if (fallback_reason_.empty()) fallback_reason_ = untrusted_chunk_index(d, space.id());
   } else {
     layout_ = StorageLayout::contiguous;
     if (H5Pget_external_count(dcpl.id()) > 0) fallback_reason_ = "raw data in external files";
@@ -155,14 +232,14 @@ void StoredDataset::refresh() {
   }
 }
 
-const StoredDataset::ChunkInfo& StoredDataset::chunk_info(std::span<const std::size_t> chunk_start) {
+const StoredDataset::ChunkInfo* StoredDataset::chunk_info(std::span<const std::size_t> chunk_start) {
   std::size_t key = 0;
   for (std::size_t d = 0; d < dims_.size(); ++d) {
     const std::size_t grid = (dims_[d] + chunk_dims_[d] - 1) / chunk_dims_[d];
     key = key * grid + chunk_start[d] / chunk_dims_[d];
   }
   auto it = chunk_index_.find(key);
-  if (it != chunk_index_.end()) return it->second;
+  if (it != chunk_index_.end()) return &it->second;
   std::vector<hsize_t> offset(chunk_start.begin(), chunk_start.end());
   unsigned mask = 0;
   haddr_t address = HADDR_UNDEF;
@@ -171,7 +248,31 @@ const StoredDataset::ChunkInfo& StoredDataset::chunk_info(std::span<const std::s
     throw IoError(fmt::format("dataset '{}' in '{}': cannot locate chunk at {}: {}", name_, path_,
                               coords(chunk_start), hdf5_error_reason()));
   }
-  return chunk_index_.emplace(key, ChunkInfo{address, static_cast<std::size_t>(size), mask}).first->second;
+  if (address != HADDR_UNDEF && !record_extent(address, static_cast<std::size_t>(size), chunk_start)) return nullptr;
+  return &chunk_index_.emplace(key, ChunkInfo{address, static_cast<std::size_t>(size), mask}).first->second;
+}
+
+bool StoredDataset::record_extent(haddr_t address, std::size_t size, std::span<const std::size_t> chunk_start) {
+  // Two chunks never share stored bytes: an index that says so is not describing this file.
+  const std::size_t end = static_cast<std::size_t>(address) + size;
+  auto next = chunk_extents_.lower_bound(address);
+  const auto clash = [&](const std::map<haddr_t, ChunkExtent>::iterator& other) {
+    index_conflict_ = fmt::format("chunk index places chunks {} and {} at overlapping bytes {}+{} and {}+{}",
+                                  coords(chunk_start), coords(other->second.chunk_start), address, size,
+                                  other->first, other->second.end - other->first);
+    return false;
+  };
+  if (size == 0) {
+    index_conflict_ = fmt::format("chunk index gives chunk {} a stored size of 0 bytes", coords(chunk_start));
+    return false;
+  }
+  if (next != chunk_extents_.end() && next->first < end) return clash(next);
+  if (next != chunk_extents_.begin()) {
+    auto previous = std::prev(next);
+    if (previous->second.end > address) return clash(previous);
+  }
+  chunk_extents_.emplace_hint(next, address, ChunkExtent{end, {chunk_start.begin(), chunk_start.end()}});
+  return true;
 }
 
 void StoredDataset::plan(std::span<const std::size_t> start, std::span<const std::size_t> count,
@@ -217,13 +318,38 @@ void StoredDataset::plan(std::span<const std::size_t> start, std::span<const std
     }
     return;
   }
-  // Chunked: one task per chunk that meets the box; each chunk is read and decoded exactly once per call.
+  const std::size_t first_task = tasks.size();
+  const ReadStats before = stats;
+  const std::string distrust = plan_chunks(start, count, dst, tasks, stats);
+  if (distrust.empty()) return;
+  // The index contradicts itself: forget what it said and let libhdf5 read this dataset from now on.
+  tasks.resize(first_task);
+  stats = before;
+  fallback_reason_ = distrust;
+  spdlog::debug("'{}' in '{}' is read with H5Dread: {}", name_, path_, fallback_reason_);
+  read_with_hdf5(start, count, dst, stats);
+}
+
+bool StoredDataset::is_partial_chunk(std::span<const std::size_t> chunk_start) const {
+  for (std::size_t d = 0; d < dims_.size(); ++d) {
+    if (chunk_start[d] + chunk_dims_[d] > dims_[d]) return true;
+  }
+  return false;
+}
+
+std::string StoredDataset::plan_chunks(std::span<const std::size_t> start, std::span<const std::size_t> count,
+                                       const Destination& dst, std::vector<ReadTask>& tasks, ReadStats& stats) {
+  // One task per chunk that meets the box; each chunk is read and decoded exactly once per call.
+  const std::size_t rank = dims_.size();
+  const std::size_t dst_size = dtype_size(dst.type);
+  const unsigned all_filters_skipped = filters_.empty() ? 0u : (1u << filters_.size()) - 1u;
   std::vector<std::size_t> first(rank), last(rank), idx(rank);
   for (std::size_t d = 0; d < rank; ++d) {
     first[d] = start[d] / chunk_dims_[d];
     last[d] = (start[d] + count[d] - 1) / chunk_dims_[d];
   }
   idx = first;
+  std::size_t covered = 0;  // elements of the box the tasks write: must be the box's, each once
   while (true) {
     ReadTask t;
     t.source = this;
@@ -239,10 +365,14 @@ void StoredDataset::plan(std::span<const std::size_t> start, std::span<const std
       t.box_count[d] = hi - lo;
       offset += (lo - start[d]) * dst.strides[d];
     }
-    const ChunkInfo& info = chunk_info(t.chunk_start);
-    t.address = info.address;
-    t.stored_bytes = info.size;
-    t.filter_mask = info.filter_mask;
+    covered += product(t.box_count);
+    const ChunkInfo* info = chunk_info(t.chunk_start);
+    if (info == nullptr) return index_conflict_;
+    t.address = info->address;
+    t.stored_bytes = info->size;
+    t.filter_mask = info->filter_mask;
+    // HDF5's "don't filter partial edge chunks" stores them raw without setting their filter mask.
+    if (partial_chunks_unfiltered_ && is_partial_chunk(t.chunk_start)) t.filter_mask |= all_filters_skipped;
     t.dst = dst;
     t.dst.base += offset * dst_size;
     if (t.address != HADDR_UNDEF) {
@@ -255,7 +385,13 @@ void StoredDataset::plan(std::span<const std::size_t> start, std::span<const std
       --d;
       if (++idx[d] <= last[d]) break;
       idx[d] = first[d];
-      if (d == 0) return;
+      if (d == 0) {
+        if (covered != product(count)) {
+          return fmt::format("chunks planned for {} + {} cover {} elements, not {}", coords(start), coords(count),
+                             covered, product(count));
+        }
+        return "";
+      }
     }
   }
 }

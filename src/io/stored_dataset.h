@@ -3,12 +3,14 @@
 // data path: HDF5 is asked once, serially, where each chunk is (H5Dget_chunk_info_by_coord) or where the
 // contiguous data starts (H5Dget_offset); worker threads then pread() the stored bytes, decode them
 // (chunk_filters.h) and scatter them into the caller's buffer. Anything we cannot do that way (compact layout,
-// external storage, big-endian, a filter we do not decode, a user block) is read with H5Dread and says so at
-// debug level.
+// external storage, big-endian, a filter we do not decode, a user block, a chunk index whose addresses libhdf5
+// reports wrongly, an index that contradicts itself) is read with H5Dread and says so at debug level. Partial
+// edge chunks stored unfiltered (H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS) and per-chunk filter masks are honoured.
 #include <hdf5.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -91,7 +93,19 @@ class StoredDataset {
   void inspect();
   void read_with_hdf5(std::span<const std::size_t> start, std::span<const std::size_t> count,
                       const Destination& dst, ReadStats& stats);
-  const ChunkInfo& chunk_info(std::span<const std::size_t> chunk_start);
+  struct ChunkExtent {
+    std::size_t end;  // one past the chunk's last stored byte
+    std::vector<std::size_t> chunk_start;
+  };
+  // Refuses a declared extent far larger than the file can hold (a damaged header) before anything is allocated.
+  void check_declared_size() const;
+  // The chunk's index entry, or nullptr when it contradicts an earlier one (index_conflict_ says how).
+  const ChunkInfo* chunk_info(std::span<const std::size_t> chunk_start);
+  bool record_extent(haddr_t address, std::size_t size, std::span<const std::size_t> chunk_start);
+  bool is_partial_chunk(std::span<const std::size_t> chunk_start) const;
+  // Plans the chunks of a box; "" when done, otherwise why the chunk index cannot be trusted (nothing planned).
+  std::string plan_chunks(std::span<const std::size_t> start, std::span<const std::size_t> count,
+                          const Destination& dst, std::vector<ReadTask>& tasks, ReadStats& stats);
   void pread_exact(void* buf, std::size_t bytes, haddr_t address, std::span<const std::size_t> where) const;
 
   std::string path_, name_;
@@ -107,6 +121,10 @@ class StoredDataset {
   std::vector<std::uint8_t> fill_;
   haddr_t contiguous_address_ = HADDR_UNDEF;
   std::unordered_map<std::size_t, ChunkInfo> chunk_index_;  // by linear chunk number
+  std::map<haddr_t, ChunkExtent> chunk_extents_;            // stored bytes of the chunks looked up, by address
+  std::string index_conflict_;
+  bool partial_chunks_unfiltered_ = false;  // H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS
+  std::size_t file_bytes_ = 0;
 };
 
 }  // namespace xpulse::io
