@@ -203,7 +203,9 @@ void write_distributed_maps(runtime::World& world, const FitRequest& r, const Un
 
 }  // namespace
 
-FitSummary fit_pump_probe_file(const FitRequest& r) {
+namespace {
+
+FitSummary fit_pump_probe_file_unguarded(const FitRequest& r) {
   const auto start = std::chrono::steady_clock::now();
   runtime::World& world = runtime::World::get();
   std::optional<PumpProbeInput> input;
@@ -384,6 +386,8 @@ FitSummary fit_pump_probe_file(const FitRequest& r) {
   const std::size_t masked = counts[static_cast<int>(fit::FitStatus::masked)];
   const std::size_t non_finite = counts[static_cast<int>(fit::FitStatus::non_finite_input)];
   if (non_finite > 0 && non_finite == ny * nx - masked) {
+    // The finished units hold nothing but non-finite inputs: no journal worth resuming is kept.
+    if (world.is_root()) runtime::Journal::remove(r.out);
     throw InputError(fmt::format("dataset '{}' has no finite values after t0 in any unmasked pixel (all NaN/Inf)",
                                  r.data_path));
   }
@@ -419,6 +423,13 @@ FitSummary fit_pump_probe_file(const FitRequest& r) {
   if (world.is_root()) runtime::Journal::remove(r.out);
   s.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return s;
+}
+
+}  // namespace
+
+FitSummary fit_pump_probe_file(const FitRequest& r) {
+  return runtime::Journal::guard(r.out, runtime::World::get().is_root(),
+                                 [&] { return fit_pump_probe_file_unguarded(r); });
 }
 
 }  // namespace xpulse::pipelines

@@ -183,7 +183,9 @@ void accumulate_frames(io::ParallelReader& reader, std::size_t first, std::size_
   }
 }
 
-ReduceSummary reduce_frames_file(const ReduceRequest& request) {
+namespace {
+
+ReduceSummary reduce_frames_file_unguarded(const ReduceRequest& request) {
   const auto start = std::chrono::steady_clock::now();
   runtime::World& world = runtime::World::get();
   ReduceRequest r = request;
@@ -342,6 +344,13 @@ ReduceSummary reduce_frames_file(const ReduceRequest& request) {
   s.data_layout = reader->describe();
   s.distribution = world.distributed() ? fmt::format("{} (static shares of rows)", world.describe()) : world.describe();
   return s;
+}
+
+}  // namespace
+
+ReduceSummary reduce_frames_file(const ReduceRequest& request) {
+  return runtime::Journal::guard(request.out, runtime::World::get().is_root(),
+                                 [&] { return reduce_frames_file_unguarded(request); });
 }
 
 }  // namespace xpulse::pipelines

@@ -186,7 +186,9 @@ void derive_pixel_terms(SpiInput& in, const std::vector<double>& polarization, c
   in.edge_resolution = edge > 0 ? 2 * std::numbers::pi / edge : INFINITY;
 }
 
-SpiReconstructSummary spi_reconstruct_file(const SpiReconstructRequest& r) {
+namespace {
+
+SpiReconstructSummary spi_reconstruct_file_unguarded(const SpiReconstructRequest& r) {
   const auto start = std::chrono::steady_clock::now();
   if (r.threads < 1) throw InvalidArgument("--threads must be >= 1");
   if (r.generations < 1) throw InvalidArgument(fmt::format("--generations must be >= 1, got {}", r.generations));
@@ -293,6 +295,13 @@ SpiReconstructSummary spi_reconstruct_file(const SpiReconstructRequest& r) {
   summary.mrc = mrc_path;
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
+}
+
+}  // namespace
+
+SpiReconstructSummary spi_reconstruct_file(const SpiReconstructRequest& r) {
+  return runtime::Journal::guard(r.out, runtime::World::get().is_root(),
+                                 [&] { return spi_reconstruct_file_unguarded(r); });
 }
 
 }  // namespace xpulse::pipelines

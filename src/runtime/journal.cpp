@@ -84,12 +84,19 @@ Scan scan(const std::string& path, int file_rank) {
   return s;
 }
 
-// The first key whose value differs, for the message when a journal belongs to another job.
+// The first setting that differs, in words, for the message when a journal belongs to another job.
 std::string first_difference(const std::string& a, const std::string& b) {
   try {
     const auto ja = nlohmann::json::parse(a), jb = nlohmann::json::parse(b);
+    if (ja.contains("input") && ja.value("input", "") == jb.value("input", "") &&
+        (ja.value("input_bytes", 0ull) != jb.value("input_bytes", 0ull) ||
+         ja.value("input_modified_ns", 0ll) != jb.value("input_modified_ns", 0ll))) {
+      return fmt::format("the input '{}' was {} since the journal was written", ja["input"].get<std::string>(),
+                         ja.value("input_bytes", 0ull) != jb.value("input_bytes", 0ull) ? "resized" : "modified");
+    }
     for (const auto& [key, value] : ja.items()) {
-      if (!jb.contains(key)) return fmt::format("{} is new", key);
+      if (key == "input_bytes" || key == "input_modified_ns") continue;
+      if (!jb.contains(key)) return fmt::format("the setting {} is new", key);
       if (jb[key] != value) return fmt::format("{} was {}, is now {}", key, jb[key].dump(), value.dump());
     }
     for (const auto& [key, value] : jb.items()) {
@@ -154,29 +161,67 @@ std::size_t Journal::prepare(const std::string& output, const std::string& ident
   const std::string directory = directory_for(output);
   std::error_code ec;
   if (fs::exists(directory, ec)) {
-    if (!resume) {
-      throw InputError(fmt::format(
-          "a journal of an unfinished run exists at '{}': rerun with --resume to continue it, or delete it to "
-          "start again",
-          directory));
-    }
     std::size_t records = 0;
+    std::string other_job;
     for (const auto& item : fs::directory_iterator(directory)) {
       const int r = rank_of(item.path());
       if (r < 0) continue;
       const Scan s = scan(item.path().string(), r);
-      if (s.identity && *s.identity != identity) {
-        throw InputError(fmt::format("journal '{}' belongs to a different job ({}); rerun the same command or "
-                                     "delete the journal",
-                                     directory, first_difference(identity, *s.identity)));
+      if (s.identity && *s.identity != identity && other_job.empty()) {
+        other_job = first_difference(identity, *s.identity);
       }
       records += s.entries.size();
     }
-    return records;
+    if (records == 0) {
+      // Nothing finished is lost: a run that died before its first unit leaves nothing to resume.
+      fs::remove_all(directory, ec);
+    } else if (!resume) {
+      throw JournalRefused(fmt::format(
+          "a journal of an unfinished run with {} finished work unit{} exists at '{}': rerun with --resume to "
+          "continue it, or delete it to start again",
+          records, records == 1 ? "" : "s", directory));
+    } else if (!other_job.empty()) {
+      throw JournalRefused(fmt::format("journal '{}' belongs to a different job: {}; rerun the same command, or "
+                                       "delete the journal to start again",
+                                       directory, other_job));
+    } else {
+      return records;
+    }
   }
   fs::create_directories(directory, ec);
   if (ec) throw IoError(fmt::format("cannot create journal '{}': {}", directory, ec.message()));
   return 0;
+}
+
+void Journal::rethrow_after_failure(const std::string& output, bool owner) {
+  std::size_t kept = 0;
+  if (owner) {
+    try {
+      kept = recorded(output);
+    } catch (const std::exception&) {
+      kept = 1;  // an unreadable journal is the user's to inspect, never ours to delete
+    }
+    if (kept == 0) remove(output);
+  }
+  if (kept == 0) throw;
+  const auto note = [&](const char* what) {
+    return fmt::format("{} ({} finished work unit{} kept in '{}': fix the problem and rerun with --resume, or "
+                       "delete it to start again)",
+                       what, kept, kept == 1 ? "" : "s", directory_for(output));
+  };
+  try {
+    throw;
+  } catch (const JournalRefused&) {
+    throw;
+  } catch (const IoError& e) {
+    throw IoError(note(e.what()));
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(note(e.what()));
+  } catch (const InputError& e) {
+    throw InputError(note(e.what()));
+  } catch (const Error& e) {
+    throw Error(note(e.what()));
+  }
 }
 
 Journal::Journal(const std::string& output, const std::string& identity, int rank)

@@ -13,9 +13,17 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
+
 namespace xpulse::runtime {
 
 class World;
+
+// The journal refused this run (one of another job, or unfinished work without --resume): said as it is.
+class JournalRefused : public InputError {
+ public:
+  using InputError::InputError;
+};
 
 class Journal {
  public:
@@ -28,8 +36,9 @@ class Journal {
 
   static std::string directory_for(const std::string& output);  // OUT.journal
 
-  // Run once (by rank 0) before any rank opens the journal. Without resume an existing journal is an error that
-  // says so; with resume every file in it must belong to `identity`. Creates the directory when absent.
+  // Run once (by rank 0) before any rank opens the journal. A journal without any finished unit is discarded.
+  // Otherwise, without resume it is refused (JournalRefused, saying how many units it holds); with resume every
+  // file in it must belong to `identity` (JournalRefused naming the setting that differs). Creates the directory.
   // Returns the number of records found (0: nothing to resume).
   static std::size_t prepare(const std::string& output, const std::string& identity, bool resume);
 
@@ -57,6 +66,21 @@ class Journal {
 
   // Deletes the journal (rank 0, once the final output is committed).
   static void remove(const std::string& output);
+
+  // Call inside a catch block of a journaled job that failed; rethrows. The owner (rank 0) deletes a journal that
+  // holds no finished unit, so the next run starts clean; an xpulse error that leaves units behind gains how many
+  // are kept and how to resume or discard them.
+  [[noreturn]] static void rethrow_after_failure(const std::string& output, bool owner);
+
+  // Runs a journaled job's body under rethrow_after_failure.
+  template <class Body>
+  static auto guard(const std::string& output, bool owner, Body&& body) -> decltype(body()) {
+    try {
+      return body();
+    } catch (...) {
+      rethrow_after_failure(output, owner);
+    }
+  }
 
  private:
   std::string directory_;

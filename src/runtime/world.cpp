@@ -1,5 +1,7 @@
 #include "runtime/world.h"
 
+#include "runtime/journal.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -61,17 +63,29 @@ int World::local_rank() const {
 JobError current_job_error(int rank) {
   try {
     throw;
+  } catch (const JournalRefused& e) {
+    return {e.what(), ErrorKind::journal_refused, rank};
+  } catch (const IoError& e) {
+    return {e.what(), ErrorKind::io, rank};
+  } catch (const InvalidArgument& e) {
+    return {e.what(), ErrorKind::invalid_argument, rank};
   } catch (const InputError& e) {
-    return {e.what(), true, rank};
+    return {e.what(), ErrorKind::input, rank};
   } catch (const std::exception& e) {
-    return {e.what(), false, rank};
+    return {e.what(), ErrorKind::internal, rank};
   } catch (...) {
-    return {"unknown exception", false, rank};
+    return {"unknown exception", ErrorKind::internal, rank};
   }
 }
 
 void rethrow_job_error(const JobError& error) {
-  if (error.input_error) throw InputError(error.message);
+  switch (error.kind) {
+    case ErrorKind::journal_refused: throw JournalRefused(error.message);
+    case ErrorKind::io: throw IoError(error.message);
+    case ErrorKind::invalid_argument: throw InvalidArgument(error.message);
+    case ErrorKind::input: throw InputError(error.message);
+    case ErrorKind::internal: break;
+  }
   throw Error(error.message);
 }
 
@@ -195,9 +209,10 @@ std::optional<JobError> World::agree(const std::optional<JobError>& mine) {
   int failing = mine ? rank_ : size_;
   check(MPI_Allreduce(MPI_IN_PLACE, &failing, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD), "MPI_Allreduce");
   if (failing == size_) return std::nullopt;
-  std::uint64_t header[2] = {mine ? mine->message.size() : 0, mine && mine->input_error ? 1u : 0u};
+  std::uint64_t header[2] = {mine ? mine->message.size() : 0, mine ? static_cast<std::uint64_t>(mine->kind) : 0u};
   check(MPI_Bcast(header, 2, MPI_UINT64_T, failing, MPI_COMM_WORLD), "MPI_Bcast");
-  JobError e{rank_ == failing ? mine->message : std::string(header[0], '\0'), header[1] != 0, failing};
+  JobError e{rank_ == failing ? mine->message : std::string(header[0], '\0'), static_cast<ErrorKind>(header[1]),
+             failing};
   check(MPI_Bcast(e.message.data(), static_cast<int>(header[0]), MPI_CHAR, failing, MPI_COMM_WORLD), "MPI_Bcast");
   return e;
 }

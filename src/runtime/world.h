@@ -17,10 +17,13 @@
 
 namespace xpulse::runtime {
 
-// An error carried between ranks: the message and whether it was the user's input (exit 2) or internal (1).
+// What kind of xpulse error it was, so that the type survives the trip between ranks (and run_phase).
+enum class ErrorKind : std::uint8_t { input, io, invalid_argument, journal_refused, internal };
+
+// An error carried between ranks: the message and its kind (input kinds exit 2, internal 1).
 struct JobError {
   std::string message;
-  bool input_error = true;
+  ErrorKind kind = ErrorKind::input;
   int rank = 0;  // where it happened
 };
 

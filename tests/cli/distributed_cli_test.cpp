@@ -158,16 +158,25 @@ TEST(Resume, KilledMpiFitResumesToTheSameBits) {
   expect_killed_fit_resumes(mpirun(2), "2 MPI ranks");
 }
 
-TEST(Resume, JournalOfAnotherCommandIsRefused) {
+// A journal of another job that holds finished units is refused, naming the setting that differs; one without
+// any finished unit has nothing to lose and is discarded.
+TEST(Resume, JournalOfAnotherCommandIsRefusedOnlyWhenItHoldsWork) {
   ScratchDir dir;
   simulate(dir, "stack.h5", "--shape 20x16x16");
-  fs::create_directories(dir / "maps.h5.journal");
-  {
-    std::ofstream(dir / "maps.h5.journal/rank-0.log", std::ios::binary).write("XPJRNL01\x0f\0\0\0\0\0\0\0{\"t0_ps\":-1.0}", 31);
-  }
-  const CommandResult r = run_xpulse("fit " + dir / "stack.h5" + " --out " + dir / "maps.h5 --resume", dir);
-  expect_input_error(r, "belongs to a different job");
-  EXPECT_FALSE(fs::exists(dir / "maps.h5"));
+  const std::string out = dir / "maps.h5";
+  runtime::Journal::prepare(out, R"({"t0_ps":-1.0})", false);
+  runtime::Journal(out, R"({"t0_ps":-1.0})", 0).append(0, std::vector<std::byte>(8));
+  const CommandResult r = run_xpulse("fit " + dir / "stack.h5" + " --out " + out + " --resume", dir);
+  expect_input_error(r, "journal '" + out + ".journal' belongs to a different job: the setting ");
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_TRUE(fs::exists(out + ".journal")) << "a journal holding work was deleted";
+
+  fs::remove_all(out + ".journal");
+  runtime::Journal::prepare(out, R"({"t0_ps":-1.0})", false);
+  runtime::Journal(out, R"({"t0_ps":-1.0})", 0);  // header only: a run killed before its first unit
+  EXPECT_EQ(run_xpulse("fit " + dir / "stack.h5" + " --out " + out + " --resume", dir).exit_code, 0);
+  EXPECT_TRUE(fs::exists(out));
+  EXPECT_FALSE(fs::exists(out + ".journal"));
 }
 
 }  // namespace

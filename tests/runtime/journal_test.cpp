@@ -89,27 +89,79 @@ TEST_F(JournalTest, CorruptedPayloadFailsItsChecksum) {
 
 TEST_F(JournalTest, ExistingJournalWithoutResumeIsAnErrorThatSaysSo) {
   Journal::prepare(out_, "{}", false);
+  Journal(out_, "{}", 0).append(3, bytes_of({1}));
   try {
     Journal::prepare(out_, "{}", false);
     FAIL() << "no error";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("a journal of an unfinished run exists at '" + out_ +
-                                         ".journal': rerun with --resume to continue it, or delete it"),
+  } catch (const JournalRefused& e) {
+    EXPECT_NE(std::string(e.what()).find("a journal of an unfinished run with 1 finished work unit exists at '" +
+                                         out_ + ".journal': rerun with --resume to continue it, or delete it"),
               std::string::npos)
         << e.what();
   }
 }
 
+TEST_F(JournalTest, JournalWithoutFinishedUnitsIsDiscarded) {
+  Journal::prepare(out_, R"({"input":"a.h5"})", false);
+  { Journal j(out_, R"({"input":"a.h5"})", 0); }  // killed before its first unit
+  EXPECT_EQ(Journal::prepare(out_, R"({"input":"b.h5"})", false), 0u);
+  Journal j(out_, R"({"input":"b.h5"})", 0);
+  EXPECT_TRUE(j.entries().empty());
+}
+
 TEST_F(JournalTest, JournalOfAnotherJobIsRefusedNamingTheDifference) {
   Journal::prepare(out_, R"({"input":"a.h5","t0_ps":0.0})", false);
-  { Journal j(out_, R"({"input":"a.h5","t0_ps":0.0})", 0); }
+  Journal(out_, R"({"input":"a.h5","t0_ps":0.0})", 0).append(0, bytes_of({1}));
   try {
     Journal::prepare(out_, R"({"input":"a.h5","t0_ps":0.5})", true);
     FAIL() << "no error";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("belongs to a different job (t0_ps was 0.0, is now 0.5)"), std::string::npos)
+  } catch (const JournalRefused& e) {
+    EXPECT_NE(std::string(e.what()).find("belongs to a different job: t0_ps was 0.0, is now 0.5;"), std::string::npos)
         << e.what();
   }
+}
+
+TEST_F(JournalTest, ChangedInputIsNamedInWords) {
+  const std::string before = R"({"input":"/d/a.h5","input_bytes":10,"input_modified_ns":1})";
+  Journal::prepare(out_, before, false);
+  Journal(out_, before, 0).append(0, bytes_of({1}));
+  try {
+    Journal::prepare(out_, R"({"input":"/d/a.h5","input_bytes":10,"input_modified_ns":2})", true);
+    FAIL() << "no error";
+  } catch (const JournalRefused& e) {
+    EXPECT_NE(std::string(e.what()).find("the input '/d/a.h5' was modified since the journal was written"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST_F(JournalTest, FailureRemovesAnEmptyJournalAndNamesTheUnitsOfAFullOne) {
+  const auto fail = [&](bool owner) {
+    Journal::guard(out_, owner, []() -> int { throw IoError("chunk 4 is corrupt"); });
+  };
+  Journal::prepare(out_, "{}", false);
+  { Journal j(out_, "{}", 0); }
+  EXPECT_THROW(fail(false), IoError);
+  EXPECT_TRUE(fs::exists(out_ + ".journal")) << "only the owner (rank 0) cleans up";
+  try {
+    fail(true);
+    FAIL() << "no error";
+  } catch (const IoError& e) {
+    EXPECT_STREQ(e.what(), "chunk 4 is corrupt");
+  }
+  EXPECT_FALSE(fs::exists(out_ + ".journal"));
+
+  Journal::prepare(out_, "{}", false);
+  Journal(out_, "{}", 0).append(0, bytes_of({1}));
+  try {
+    fail(true);
+    FAIL() << "no error";
+  } catch (const IoError& e) {
+    EXPECT_EQ(std::string(e.what()), "chunk 4 is corrupt (1 finished work unit kept in '" + out_ +
+                                         ".journal': fix the problem and rerun with --resume, or delete it to start "
+                                         "again)");
+  }
+  EXPECT_TRUE(fs::exists(out_ + ".journal"));
 }
 
 TEST_F(JournalTest, ReplaceKeepsOnlyTheLatestCheckpoint) {
