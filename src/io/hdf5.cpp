@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "io/isolated_call.h"
 
 namespace xpulse::io {
 
@@ -104,31 +105,57 @@ Reader::Reader(const std::string& path, OpenMode mode) : path_(path) {
   file_ = Handle(id, H5Fclose);
 }
 
-bool Reader::exists(const std::string& dataset) const {
-  // Walk the path component by component: H5Lexists fails on a missing intermediate group.
+namespace {
+
+enum class Lookup { dataset, missing, not_a_dataset, damaged };
+
+// Finds `name` link by link (H5Lexists fails on a missing intermediate group); an object whose link exists but
+// that libhdf5 cannot open is damaged, and `reason` gets libhdf5's words for it.
+Lookup look_up(hid_t file, const std::string& name, std::string& reason) {
   std::size_t pos = 0;
   while (pos != std::string::npos) {
-    pos = dataset.find('/', pos + 1);
-    const std::string prefix = dataset.substr(0, pos);
+    pos = name.find('/', pos + 1);
+    const std::string prefix = name.substr(0, pos);
     if (prefix.empty() || prefix == "/") continue;
-    if (H5Lexists(file_.id(), prefix.c_str(), H5P_DEFAULT) <= 0) {
-      H5Eclear2(H5E_DEFAULT);
-      return false;
+    const htri_t link = H5Lexists(file, prefix.c_str(), H5P_DEFAULT);
+    if (link == 0) return Lookup::missing;
+    if (link < 0) {
+      reason = hdf5_error_reason();
+      return Lookup::damaged;
     }
   }
-  const hid_t object = H5Oopen(file_.id(), dataset.c_str(), H5P_DEFAULT);
+  const hid_t object = H5Oopen(file, name.c_str(), H5P_DEFAULT);
   if (object < 0) {
+    reason = hdf5_error_reason();
+    // A soft or external link to nothing is a missing object, not a damaged one.
+    H5L_info_t info{};
+    if (H5Lget_info(file, name.c_str(), &info, H5P_DEFAULT) >= 0 && info.type != H5L_TYPE_HARD) {
+      H5Eclear2(H5E_DEFAULT);
+      return Lookup::missing;
+    }
     H5Eclear2(H5E_DEFAULT);
-    return false;
+    return Lookup::damaged;
   }
   const bool is_dataset = H5Iget_type(object) == H5I_DATASET;
   H5Oclose(object);
-  return is_dataset;
+  return is_dataset ? Lookup::dataset : Lookup::not_a_dataset;
+}
+
+}  // namespace
+
+bool Reader::exists(const std::string& dataset) const {
+  std::string reason;
+  return look_up(file_.id(), dataset, reason) == Lookup::dataset;
 }
 
 Handle Reader::open_dataset(const std::string& dataset) const {
-  if (!exists(dataset)) {
-    throw InputError(fmt::format("dataset '{}' not found in '{}'", dataset, path_));
+  std::string reason;
+  switch (look_up(file_.id(), dataset, reason)) {
+    case Lookup::missing: throw InputError(fmt::format("dataset '{}' not found in '{}'", dataset, path_));
+    case Lookup::not_a_dataset: throw InputError(fmt::format("'{}' in '{}' is not a dataset", dataset, path_));
+    case Lookup::damaged:
+      throw IoError(fmt::format("cannot open '{}' in '{}' (damaged file?): {}", dataset, path_, reason));
+    case Lookup::dataset: break;
   }
   const hid_t id = H5Dopen2(file_.id(), dataset.c_str(), H5P_DEFAULT);
   if (id < 0) {
@@ -223,19 +250,32 @@ std::string Reader::string_attribute(const std::string& object, const std::strin
   if (!a.valid() || H5Tget_class(type.id()) != H5T_STRING) return "";
   std::string value;
   if (H5Tis_variable_str(type.id()) > 0) {
+    // The text lives in the file's global heap, which libhdf5 1.10 follows without bounds checks: a damaged
+    // heap crashes it or makes it spin. So the read runs in a child process with a deadline.
     Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
     H5Tset_size(mem.id(), H5T_VARIABLE);
     H5Tset_cset(mem.id(), H5Tget_cset(type.id()));  // HDF5 does not convert between character sets
-    char* text = nullptr;
-    if (H5Aread(a.id(), mem.id(), &text) >= 0 && text != nullptr) {
-      value = text;
-      H5free_memory(text);
+    const IsolatedResult r = run_isolated(
+        [&]() -> std::string {
+          char* text = nullptr;
+          if (H5Aread(a.id(), mem.id(), &text) < 0) return "E" + hdf5_error_reason();
+          std::string copy = "V" + std::string(text != nullptr ? text : "");
+          H5free_memory(text);
+          return copy;
+        },
+        isolated_read_deadline());
+    if (!r.bytes || r.bytes->empty() || r.bytes->front() != 'V') {
+      const std::string why = !r.bytes || r.bytes->empty() ? "libhdf5 " + r.failure + " reading it"
+                                                           : printable(r.bytes->substr(1));
+      throw IoError(fmt::format("cannot read attribute '{}' of '{}' in '{}' (damaged file?): {}", name, object,
+                                path_, why));
     }
+    value = r.bytes->substr(1);
   } else {
     std::string buffer(H5Tget_size(type.id()), '\0');
     if (H5Aread(a.id(), type.id(), buffer.data()) >= 0) value = buffer.c_str();
   }
-  return value;
+  return printable(value);
 }
 
 std::optional<double> Reader::numeric_attribute(const std::string& object, const std::string& name) const {

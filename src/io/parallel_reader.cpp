@@ -43,7 +43,7 @@ void ParallelReader::load_virtual_layout() {
     std::error_code ec;
     if (std::filesystem::exists(resolved, ec)) continue;
     if (!options_.allow_missing) {
-      throw InputError(fmt::format(
+      throw IoError(fmt::format(
           "virtual dataset '{}' in '{}': source file '{}' does not exist (pass --allow-missing to read its "
           "frames as fill values)",
           dataset_, path_, resolved));

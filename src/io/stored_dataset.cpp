@@ -69,7 +69,7 @@ void StoredDataset::check_declared_size() const {
   const std::size_t ratio = max_expansion();
   const std::size_t limit = file_bytes_ > kMax / ratio ? kMax : file_bytes_ * ratio;
   if (bytes > limit) {
-    throw InputError(fmt::format(
+    throw IoError(fmt::format(
         "dataset '{}' in '{}' declares {} elements ({:.3g} GB) in a file of {} bytes, more than {}x its size: "
         "damaged file? (XPULSE_MAX_EXPANSION raises the limit)",
         name_, path_, coords(dims_), static_cast<double>(bytes) / 1e9, file_bytes_, ratio));
@@ -115,6 +115,7 @@ StoredDataset::~StoredDataset() {
 }
 
 void StoredDataset::open() {
+  silence_hdf5_errors();
   dataset_.reset();
   file_.reset();
   file_ = std::make_unique<Reader>(path_, mode_);
@@ -408,7 +409,7 @@ void StoredDataset::pread_exact(void* buf, std::size_t bytes, haddr_t address,
                                 std::strerror(errno)));
     }
     if (r == 0) {
-      throw InputError(fmt::format("dataset '{}' in '{}': data at {} extends past the end of the file (truncated?)",
+      throw IoError(fmt::format("dataset '{}' in '{}': data at {} extends past the end of the file (truncated?)",
                                    name_, path_, coords(where)));
     }
     done += static_cast<std::size_t>(r);
@@ -441,7 +442,7 @@ void StoredDataset::execute(const ReadTask& t, ReadScratch& scratch) const {
   bool filtered = false;
   for (std::size_t k = 0; k < filters_.size(); ++k) filtered = filtered || !(t.filter_mask & (1u << k));
   if (!filtered && t.stored_bytes != chunk_bytes) {
-    throw InputError(fmt::format("dataset '{}' in '{}': chunk at {} is corrupt: stored size {} bytes, expected {}",
+    throw IoError(fmt::format("dataset '{}' in '{}': chunk at {} is corrupt: stored size {} bytes, expected {}",
                                  name_, path_, coords(t.chunk_start), t.stored_bytes, chunk_bytes));
   }
   // Whole uncompressed chunk going to a dense destination of the same type: read straight into place.
@@ -455,7 +456,7 @@ void StoredDataset::execute(const ReadTask& t, ReadScratch& scratch) const {
     try {
       decode_chunk(filters_, t.filter_mask, es, chunk_bytes, scratch.data, scratch.spare);
     } catch (const std::runtime_error& e) {
-      throw InputError(fmt::format("dataset '{}' in '{}': chunk at {} is corrupt: {}", name_, path_,
+      throw IoError(fmt::format("dataset '{}' in '{}': chunk at {} is corrupt: {}", name_, path_,
                                    coords(t.chunk_start), e.what()));
     }
   }
@@ -464,6 +465,7 @@ void StoredDataset::execute(const ReadTask& t, ReadScratch& scratch) const {
 
 void StoredDataset::read_with_hdf5(std::span<const std::size_t> start, std::span<const std::size_t> count,
                                    const Destination& dst, ReadStats& stats) {
+  silence_hdf5_errors();  // libhdf5's error printing is per thread, and plans run on prefetch threads
   const std::size_t n = product(count);
   std::vector<std::uint8_t> buffer(n * dtype_size(dtype_));
   Handle file_space(H5Dget_space(dataset_.id()), H5Sclose);
@@ -477,7 +479,7 @@ void StoredDataset::read_with_hdf5(std::span<const std::size_t> start, std::span
   }
   if (H5Dread(dataset_.id(), native_type(dtype_), memory_space.id(), file_space.id(), H5P_DEFAULT,
               buffer.data()) < 0) {
-    throw InputError(fmt::format("cannot read dataset '{}' in '{}': {}", name_, path_, hdf5_error_reason()));
+    throw IoError(fmt::format("cannot read dataset '{}' in '{}': {}", name_, path_, hdf5_error_reason()));
   }
   ++stats.fallback_reads;
   stats.bytes_read += buffer.size();
