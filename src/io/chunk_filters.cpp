@@ -4,6 +4,7 @@
 #include <lz4.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -30,6 +31,8 @@ void inflate_zlib(const std::vector<std::uint8_t>& in, std::vector<std::uint8_t>
   z_stream z{};
   if (inflateInit(&z) != Z_OK) throw std::runtime_error("zlib cannot initialise");
   out.resize(expected > 0 ? expected : 64);
+  // No stage below deflate expands a chunk much: a stream that inflates past this is damaged (or a bomb).
+  const std::size_t limit = 2 * expected + (std::size_t{1} << 20);
   z.next_in = const_cast<Bytef*>(in.data());
   z.avail_in = static_cast<uInt>(in.size());
   int rc = Z_OK;
@@ -38,8 +41,8 @@ void inflate_zlib(const std::vector<std::uint8_t>& in, std::vector<std::uint8_t>
     z.avail_out = static_cast<uInt>(out.size() - z.total_out);
     rc = inflate(&z, Z_FINISH);
     if (rc == Z_STREAM_END) break;
-    if (rc == Z_BUF_ERROR && z.avail_out == 0) {
-      out.resize(out.size() * 2);
+    if (rc == Z_BUF_ERROR && z.avail_out == 0 && out.size() < limit) {
+      out.resize(std::min(out.size() * 2, limit));
       continue;
     }
     break;
@@ -47,6 +50,9 @@ void inflate_zlib(const std::vector<std::uint8_t>& in, std::vector<std::uint8_t>
   const std::size_t got = z.total_out;
   const std::string reason = z.msg != nullptr ? z.msg : zError(rc);
   inflateEnd(&z);
+  if (rc == Z_BUF_ERROR && out.size() >= limit) {
+    throw std::runtime_error("deflate stream decodes to more than " + std::to_string(limit) + " bytes");
+  }
   if (rc != Z_STREAM_END) throw std::runtime_error("deflate stream does not decode (zlib: " + reason + ")");
   out.resize(got);
 }
