@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include <cstdio>
+#include <new>
 
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -97,6 +98,9 @@ int run(int argc, char** argv) {
     return code;
   } catch (const InputError& e) {
     if (record) recorder.finish(2, e.what());
+    throw;
+  } catch (const std::bad_alloc&) {
+    if (record) recorder.finish(2, "out of memory");
     throw;
   } catch (const std::exception& e) {
     if (record) recorder.finish(1, std::string("internal: ") + e.what());

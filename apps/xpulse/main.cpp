@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <exception>
 #include <memory>
+#include <new>
 
 #include "cli.h"
 #include "core/error.h"
@@ -22,6 +23,11 @@ int main(int argc, char** argv) {
     return xpulse::cli::run(argc, argv);
   } catch (const xpulse::InputError& e) {
     if (speaks) std::fprintf(stderr, "xpulse: error: %s\n", e.what());
+    return 2;
+  } catch (const std::bad_alloc&) {
+    // What asked for the memory was the input's size or the options: the user's to change.
+    if (speaks) std::fprintf(stderr, "xpulse: error: out of memory: the input or the options need more memory "
+                                     "than this machine has\n");
     return 2;
   } catch (const std::exception& e) {
     if (speaks) std::fprintf(stderr, "xpulse: error: internal: %s\n", e.what());

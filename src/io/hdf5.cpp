@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "io/declared_size.h"
 #include "io/isolated_call.h"
 
 namespace xpulse::io {
@@ -214,7 +215,11 @@ std::vector<T> Reader::read(const std::string& dataset, std::span<const std::siz
     throw InputError(fmt::format("dataset '{}' in '{}' is not numeric", dataset, path_));
   }
   const auto& dims = count.empty() ? i.dims : std::vector<std::size_t>(count.begin(), count.end());
-  std::vector<T> out(std::accumulate(dims.begin(), dims.end(), std::size_t{1}, std::multiplies<>()));
+  std::error_code ec;
+  check_declared_size(dims, sizeof(T), static_cast<std::size_t>(std::filesystem::file_size(path_, ec)), dataset,
+                      path_);
+  std::vector<T> out = buffer_for<T>(std::accumulate(dims.begin(), dims.end(), std::size_t{1}, std::multiplies<>()),
+                                     dataset, path_);
   if (!out.empty()) read_into<T>(dataset, offset, count, out.data());
   return out;
 }
@@ -257,11 +262,17 @@ std::string Reader::string_attribute(const std::string& object, const std::strin
     H5Tset_cset(mem.id(), H5Tget_cset(type.id()));  // HDF5 does not convert between character sets
     const IsolatedResult r = run_isolated(
         [&]() -> std::string {
+          // First byte: V for the value, E for libhdf5's reason why it could not read it.
           char* text = nullptr;
-          if (H5Aread(a.id(), mem.id(), &text) < 0) return "E" + hdf5_error_reason();
-          std::string copy = "V" + std::string(text != nullptr ? text : "");
+          std::string answer(1, 'V');
+          if (H5Aread(a.id(), mem.id(), &text) < 0) {
+            answer[0] = 'E';
+            answer.append(hdf5_error_reason());
+            return answer;
+          }
+          if (text != nullptr) answer.append(text);
           H5free_memory(text);
-          return copy;
+          return answer;
         },
         isolated_read_deadline());
     if (!r.bytes || r.bytes->empty() || r.bytes->front() != 'V') {
@@ -430,8 +441,11 @@ std::vector<std::complex<float>> Reader::read_complex(const std::string& dataset
                                  path_));
   }
   const DatasetInfo i = info(dataset);
-  std::vector<std::complex<float>> out(std::accumulate(i.dims.begin(), i.dims.end(), std::size_t{1},
-                                                       std::multiplies<>()));
+  std::error_code ec;
+  check_declared_size(i.dims, sizeof(std::complex<float>),
+                      static_cast<std::size_t>(std::filesystem::file_size(path_, ec)), dataset, path_);
+  std::vector<std::complex<float>> out = buffer_for<std::complex<float>>(
+      std::accumulate(i.dims.begin(), i.dims.end(), std::size_t{1}, std::multiplies<>()), dataset, path_);
   const Handle memory = complex64_type();
   if (!out.empty() && H5Dread(d.id(), memory.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0) {
     throw IoError(fmt::format("cannot read dataset '{}' from '{}' (truncated or damaged file?): {}", dataset, path_,

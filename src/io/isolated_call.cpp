@@ -79,7 +79,7 @@ IsolatedResult run_isolated(const std::function<std::string()>& call, std::chron
   }
   IsolatedResult out;
   if (!finished) {
-    out.failure = fmt::format("took longer than {:.0f} s", std::chrono::duration<double>(deadline).count());
+    out.failure = fmt::format("took longer than {:.3g} s", std::chrono::duration<double>(deadline).count());
   } else if (WIFSIGNALED(status)) {
     out.failure = fmt::format("crashed (signal {})", WTERMSIG(status));
   } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || raw.size() < sizeof(std::uint64_t)) {

@@ -15,15 +15,12 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error.h"
+#include "io/declared_size.h"
 
 namespace xpulse::io {
 namespace {
 
 constexpr std::size_t kContiguousTaskBytes = 4u << 20;  // slab of a contiguous dataset per task
-// A stored dataset may declare at most this many times its file's size (deflate's best ratio is ~1032:1, LZ4's
-// ~255:1; unallocated chunks cost nothing, hence the margin), and any dataset up to kAlwaysPlausibleBytes.
-constexpr std::size_t kDefaultMaxExpansion = 10000;
-constexpr std::size_t kAlwaysPlausibleBytes = std::size_t{256} << 20;
 
 std::size_t product(std::span<const std::size_t> v) {
   std::size_t p = 1;
@@ -45,39 +42,10 @@ std::string_view layout_name(StorageLayout layout) {
   return "virtual";
 }
 
-namespace {
-
-std::size_t max_expansion() {
-  const char* text = std::getenv("XPULSE_MAX_EXPANSION");
-  if (text == nullptr || *text == '\0') return kDefaultMaxExpansion;
-  char* end = nullptr;
-  const unsigned long long value = std::strtoull(text, &end, 10);
-  if (*end != '\0' || value == 0) {
-    throw InvalidArgument(fmt::format("XPULSE_MAX_EXPANSION must be a positive integer, got '{}'", text));
-  }
-  return static_cast<std::size_t>(value);
-}
-
-}  // namespace
-
 void StoredDataset::check_declared_size() const {
-  // Elements times element size, saturating: a corrupt extent must not wrap around.
-  std::size_t bytes = dtype_size(dtype_);
-  constexpr std::size_t kMax = std::numeric_limits<std::size_t>::max();
-  for (std::size_t d : dims_) bytes = d != 0 && bytes > kMax / d ? kMax : bytes * d;
-  if (dims_.empty() || bytes <= kAlwaysPlausibleBytes) return;
-  const std::size_t ratio = max_expansion();
-  const std::size_t limit = file_bytes_ > kMax / ratio ? kMax : file_bytes_ * ratio;
-  if (bytes > limit) {
-    throw IoError(fmt::format(
-        "dataset '{}' in '{}' declares {} elements ({:.3g} GB) in a file of {} bytes, more than {}x its size: "
-        "damaged file? (XPULSE_MAX_EXPANSION raises the limit)",
-        name_, path_, coords(dims_), static_cast<double>(bytes) / 1e9, file_bytes_, ratio));
-  }
+  io::check_declared_size(dims_, dtype_size(dtype_), file_bytes_, name_, path_);
 }
 
-// libhdf5's chunk queries are right for some chunk indexes only: the name of the reason to use H5Dread instead,
-// or "" when the addresses H5Dget_chunk_info_by_coord reports can be trusted.
 namespace {
 
 std::string untrusted_chunk_index(hid_t dataset, hid_t space) {
