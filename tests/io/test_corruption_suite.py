@@ -156,3 +156,21 @@ def test_corrupt_inputs_end_cleanly(command, inputs, tmp_path):
         problems = [p for p in pool.map(lambda j: check_one(*j), jobs) if p]
     assert not problems, f"{len(problems)} of {len(jobs)} runs:\n" + "\n".join(problems)
     assert len(jobs) >= 24
+
+
+def test_damaged_global_heap_is_one_error_line(inputs, tmp_path):
+    """Flips in the global heap that holds the variable-length 'units' strings: libhdf5 1.10 crashes (SIGSEGV)
+    on some of these when it reads the attribute itself; xpulse must end with one line either way."""
+    raw = (Path(inputs["fit"][1]["contiguous"]).parent / "stack.h5").read_bytes()
+    heap = raw.find(b"GCOL")
+    assert heap > 0
+    problems = []
+    for seed in range(16):
+        rng, b = random.Random(seed), bytearray(raw)
+        for _ in range(3):
+            at = heap + rng.randrange(4, 64)
+            b[at] = rng.randrange(256)
+        problem = check_one("fit", ("fit", "{in}", "--out", "{out}", "--threads", 2), "global_heap", f"flip{seed}",
+                            bytes(b), tmp_path / f"heap{seed}")
+        problems += [problem] if problem else []
+    assert not problems, "\n".join(problems)
