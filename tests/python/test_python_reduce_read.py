@@ -99,3 +99,30 @@ def test_a_truncated_file_raises_os_error(stack, tmp_path):
         xp.read(cut, DATA)
     with pytest.raises(OSError):
         xp.reduce(cut)
+
+
+def test_damaged_data_raises_os_error_and_bad_arguments_value_error(stack, tmp_path):
+    """A corrupt chunk or a damaged object header is the file's fault (OSError, with the reason); a selection
+    outside the data is the caller's (ValueError)."""
+    u16, _ = stack
+    bad = tmp_path / "bad.h5"
+    with h5py.File(u16) as fin, h5py.File(bad, "w", libver="latest") as fout:
+        fout.create_dataset(DATA, data=fin[DATA][()], chunks=(4, 8, 8), compression="gzip")
+    with h5py.File(bad) as f:
+        info = f[DATA].id.get_chunk_info_by_coord((8, 0, 0))
+        header = h5py.h5o.get_info(f[DATA].id).addr
+    raw = bytearray(bad.read_bytes())
+    raw[info.byte_offset:info.byte_offset + info.size] = b"\x13" * info.size
+    bad.write_bytes(bytes(raw))
+    with pytest.raises(OSError, match=r"chunk at \[8, 0, 0\] is corrupt"):
+        xp.read(bad, DATA, threads=2)
+    with pytest.raises(ValueError, match="out of range"):
+        xp.read(bad, DATA, np.s_[99])
+    # The dataset's object header loses its signature.
+    raw = bytearray(bad.read_bytes())
+    assert raw[header:header + 4] == b"OHDR"
+    raw[header:header + 4] = b"XXXX"
+    bad.write_bytes(bytes(raw))
+    with pytest.raises(OSError) as e:
+        xp.read(bad, DATA)
+    assert "not found" not in str(e.value)
