@@ -107,7 +107,7 @@ void bitshuffle_decode(const std::uint8_t* in, std::size_t in_bytes, std::uint8_
   }
   const std::size_t leftover = (n - done) * elem_size;  // < 8 elements, stored as they are
   if (static_cast<std::size_t>(end - p) < leftover) throw std::runtime_error("bitshuffle: payload truncated");
-  std::memcpy(out + done * elem_size, p, leftover);
+  if (leftover > 0) std::memcpy(out + done * elem_size, p, leftover);
 }
 
 }  // namespace xpulse::io

@@ -9,6 +9,7 @@
 #include <png.h>
 
 #include "core/error.h"
+#include "io/declared_size.h"
 
 namespace xpulse::io {
 
@@ -21,7 +22,17 @@ GreyImage read_png_grey(const std::string& path) {
     throw IoError(fmt::format("'{}' is not a readable PNG image: {}", path, image.message));
   }
   image.format = PNG_FORMAT_GRAY;
-  std::vector<png_byte> pixels(PNG_IMAGE_SIZE(image));
+  // The header's size is not trusted with memory: a few damaged bytes can declare gigapixels.
+  const std::size_t declared[] = {image.height, image.width};
+  std::error_code ec;
+  try {
+    check_declared_size(declared, sizeof(float), static_cast<std::size_t>(std::filesystem::file_size(path, ec)),
+                        "image", path);
+  } catch (...) {
+    png_image_free(&image);
+    throw;
+  }
+  std::vector<png_byte> pixels = buffer_for<png_byte>(PNG_IMAGE_SIZE(image), "image", path);
   if (!png_image_finish_read(&image, nullptr, pixels.data(), 0, nullptr)) {
     png_image_free(&image);
     throw IoError(fmt::format("cannot read PNG image '{}': {}", path, image.message));
