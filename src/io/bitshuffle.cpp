@@ -3,6 +3,7 @@
 #include <lz4.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -71,7 +72,8 @@ void bitshuffle_decode(const std::uint8_t* in, std::size_t in_bytes, std::uint8_
   if (block_size % kBlockedMultiple != 0) throw std::runtime_error("bitshuffle: block size not a multiple of 8");
 
   const std::size_t n = out_bytes / elem_size;
-  std::vector<std::uint8_t> tmp(codec == BitshuffleCodec::none ? 0 : block_size * elem_size);
+  // A block never holds more than the chunk: a damaged header's block size must not size the buffer.
+  std::vector<std::uint8_t> tmp(codec == BitshuffleCodec::none ? 0 : std::min(block_size, n) * elem_size);
   auto do_block = [&](std::size_t first, std::size_t count) {
     const std::size_t bytes = count * elem_size;
     const std::uint8_t* shuffled = p;

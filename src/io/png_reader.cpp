@@ -3,18 +3,47 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <cstdint>
 #include <filesystem>
+#include <fstream>
 
 #include <fmt/format.h>
 #include <png.h>
 
 #include "core/error.h"
 #include "io/declared_size.h"
+#include "io/isolated_call.h"
 
 namespace xpulse::io {
 
+namespace {
+
+// Walks the file's chunks before libpng sees them: libpng 1.6 spends seconds and gigabytes on an ancillary chunk
+// whose length field (damaged) points far past the end of the file.
+void check_chunk_lengths(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::error_code ec;
+  const std::uint64_t size = std::filesystem::file_size(path, ec);
+  std::uint64_t at = 8;  // after the signature
+  unsigned char head[8];
+  while (in.seekg(static_cast<std::streamoff>(at)) && in.read(reinterpret_cast<char*>(head), 8)) {
+    const std::uint64_t length = (std::uint64_t{head[0]} << 24) | (head[1] << 16) | (head[2] << 8) | head[3];
+    const std::string type(reinterpret_cast<const char*>(head + 4), 4);
+    if (at + 12 + length > size) {
+      throw IoError(fmt::format("'{}' is not a readable PNG image: chunk '{}' at byte {} declares {} bytes, past "
+                                "the end of the file (truncated or damaged?)",
+                                path, printable(type), at, length));
+    }
+    if (type == "IEND") return;
+    at += 12 + length;
+  }
+}
+
+}  // namespace
+
 GreyImage read_png_grey(const std::string& path) {
   if (!std::filesystem::exists(path)) throw IoError(fmt::format("image '{}' does not exist", path));
+  check_chunk_lengths(path);
   png_image image;
   std::memset(&image, 0, sizeof(image));
   image.version = PNG_IMAGE_VERSION;
