@@ -9,7 +9,13 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(pdb geometry_toml png chunk_decoders run_record_json)
-command -v clang++ >/dev/null || { echo "fuzz: clang++ is needed (apt install clang)" >&2; exit 2; }
+# clang and its libFuzzer runtime are needed only here, so the bootstrap does not install them.
+if ! command -v clang++ >/dev/null || ! dpkg-query -W -f='${Status}' libclang-rt-14-dev 2>/dev/null | grep -q "ok installed"; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends clang libclang-rt-14-dev
+fi
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXPULSE_FUZZ=ON -DXPULSE_SANITIZE=address,undefined -DXPULSE_CUDA=OFF \
   -DXPULSE_MPI=OFF -DXPULSE_PYTHON_MODULE=OFF -DXPULSE_BENCH=OFF -DBUILD_TESTING=OFF >/dev/null

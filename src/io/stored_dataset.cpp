@@ -6,9 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
-#include <limits>
 #include <stdexcept>
 
 #include <fmt/format.h>
