@@ -26,8 +26,21 @@ void add_reconstruct(CLI::App& ptycho, Action& action, const std::string& comman
   cmd->add_option("--out", r->out, "Output HDF5 file (written as FILE.partial, renamed when complete)")->required();
   cmd->add_option("--algorithm", *algorithm, "epie | dm | ml")->capture_default_str();
   cmd->add_option("--noise", *noise, "ML likelihood: gaussian (amplitudes) | poisson")->capture_default_str();
-  cmd->add_option("--iterations", r->iterations, "Iterations")->capture_default_str();
-  cmd->add_flag("--probe-refine", r->options.probe_refine, "Refine the probe with the object");
+  cmd->add_option("--iterations", r->course.iterations, "Iterations of --algorithm")->capture_default_str();
+  cmd->add_option("--warm-up", r->course.warm_up,
+                  "ML: difference-map iterations (probe refined) before ML, from a cold start")
+      ->capture_default_str();
+  cmd->add_flag("--probe-refine,!--fixed-probe", r->course.probe_refine,
+                "Refine the probe with the object (default), or keep the starting probe");
+  cmd->add_option("--probe-start", r->course.probe_start, "Iterations of the object alone before the probe is refined")
+      ->capture_default_str();
+  cmd->add_option("--centre-tolerance", r->course.centre_tolerance,
+                  "Pixels the refined probe's centre of mass may leave the frame's centre before probe and object "
+                  "are rolled back together (0: off)")
+      ->capture_default_str();
+  cmd->add_option("--average", r->course.average,
+                  "ePIE, DM: return the mean object and probe over this last fraction of the iterations (0: the last)")
+      ->capture_default_str();
   cmd->add_option("--probe", r->probe, "Starting probe FILE:/dataset (complex, frame-sized); default: from the data");
   cmd->add_option("--batch", r->options.batch, "Frames per parallel batch (ML)")->capture_default_str();
   cmd->add_option("--epie-step", r->options.epie_object_step, "ePIE object step alpha")->capture_default_str();
@@ -59,7 +72,14 @@ void add_reconstruct(CLI::App& ptycho, Action& action, const std::string& comman
                   algorithm->c_str(), s.frames, s.n, s.n, s.object_ny, s.object_nx, s.pixel_m, s.history.size(),
                   s.seconds, per_iteration,
                   100 * fft / (per_iteration * static_cast<double>(s.history.size()) * r->threads));
-      std::printf("  cost %.4g -> %.4g\n", s.history.front().cost, s.history.back().cost);
+      std::printf("  cost %.4g -> %.4g; the final model's cost %.4g, %.2f times what Poisson noise alone would leave\n",
+                  s.history.front().cost, s.history.back().cost, s.fit.cost,
+                  s.fit.expected > 0 ? s.fit.cost / s.fit.expected : 0.0);
+      if (s.shifted[0] != 0 || s.shifted[1] != 0) {
+        std::printf("  probe and object rolled by (%d, %d) pixels to keep the probe centred\n", s.shifted[0],
+                    s.shifted[1]);
+      }
+      if (!s.warning.empty()) std::printf("  warning: %s\n", s.warning.c_str());
       std::printf("  wrote %s:/reconstruction/{object, probe, positions}, /history/*\n", r->out.c_str());
       return 0;
     };
@@ -76,14 +96,16 @@ void add_score(CLI::App& ptycho, Action& action, const std::string& command_line
   cmd->add_option("--truth", r->truth, "The simulation (CXI with /truth)")->required();
   cmd->add_option("--out", r->out, "HDF5 file for the corrected object and the scored region");
   cmd->add_flag("!--keep-ramp", r->remove_ramp, "Fit only a complex factor, no phase ramp");
+  cmd->add_flag("!--keep-shift", r->remove_shift, "Do not move the reconstruction by the best sub-pixel translation");
   cmd->callback([=, &action] {
     action = [=] {
       r->command_line = command_line;
       const auto s = pipelines::ptycho_score_file(*r);
-      std::printf("xpulse ptycho score: error %.4e, phase SSIM %.4f over %zu pixels (factor %.4f at %.4f rad, ramp "
-                  "%.3g %.3g rad/pixel), %.1f s\n",
-                  s.error, s.phase_ssim, s.pixels, std::abs(s.factor), std::arg(s.factor), s.ramp[0], s.ramp[1],
-                  s.seconds);
+      std::printf("xpulse ptycho score: error %.4e, phase SSIM %.4f over %zu pixels, %.1f s\n", s.error, s.phase_ssim,
+                  s.pixels, s.seconds);
+      std::printf("  removed: translation (%.3f, %.3f) pixels (rows, columns), factor %.4f at %.4f rad, phase ramp "
+                  "(%.3g, %.3g) rad/pixel\n",
+                  s.shift[0], s.shift[1], std::abs(s.factor), std::arg(s.factor), s.ramp[0], s.ramp[1]);
       if (!r->out.empty()) std::printf("  wrote %s:/score/*\n", r->out.c_str());
       return 0;
     };

@@ -71,6 +71,7 @@ void add_simulate_ptycho(CLI::App& simulate, Action& action, const std::string& 
       ->capture_default_str();
   cmd->add_option("--object-size", o.object_size, "Object pixels per side")->capture_default_str();
   cmd->add_option("--probe-size", o.probe_size, "Frame (and probe) pixels per side")->capture_default_str();
+  cmd->add_option("--probe-diameter", o.diameter, "Nominal probe diameter, pixels (default 0.3 of --probe-size)");
   cmd->add_option("--probe", o.probe, "focused (defocused pupil image) | gaussian")->capture_default_str();
   cmd->add_option("--scan", o.scan, "raster | spiral (Fermat)")->capture_default_str();
   cmd->add_option("--positions", o.positions, "Scan positions")->capture_default_str();

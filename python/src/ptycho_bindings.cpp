@@ -12,7 +12,9 @@
 #include "bindings.h"
 #include "core/error.h"
 #include "io/png_reader.h"
+#include "ptycho/course.h"
 #include "ptycho/engine.h"
+#include "ptycho/probe_guess.h"
 #include "ptycho/object_score.h"
 #include "runtime/thread_pool.h"
 #include "sim/ptycho_simulation.h"
@@ -33,6 +35,8 @@ Parameters
 ----------
 object : "siemens" or path of a PNG image
 object_size, probe_size : int
+probe_diameter : float
+    Nominal probe diameter in pixels (0: 0.3 of probe_size).
 probe : "focused" | "gaussian"
 scan : "raster" | "spiral"
 positions : int
@@ -71,33 +75,49 @@ mask : array [n, n], optional
     Nonzero marks bad detector pixels.
 algorithm, noise : str
 iterations : int
+    Of `algorithm`.
+warm_up : int
+    ML: difference-map iterations (probe refined) before ML.
 probe_refine : bool
+    Refine the probe after `probe_start` iterations of the object alone.
+probe_start : int
+centre_tolerance : float
+    Pixels the refined probe's centre may leave the frame's centre before probe and object are rolled back
+    together (0: off).
+average : float
+    ePIE, DM: the object and probe returned are the means over this last fraction of the iterations.
 epie_step, epie_probe_step, fourier_relax : float
 seed : int
 threads : int, optional
 callback : callable, optional
-    Called after every iteration with a dict (iteration, cost, seconds, fft_seconds, step); returning False stops.
+    Called after every iteration with a dict (iteration, algorithm, cost, seconds, fft_seconds, step); returning
+    False stops.
 
 Returns
 -------
 dict: object [ny, nx] complex64, probe [n, n] complex64, history (dict of arrays: cost, seconds, fft_seconds,
-step).)doc";
+step, probe_refined, and algorithm, a list of names), model_cost and expected_cost (the final model's cost, and
+its mean if it were the truth and the frames photon counts),
+shifted (rows, columns rolled to keep the probe centred), probe_guess_diameter (the nominal diameter in pixels of
+the defocus fitted for the starting probe; NaN when one was given), warning (str, empty when the model's cost is within twice its expected cost).)doc";
 
 constexpr const char* kScoreDoc = R"doc(Error and phase SSIM of a reconstructed object against the truth.
 
 The same measure as `xpulse ptycho score`: over `region` (default: where the truth probe at the truth positions
-lights 10% of the maximum), after the best complex factor and (with remove_ramp) linear phase ramp.
+lights 10% of the maximum), after the best sub-pixel translation (with remove_shift), complex factor and (with
+remove_ramp) linear phase ramp.
 
 Parameters
 ----------
 object, truth : arrays [ny, nx] complex (same grid)
 region : array [ny, nx], optional
 probe : array [n, n] complex, optional, and positions [N, 2]: for the default region
-remove_ramp : bool
+remove_ramp, remove_shift : bool
 
 Returns
 -------
-dict: error, phase_ssim, factor (complex), ramp (rows, columns; rad per pixel), pixels, corrected [ny, nx].)doc";
+dict: error, phase_ssim, factor (complex), ramp (rows, columns; rad per pixel), shift (rows, columns; pixels the
+object was moved by), pixels, corrected [ny, nx].)doc";
 
 std::vector<cfloat> complex_array(const py::object& values, const std::vector<py::ssize_t>& shape,
                                   const std::string& what) {
@@ -121,11 +141,12 @@ std::vector<ptycho::Position> positions_of(const py::object& positions, py::ssiz
   return out;
 }
 
-py::dict simulate(const std::string& object, std::size_t object_size, std::size_t probe_size, const std::string& probe,
+py::dict simulate(const std::string& object, std::size_t object_size, std::size_t probe_size, double probe_diameter,
+                  const std::string& probe,
                   const std::string& scan, std::size_t positions, double overlap, double photons,
                   double position_jitter, bool noise, std::uint64_t seed, const py::object& threads) {
   sim::PtychoSimOptions o;
-  o.object_size = object_size, o.probe_size = probe_size, o.probe = probe, o.scan = scan, o.positions = positions;
+  o.object_size = object_size, o.probe_size = probe_size, o.diameter = probe_diameter, o.probe = probe, o.scan = scan, o.positions = positions;
   o.overlap = overlap, o.photons = photons, o.position_jitter = position_jitter, o.noise = noise, o.seed = seed;
   o.validate();
   const unsigned n_threads = thread_count(threads);
@@ -152,14 +173,18 @@ py::dict simulate(const std::string& object, std::size_t object_size, std::size_
 
 py::dict reconstruct(const py::object& intensities, const py::object& positions, const py::object& object_shape,
                      const py::object& probe, const py::object& mask, const std::string& algorithm,
-                     const std::string& noise, int iterations, bool probe_refine, double epie_step,
-                     double epie_probe_step, double fourier_relax, std::uint64_t seed, const py::object& threads,
-                     const py::object& callback) {
+                     const std::string& noise, int iterations, int warm_up, bool probe_refine, int probe_start,
+                     double centre_tolerance, double average, double epie_step, double epie_probe_step, double fourier_relax,
+                     std::uint64_t seed, const py::object& threads, const py::object& callback) {
   const auto data = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(intensities);
   if (!data || data.ndim() != 3 || data.shape(1) != data.shape(2)) {
     throw InputError("intensities must be an array [N, n, n] of square frames");
   }
-  if (iterations < 1) throw InvalidArgument(fmt::format("iterations must be >= 1, got {}", iterations));
+  ptycho::CourseOptions course_options;
+  course_options.iterations = iterations, course_options.warm_up = warm_up, course_options.probe_refine = probe_refine;
+  course_options.probe_start = probe_start, course_options.centre_tolerance = centre_tolerance;
+  course_options.average = average;
+  course_options.validate();
   const py::ssize_t frames = data.shape(0), n = data.shape(1);
   std::vector<ptycho::Position> where = positions_of(positions, frames);
   std::size_t ny = 0, nx = 0;
@@ -180,52 +205,74 @@ py::dict reconstruct(const py::object& intensities, const py::object& positions,
   ptycho::EngineOptions options;
   options.algorithm = ptycho::parse_algorithm(algorithm);
   options.noise = ptycho::parse_noise_model(noise);
-  options.probe_refine = probe_refine, options.epie_object_step = epie_step;
+  options.epie_object_step = epie_step;
   options.epie_probe_step = epie_probe_step, options.fourier_relax = fourier_relax, options.seed = seed;
   const ptycho::PtychoProblem problem =
       ptycho::make_problem(std::span<const float>(data.data(), static_cast<std::size_t>(data.size())),
                            static_cast<std::size_t>(frames), static_cast<std::size_t>(n), bad, where, ny, nx);
   const unsigned n_threads = thread_count(threads);
   runtime::ThreadPool pool(n_threads);
-  const ptycho::FrameFft fft(static_cast<std::size_t>(n));
   ptycho::PtychoState state;
   state.object.assign(ny * nx, cfloat(1, 0));
-  state.probe = probe.is_none() ? ptycho::probe_from_data(problem, fft) : complex_array(probe, {n, n}, "probe");
-  const auto engine = ptycho::Engine::create(problem, options, pool);
-  for (int i = 0; i < iterations; ++i) {
+  double guessed_diameter = NAN;
+  if (probe.is_none()) {
+    py::gil_scoped_release release;
+    const ptycho::ProbeGuess guess = ptycho::guess_probe(problem, where, 0, pool);
+    state.probe = guess.probe, guessed_diameter = guess.diameter;
+  } else {
+    state.probe = complex_array(probe, {n, n}, "probe");
+  }
+  ptycho::Course course(problem, options, course_options, pool);
+  while (!course.done()) {
     {
       py::gil_scoped_release release;
-      engine->iterate(state);
+      course.iterate(state);
     }
     if (!callback.is_none()) {
       const auto& r = state.history.back();
       py::dict record;
-      record["iteration"] = r.iteration, record["cost"] = r.cost, record["seconds"] = r.seconds;
+      record["iteration"] = r.iteration, record["algorithm"] = ptycho::algorithm_name(r.algorithm);
+      record["cost"] = r.cost, record["seconds"] = r.seconds;
       record["fft_seconds"] = r.fft_seconds, record["step"] = r.step;
       const py::object go_on = callback(record);
       if (!go_on.is_none() && !go_on.cast<bool>()) break;
     }
     if (PyErr_CheckSignals() != 0) throw py::error_already_set();
   }
+  const bool poisson = options.algorithm == ptycho::Algorithm::ml && options.noise == ptycho::NoiseModel::poisson;
+  ptycho::ModelFit fit;
+  {
+    py::gil_scoped_release release;
+    fit = ptycho::model_fit(problem, state, poisson, pool);
+  }
   py::dict history;
   std::vector<double> cost, seconds, fft_seconds, step;
+  std::vector<std::uint8_t> refined;
+  py::list engines;
   for (const auto& r : state.history) {
     cost.push_back(r.cost), seconds.push_back(r.seconds), fft_seconds.push_back(r.fft_seconds), step.push_back(r.step);
+    refined.push_back(r.probe_refined ? 1 : 0), engines.append(ptycho::algorithm_name(r.algorithm));
   }
   const auto g = static_cast<py::ssize_t>(cost.size());
   history["cost"] = to_numpy(std::move(cost), {g});
   history["seconds"] = to_numpy(std::move(seconds), {g});
   history["fft_seconds"] = to_numpy(std::move(fft_seconds), {g});
   history["step"] = to_numpy(std::move(step), {g});
+  history["probe_refined"] = to_numpy(std::move(refined), {g});
+  history["algorithm"] = engines;
   py::dict out;
   out["object"] = to_numpy(std::move(state.object), {static_cast<py::ssize_t>(ny), static_cast<py::ssize_t>(nx)});
   out["probe"] = to_numpy(std::move(state.probe), {n, n});
   out["history"] = history;
+  out["model_cost"] = fit.cost, out["expected_cost"] = fit.expected;
+  out["probe_guess_diameter"] = guessed_diameter;
+  out["shifted"] = py::make_tuple(course.shifted_rows(), course.shifted_cols());
+  out["warning"] = ptycho::convergence_warning(fit).value_or("");
   return out;
 }
 
 py::dict score(const py::object& object, const py::object& truth, const py::object& region, const py::object& probe,
-               const py::object& positions, bool remove_ramp) {
+               const py::object& positions, bool remove_ramp, bool remove_shift) {
   const auto t = py::array_t<std::complex<float>, py::array::c_style | py::array::forcecast>::ensure(truth);
   if (!t || t.ndim() != 2) throw InputError("truth must be a 2D complex array");
   const py::ssize_t ny = t.shape(0), nx = t.shape(1);
@@ -249,13 +296,14 @@ py::dict score(const py::object& object, const py::object& truth, const py::obje
   {
     py::gil_scoped_release release;
     s = ptycho::score_object(recon, truth_values, scored, static_cast<std::size_t>(ny), static_cast<std::size_t>(nx),
-                             remove_ramp);
+                             remove_ramp, remove_shift);
   }
   py::dict out;
   out["error"] = s.error;
   out["phase_ssim"] = s.phase_ssim;
   out["factor"] = s.factor;
   out["ramp"] = py::make_tuple(s.ramp[0], s.ramp[1]);
+  out["shift"] = py::make_tuple(s.shift[0], s.shift[1]);
   out["pixels"] = s.pixels;
   out["corrected"] = to_numpy(std::move(s.corrected), {ny, nx});
   return out;
@@ -266,21 +314,25 @@ py::dict score(const py::object& object, const py::object& truth, const py::obje
 void bind_ptycho(py::module_& m) {
   const sim::PtychoSimOptions o;
   m.def("simulate_ptycho", &simulate, kSimulateDoc, py::kw_only(), py::arg("object") = "siemens",
-        py::arg("object_size") = o.object_size, py::arg("probe_size") = o.probe_size, py::arg("probe") = o.probe,
+        py::arg("object_size") = o.object_size, py::arg("probe_size") = o.probe_size,
+        py::arg("probe_diameter") = o.diameter, py::arg("probe") = o.probe,
         py::arg("scan") = o.scan, py::arg("positions") = o.positions, py::arg("overlap") = o.overlap,
         py::arg("photons") = o.photons, py::arg("position_jitter") = o.position_jitter, py::arg("noise") = o.noise,
         py::arg("seed") = o.seed, py::arg("threads") = py::none());
   const ptycho::EngineOptions e;
+  const ptycho::CourseOptions c;
   m.def("ptycho_reconstruct", &reconstruct, kReconstructDoc, py::arg("intensities"), py::arg("positions"),
         py::kw_only(), py::arg("object_shape") = py::none(), py::arg("probe") = py::none(),
         py::arg("mask") = py::none(), py::arg("algorithm") = "ml", py::arg("noise") = "gaussian",
-        py::arg("iterations") = 100, py::arg("probe_refine") = e.probe_refine,
+        py::arg("iterations") = c.iterations, py::arg("warm_up") = c.warm_up, py::arg("probe_refine") = c.probe_refine,
+        py::arg("probe_start") = c.probe_start, py::arg("centre_tolerance") = c.centre_tolerance,
+        py::arg("average") = c.average,
         py::arg("epie_step") = e.epie_object_step, py::arg("epie_probe_step") = e.epie_probe_step,
         py::arg("fourier_relax") = e.fourier_relax, py::arg("seed") = e.seed, py::arg("threads") = py::none(),
         py::arg("callback") = py::none());
   m.def("ptycho_score", &score, kScoreDoc, py::arg("object"), py::arg("truth"), py::kw_only(),
         py::arg("region") = py::none(), py::arg("probe") = py::none(), py::arg("positions") = py::none(),
-        py::arg("remove_ramp") = true);
+        py::arg("remove_ramp") = true, py::arg("remove_shift") = true);
 }
 
 }  // namespace xpulse::python

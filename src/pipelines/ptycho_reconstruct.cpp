@@ -11,6 +11,7 @@
 #include "io/hdf5.h"
 #include "pipelines/history_column.h"
 #include "pipelines/ptycho_input.h"
+#include "ptycho/probe_guess.h"
 #include "runtime/devices.h"
 #include "runtime/progress.h"
 #include "runtime/run_recorder.h"
@@ -44,12 +45,27 @@ std::vector<ptycho::cfloat> read_probe(const std::string& spec, std::size_t n) {
   return probe;
 }
 
+std::string describe_course(ptycho::Algorithm algorithm, const ptycho::CourseOptions& c) {
+  std::string out;
+  for (const ptycho::Phase& p : ptycho::course_phases(algorithm, c)) {
+    out += fmt::format("{}{} x {} ({})", out.empty() ? "" : ", then ", ptycho::algorithm_name(p.algorithm),
+                       p.iterations, p.probe_refine ? "object and probe" : "object only");
+  }
+  return out;
+}
+
+void log_iteration(const ptycho::IterationRecord& g) {
+  spdlog::info("iteration {} ({}): cost {:.6g}, {:.3f} s ({:.3f} s in FFTs{})", g.iteration,
+               ptycho::algorithm_name(g.algorithm), g.cost, g.seconds, g.fft_seconds,
+               g.algorithm == ptycho::Algorithm::ml ? fmt::format(", step {:.3g}", g.step) : "");
+}
+
 }  // namespace
 
 PtychoReconstructSummary ptycho_reconstruct_file(const PtychoReconstructRequest& r) {
   const auto start = std::chrono::steady_clock::now();
   if (r.threads < 1) throw InvalidArgument("--threads must be >= 1");
-  if (r.iterations < 1) throw InvalidArgument(fmt::format("--iterations must be >= 1, got {}", r.iterations));
+  r.course.validate();
   if (r.log_every < 1) throw InvalidArgument("--log-every must be >= 1");
   if (r.device != "auto" && r.device != "cpu" && r.device != "cuda") {
     throw InvalidArgument(fmt::format("--device must be auto, cpu or cuda, got '{}'", r.device));
@@ -84,36 +100,46 @@ PtychoReconstructSummary ptycho_reconstruct_file(const PtychoReconstructRequest&
     if (world.is_root()) output = std::make_unique<io::AtomicOutput>(r.out);
   });
   runtime::ThreadPool pool(r.threads);
-  const ptycho::FrameFft fft(input.n);
   ptycho::PtychoState state;
   state.object.assign(input.object_ny * input.object_nx, ptycho::cfloat(1, 0));
-  state.probe = given_probe.empty() ? ptycho::probe_from_data(problem, fft, world) : given_probe;
-  const std::unique_ptr<ptycho::Engine> engine = ptycho::Engine::create(problem, options, pool, world);
+  std::string probe_start = "given probe";
+  if (given_probe.empty()) {
+    const ptycho::ProbeGuess guess = ptycho::guess_probe(problem, input.positions, input.first, pool, world);
+    state.probe = guess.probe;
+    probe_start = fmt::format("probe from the data: mean-pattern pupil of radius {:.1f} pixels with the defocus of "
+                              "nominal diameter {:.1f} pixels (the best of {} tried)",
+                              guess.pupil_radius, guess.diameter, guess.tried.size());
+  } else {
+    state.probe = given_probe;
+  }
+  ptycho::Course course(problem, options, r.course, pool, world);
   if (world.is_root()) {
-    spdlog::info("{} on {} frames of {}x{} ({}{}), object {}x{} at {:.3g} m, {}",
+    spdlog::info("{} on {} frames of {}x{} ({}{}), object {}x{} at {:.3g} m, {}; {}",
                  ptycho::algorithm_name(r.options.algorithm), input.frames, input.n, input.n, world.describe(),
                  options.cuda_device >= 0 ? ", " + runtime::cuda_device_name(options.cuda_device) : "",
                  input.object_ny, input.object_nx, input.pixel_m,
-                 given_probe.empty() ? "probe from the mean diffraction pattern" : "given probe");
+                 probe_start,
+                 describe_course(options.algorithm, r.course));
   }
-  runtime::Progress progress("ptycho reconstruct", static_cast<std::size_t>(r.iterations), "iterations", "frames",
-                             r.progress && world.is_root());
+  const auto total = static_cast<std::size_t>(course.total_iterations());
+  runtime::Progress progress("ptycho reconstruct", total, "iterations", "frames", r.progress && world.is_root());
   std::vector<runtime::WorkUnitRecord> units;  // one per iteration of this rank, for the run record
-  for (int i = 0; i < r.iterations; ++i) {
+  for (std::size_t i = 0; i < total; ++i) {
     const double began = runtime::unix_now();
-    engine->iterate(state);
+    course.iterate(state);
     units.push_back({world.rank(), fmt::format("iteration {}", i), began, runtime::unix_now(),
                      input.count * input.n * input.n * sizeof(float)});
     const ptycho::IterationRecord& g = state.history.back();
-    if (world.is_root() && (i % r.log_every == 0 || i + 1 == r.iterations)) {
-      spdlog::info("iteration {}: cost {:.6g}, {:.3f} s ({:.3f} s in FFTs{})", g.iteration, g.cost, g.seconds,
-                   g.fft_seconds, r.options.algorithm == ptycho::Algorithm::ml ? fmt::format(", step {:.3g}", g.step) : "");
-    }
+    if (world.is_root() && (i % static_cast<std::size_t>(r.log_every) == 0 || i + 1 == total)) log_iteration(g);
     if (world.is_root()) runtime::RunRecorder::get().series("cost", g.iteration, g.cost);
     progress.advance(1, input.frames);
   }
   progress.finish();
   if (world.is_root()) runtime::RunRecorder::get().work_units(units);
+  const bool poisson = options.algorithm == ptycho::Algorithm::ml && options.noise == ptycho::NoiseModel::poisson;
+  const ptycho::ModelFit fit = ptycho::model_fit(problem, state, poisson, pool, world);
+  const std::optional<std::string> warning = ptycho::convergence_warning(fit);
+  if (warning && world.is_root()) spdlog::warn("{}", *warning);
 
   runtime::run_phase(world, [&] {
     if (!world.is_root()) return;
@@ -135,6 +161,16 @@ PtychoReconstructSummary ptycho_reconstruct_file(const PtychoReconstructRequest&
     w.write<double>("/history/seconds", history_column<double>(state.history, &R::seconds), g, "s");
     w.write<double>("/history/fft_seconds", history_column<double>(state.history, &R::fft_seconds), g, "s");
     w.write<double>("/history/step", history_column<double>(state.history, &R::step), g);
+    w.write<std::uint8_t>("/history/algorithm", history_column<std::uint8_t>(state.history, &R::algorithm), g);
+    w.attribute("/history/algorithm", "codes", "0 epie, 1 dm, 2 ml");
+    w.attribute("/history", "course", describe_course(options.algorithm, r.course));
+    w.write<std::uint8_t>("/history/probe_refined", history_column<std::uint8_t>(state.history, &R::probe_refined), g);
+    w.attribute("/reconstruction", "model_cost", fit.cost);
+    w.attribute("/reconstruction", "expected_cost", fit.expected);
+    w.attribute("/reconstruction", "expected_cost_description",
+                "the model's cost if it were the truth and the frames photon counts (Poisson)");
+    w.attribute("/reconstruction/probe", "centred_by_pixels",
+                fmt::format("{} {}", course.shifted_rows(), course.shifted_cols()));
     io::write_provenance(w, r.command_line, r.input);
     w.close();
     output->commit();
@@ -144,6 +180,9 @@ PtychoReconstructSummary ptycho_reconstruct_file(const PtychoReconstructRequest&
   s.frames = input.frames, s.n = input.n, s.object_ny = input.object_ny, s.object_nx = input.object_nx;
   s.pixel_m = input.pixel_m;
   s.history = state.history;
+  s.fit = fit;
+  s.warning = warning.value_or("");
+  s.shifted[0] = course.shifted_rows(), s.shifted[1] = course.shifted_cols();
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return s;
 }

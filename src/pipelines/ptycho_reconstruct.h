@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "ptycho/course.h"
 #include "ptycho/engine.h"
 
 namespace xpulse::pipelines {
@@ -13,7 +14,7 @@ struct PtychoReconstructRequest {
   std::string input;
   std::string out;
   ptycho::EngineOptions options;
-  int iterations = 100;
+  ptycho::CourseOptions course;      // iterations, warm-up, probe refinement and centring
   std::string probe;                 // FILE:/dataset of a complex starting probe; empty: from the data
   unsigned threads = 1;
   std::string device = "auto";       // auto | cpu | cuda
@@ -26,6 +27,9 @@ struct PtychoReconstructSummary {
   std::size_t frames = 0, n = 0, object_ny = 0, object_nx = 0;
   double pixel_m = 0;
   std::vector<ptycho::IterationRecord> history;
+  ptycho::ModelFit fit;               // the final model's cost and its expected cost (course.h)
+  std::string warning;               // convergence_warning's, or empty
+  int shifted[2] = {0, 0};           // pixels the probe and object were rolled by to keep the probe centred
   double seconds = 0;
 };
 

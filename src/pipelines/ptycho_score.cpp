@@ -69,7 +69,7 @@ PtychoScoreSummary ptycho_score_file(const PtychoScoreRequest& r) {
       else region[y * nx + x] = 0;
     }
   }
-  const ptycho::ObjectScore score = ptycho::score_object(placed, truth, region, ny, nx, r.remove_ramp);
+  const ptycho::ObjectScore score = ptycho::score_object(placed, truth, region, ny, nx, r.remove_ramp, r.remove_shift);
   if (output) {
     io::Writer w(output->partial_path());
     const std::vector<std::size_t> dims = {ny, nx};
@@ -79,6 +79,9 @@ PtychoScoreSummary ptycho_score_file(const PtychoScoreRequest& r) {
     w.write_scalar("/score/phase_ssim", score.phase_ssim);
     w.write<double>("/score/ramp", std::vector<double>{score.ramp[0], score.ramp[1]}, std::vector<std::size_t>{2},
                     "rad/pixel");
+    w.write<double>("/score/shift", std::vector<double>{score.shift[0], score.shift[1]}, std::vector<std::size_t>{2},
+                    "pixel");
+    w.attribute("/score/shift", "description", "translation applied to the reconstruction (rows, columns)");
     io::write_provenance(w, r.command_line, r.reconstruction + " " + r.truth);
     w.close();
     output->commit();
@@ -86,6 +89,7 @@ PtychoScoreSummary ptycho_score_file(const PtychoScoreRequest& r) {
   PtychoScoreSummary s;
   s.error = score.error, s.phase_ssim = score.phase_ssim, s.factor = score.factor, s.pixels = score.pixels;
   s.ramp[0] = score.ramp[0], s.ramp[1] = score.ramp[1];
+  s.shift[0] = score.shift[0], s.shift[1] = score.shift[1];
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return s;
 }

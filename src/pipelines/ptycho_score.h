@@ -13,6 +13,7 @@ struct PtychoScoreRequest {
   std::string truth;          // the simulation CXI with /truth/{object, probe, positions}
   std::string out;            // optional HDF5 with the corrected object and the region
   bool remove_ramp = true;
+  bool remove_shift = true;
   std::string command_line;
 };
 
@@ -20,6 +21,7 @@ struct PtychoScoreSummary {
   double error = 0, phase_ssim = 0;
   std::complex<double> factor{1, 0};
   double ramp[2] = {0, 0};
+  double shift[2] = {0, 0};  // pixels the reconstruction was moved by (rows, columns)
   std::size_t pixels = 0;
   double seconds = 0;
 };

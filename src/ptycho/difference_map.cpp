@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "ptycho/course.h"
 #include "ptycho/far_field.h"
 #include "ptycho/sums_over_ranks.h"
 
@@ -54,6 +55,17 @@ void DifferenceMapEngine::update_probe(PtychoState& s) {
   sum_over_ranks(world_, std::span<double>(power));
   const double floor = kDenominatorFloor * *std::max_element(power.begin(), power.end());
   for (std::size_t k = 0; k < n2; ++k) s.probe[k] = cfloat(numerator[k] / std::max(power[k], floor));
+}
+
+void DifferenceMapEngine::moved(int dy, int dx) {
+  if (!started_) return;
+  const std::size_t n = problem_.n, n2 = n * n;
+  pool_.parallel_for(problem_.frames, [&](std::size_t j, unsigned) {
+    std::vector<cfloat> wave(exit_waves_.begin() + static_cast<std::ptrdiff_t>(j * n2),
+                             exit_waves_.begin() + static_cast<std::ptrdiff_t>((j + 1) * n2));
+    roll(wave, n, n, dy, dx);
+    std::copy(wave.begin(), wave.end(), exit_waves_.begin() + static_cast<std::ptrdiff_t>(j * n2));
+  });
 }
 
 void DifferenceMapEngine::iterate(PtychoState& s) {

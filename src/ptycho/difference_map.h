@@ -16,6 +16,7 @@ class DifferenceMapEngine : public Engine {
   DifferenceMapEngine(const PtychoProblem& problem, const EngineOptions& options, runtime::ThreadPool& pool,
                       runtime::World& world);
   void iterate(PtychoState& state) override;
+  void moved(int dy, int dx) override;  // rolls the exit waves
 
  private:
   void update_object(PtychoState& state);

@@ -58,34 +58,4 @@ std::unique_ptr<Engine> Engine::create(const PtychoProblem& problem, const Engin
   throw InvalidArgument("unknown algorithm");
 }
 
-std::vector<cfloat> probe_from_data(const PtychoProblem& problem, const FrameFft& fft, runtime::World& world) {
-  const std::size_t n2 = problem.n * problem.n;
-  std::vector<double> sums(n2 + 2, 0.0);  // amplitude per pixel, frames, intensity
-  for (std::size_t j = 0; j < problem.frames; ++j) {
-    for (std::size_t k = 0; k < n2; ++k) sums[k] += problem.amplitude[j * n2 + k];
-  }
-  sums[n2] = static_cast<double>(problem.frames);
-  sums[n2 + 1] = problem.total_intensity;
-  world.sum_all(std::span<double>(sums));
-  std::vector<cfloat> probe(n2);
-  double power = 0;
-  for (std::size_t k = 0; k < n2; ++k) {
-    probe[k] = cfloat(static_cast<float>(sums[k] / sums[n2]), 0);
-    power += norm2(probe[k]);
-  }
-  fft.backward(probe.data());
-  // The transform of a real, even pattern peaks at pixel (0, 0): move it to the frame's centre.
-  const std::size_t n = problem.n, h = n / 2;
-  std::vector<cfloat> centred(n2);
-  for (std::size_t y = 0; y < n; ++y)
-    for (std::size_t x = 0; x < n; ++x) centred[((y + h) % n) * n + (x + h) % n] = probe[y * n + x];
-  probe.swap(centred);
-  // Unitary transforms keep the power; scale it to the mean frame intensity (the mean of |a|^2 is larger than
-  // |mean a|^2).
-  const double target = sums[n2 + 1] / sums[n2];
-  const float scale = power > 0 ? static_cast<float>(std::sqrt(target / power)) : 1.0f;
-  for (auto& v : probe) v *= scale;
-  return probe;
-}
-
 }  // namespace xpulse::ptycho

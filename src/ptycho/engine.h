@@ -30,8 +30,8 @@ struct EngineOptions {
   NoiseModel noise = NoiseModel::gaussian;  // ML's likelihood (ePIE and DM project onto measured amplitudes)
   bool probe_refine = false;
   std::size_t batch = 64;                   // frames per parallel batch
-  double epie_object_step = 0.25;           // ePIE's alpha and beta
-  double epie_probe_step = 0.25;
+  double epie_object_step = 1.0;            // ePIE's alpha and beta (Maiden and Rodenburg 2009; PtyPy)
+  double epie_probe_step = 1.0;
   double fourier_relax = 0.05;              // DM: power bound 0.25 relax^2 x mean intensity per pixel (0: none)
   std::uint64_t seed = 1;                   // ePIE's position order
   int cuda_device = -1;                     // >= 0: ML's per-frame work on this CUDA device (ml_frames.h)
@@ -44,6 +44,8 @@ struct IterationRecord {
   double seconds = 0;
   double fft_seconds = 0;  // summed over threads
   double step = 0;         // ML: the line search's step
+  Algorithm algorithm = Algorithm::ml;  // the engine that ran it (set by the course, course.h)
+  bool probe_refined = false;
 };
 
 struct PtychoState {
@@ -58,15 +60,13 @@ class Engine {
   virtual ~Engine() = default;
   // One iteration; appends its record to state.history. Collective over the world given to create().
   virtual void iterate(PtychoState& state) = 0;
+  // The state's probe and object were rolled by (dy, dx) pixels together (course.h): an exact symmetry of the
+  // data. Engines that keep per-frame waves or a search direction follow.
+  virtual void moved(int /*dy*/, int /*dx*/) {}
 
   // problem: this rank's frames (all of them in one process). InvalidArgument for ePIE under MPI.
   static std::unique_ptr<Engine> create(const PtychoProblem& problem, const EngineOptions& options,
                                         runtime::ThreadPool& pool, runtime::World& world = runtime::World::get());
 };
-
-// A first probe from the data: the inverse FFT of the mean measured amplitude (flat phase), scaled so that its
-// power equals the mean frame intensity divided by the mean |O|^2 of a unit object.
-std::vector<cfloat> probe_from_data(const PtychoProblem& problem, const FrameFft& fft,
-                                    runtime::World& world = runtime::World::get());
 
 }  // namespace xpulse::ptycho

@@ -23,6 +23,7 @@ class MlEngine : public Engine {
   MlEngine(const PtychoProblem& problem, const EngineOptions& options, runtime::ThreadPool& pool,
            runtime::World& world);
   void iterate(PtychoState& state) override;
+  void moved(int, int) override { have_direction_ = false, step_ = 0; }  // the direction starts afresh
 
  private:
   void preconditioner(const PtychoState& state);

@@ -21,10 +21,10 @@ using ptycho::Position;
 constexpr double kPi = std::numbers::pi;
 constexpr double kHcEvMetre = 1.23984198e-6;  // h c in eV m
 
-std::vector<cfloat> focused_probe(std::size_t n, const ptycho::FrameFft& fft) {
+std::vector<cfloat> focused_probe(std::size_t n, double diameter, const ptycho::FrameFft& fft) {
   // Pupil of radius n/8 (frequency pixels) with a quadratic phase that spreads its image to the nominal
   // diameter: a ray at pupil radius k lands at n c k / pi from the centre.
-  const double radius = static_cast<double>(n) / 8, diameter = 0.3 * static_cast<double>(n);
+  const double radius = static_cast<double>(n) / 8;
   const double c = kPi * diameter / (2 * static_cast<double>(n) * radius);
   std::vector<cfloat> pupil(n * n, cfloat(0, 0));
   for (std::size_t y = 0; y < n; ++y) {
@@ -45,8 +45,8 @@ std::vector<cfloat> focused_probe(std::size_t n, const ptycho::FrameFft& fft) {
   return probe;
 }
 
-std::vector<cfloat> gaussian_probe(std::size_t n) {
-  const double sigma = 0.3 * static_cast<double>(n) / 4, centre = static_cast<double>(n / 2);
+std::vector<cfloat> gaussian_probe(std::size_t n, double diameter) {
+  const double sigma = diameter / 4, centre = static_cast<double>(n / 2);
   std::vector<cfloat> probe(n * n);
   for (std::size_t y = 0; y < n; ++y) {
     for (std::size_t x = 0; x < n; ++x) {
@@ -116,6 +116,10 @@ void PtychoSimOptions::validate() const {
     throw InvalidArgument(fmt::format("--scan '{}' is not known; use raster or spiral", scan));
   }
   if (positions < 1) throw InvalidArgument("--positions must be >= 1");
+  if (!(diameter >= 0) || diameter > 0.8 * static_cast<double>(probe_size)) {
+    throw InvalidArgument(fmt::format("--probe-diameter must be in (0, {}] pixels (0.8 of --probe-size), got {}",
+                                      0.8 * static_cast<double>(probe_size), diameter));
+  }
   if (!(overlap >= 0 && overlap < 1)) throw InvalidArgument(fmt::format("--overlap must be in [0, 1), got {}", overlap));
   if (!(photons > 0) || !std::isfinite(photons)) throw InvalidArgument("--photons must be > 0");
   if (!(position_jitter >= 0)) throw InvalidArgument("--position-jitter must be >= 0");
@@ -161,7 +165,7 @@ PtychoSimulation simulate_ptycho(const std::vector<float>& pattern, const Ptycho
     sim.object[k] = std::polar(1.0f - 0.4f * s, -0.8f * s);
   }
   const ptycho::FrameFft fft(n);
-  sim.probe = o.probe == "focused" ? focused_probe(n, fft) : gaussian_probe(n);
+  sim.probe = o.probe == "focused" ? focused_probe(n, o.probe_diameter(), fft) : gaussian_probe(n, o.probe_diameter());
   double power = 0;
   for (const cfloat& v : sim.probe) power += std::norm(v);
   const auto scale = static_cast<float>(std::sqrt(o.photons / power));

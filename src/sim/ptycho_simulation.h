@@ -5,8 +5,8 @@
 //
 // Object: from a pattern s in [0, 1] (a Siemens star, or a grey image), O = (1 - 0.4 s) exp(-0.8 i s).
 // Probe: "focused" is the defocused image of a circular pupil (a zone plate's probe: sharp edges, a structured
-// phase); "gaussian" a Gaussian spot. Both have a nominal diameter of 0.3 of the frame, which sets the scan
-// step: step = diameter (1 - overlap).
+// phase); "gaussian" a Gaussian spot (standard deviation a quarter of the diameter). Both have a nominal diameter
+// (default 0.3 of the frame), which sets the scan step: step = diameter (1 - overlap).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -21,6 +21,7 @@ struct PtychoSimOptions {
   std::size_t object_size = 512;        // pixels per side (square)
   std::size_t probe_size = 128;         // frame side
   std::string probe = "focused";        // focused | gaussian
+  double diameter = 0;                  // nominal probe diameter, pixels (0: 0.3 of the frame)
   std::string scan = "raster";          // raster | spiral
   std::size_t positions = 1024;
   double overlap = 0.7;                 // of the nominal probe diameter
@@ -32,7 +33,7 @@ struct PtychoSimOptions {
   double distance_m = 2.0;
   double detector_pixel_m = 75e-6;
   void validate() const;                // InvalidArgument naming the option
-  double probe_diameter() const { return 0.3 * static_cast<double>(probe_size); }
+  double probe_diameter() const { return diameter > 0 ? diameter : 0.3 * static_cast<double>(probe_size); }
   double object_pixel_m() const;        // lambda z / (n dx)
 };
 
