@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "cli.h"
+#include "pipelines/ptycho_follow.h"
 #include "pipelines/ptycho_reconstruct.h"
 #include "pipelines/ptycho_score.h"
 #include "runtime/run_recorder.h"
@@ -53,12 +54,16 @@ void add_reconstruct(CLI::App& ptycho, Action& action, const std::string& comman
   cmd->add_option("--device", r->device, "auto | cpu | cuda")->capture_default_str();
   cmd->add_option("--log-every", r->log_every, "Iterations between cost log lines")->capture_default_str();
   cmd->add_flag("--progress", r->progress, "Print progress even when stderr is not a terminal");
+  add_follow_options(cmd, r->follow, r->follow_options);
+  cmd->add_option("--update", r->update_seconds,
+                  "With --follow: seconds of iterations between previews written to --out")
+      ->capture_default_str();
   cmd->callback([=, &action] {
     action = [=] {
       r->options.algorithm = ptycho::parse_algorithm(*algorithm);
       r->options.noise = ptycho::parse_noise_model(*noise);
       r->command_line = command_line;
-      const auto s = pipelines::ptycho_reconstruct_file(*r);
+      const auto s = r->follow ? pipelines::ptycho_follow_file(*r) : pipelines::ptycho_reconstruct_file(*r);
       if (!runtime::World::get().is_root()) return 0;
       runtime::RunRecorder& record = runtime::RunRecorder::get();
       record.input(r->input), record.output(r->out);
@@ -80,6 +85,7 @@ void add_reconstruct(CLI::App& ptycho, Action& action, const std::string& comman
                     s.shifted[1]);
       }
       if (!s.warning.empty()) std::printf("  warning: %s\n", s.warning.c_str());
+      if (r->follow) std::printf("  followed the scan while it was written: %d previews\n", s.previews);
       std::printf("  wrote %s:/reconstruction/{object, probe, positions}, /history/*\n", r->out.c_str());
       return 0;
     };

@@ -27,8 +27,9 @@ double positive_scalar(const io::Reader& reader, const std::string& dataset) {
 
 }  // namespace
 
-PtychoInput read_ptycho_input(const std::string& path, int part, int parts) {
-  const io::Reader reader(path);
+PtychoInput read_ptycho_input(const std::string& path, int part, int parts, std::size_t only_first,
+                              io::OpenMode mode) {
+  const io::Reader reader(path, mode);
   PtychoInput in;
   const io::DatasetInfo info = reader.info(kCxiData);
   if (info.dims.size() != 3) {
@@ -48,7 +49,13 @@ PtychoInput read_ptycho_input(const std::string& path, int part, int parts) {
   if (t.dims.size() != 2 || t.dims[1] != 3) {
     throw InputError(fmt::format("'{}' in '{}' must be [frames, 3]", kCxiTranslation, path));
   }
-  if (t.dims[0] != in.frames) {
+  if (only_first > 0) {
+    if (only_first > in.frames || only_first > t.dims[0]) {
+      throw InputError(fmt::format("'{}' holds {} frames and {} translations, fewer than the {} asked for", path,
+                                   in.frames, t.dims[0], only_first));
+    }
+    in.frames = only_first;
+  } else if (t.dims[0] != in.frames) {
     throw InputError(fmt::format("'{}' has {} frames but {} translations", path, in.frames, t.dims[0]));
   }
   in.distance_m = positive_scalar(reader, kCxiDetector + "distance");
@@ -64,7 +71,8 @@ PtychoInput read_ptycho_input(const std::string& path, int part, int parts) {
   in.wavelength_m = kHcJouleMetre / energy;
   in.pixel_m = in.wavelength_m * in.distance_m / (static_cast<double>(in.n) * in.detector_pixel_m);
 
-  const std::vector<double> translation = reader.read<double>(kCxiTranslation);
+  const std::size_t t_offset[2] = {0, 0}, t_count[2] = {in.frames, 3};
+  const std::vector<double> translation = reader.read<double>(kCxiTranslation, t_offset, t_count);
   double min_x = INFINITY, min_y = INFINITY;
   for (std::size_t j = 0; j < in.frames; ++j) {
     const double x = translation[3 * j], y = translation[3 * j + 1];

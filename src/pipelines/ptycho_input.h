@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "io/hdf5.h"
 #include "ptycho/problem.h"
 
 namespace xpulse::pipelines {
@@ -27,8 +28,10 @@ struct PtychoInput {
 };
 
 // Reads part `part` of `parts` consecutive shares of the frames (and every translation). InputError naming the
-// file and dataset for a missing or inconsistent item.
-PtychoInput read_ptycho_input(const std::string& path, int part = 0, int parts = 1);
+// file and dataset for a missing or inconsistent item. only_first > 0 reads a scan still being written: its
+// first only_first frames and translations (the datasets may hold more), the file opened in `mode`.
+PtychoInput read_ptycho_input(const std::string& path, int part = 0, int parts = 1, std::size_t only_first = 0,
+                              io::OpenMode mode = io::OpenMode::normal);
 
 // The positions of `input` that belong to its part, for make_problem.
 std::vector<ptycho::Position> part_positions(const PtychoInput& input);

@@ -9,7 +9,7 @@
 #include "core/error.h"
 #include "io/atomic_output.h"
 #include "io/hdf5.h"
-#include "pipelines/history_column.h"
+#include "pipelines/ptycho_output.h"
 #include "pipelines/ptycho_input.h"
 #include "ptycho/probe_guess.h"
 #include "runtime/devices.h"
@@ -19,9 +19,7 @@
 #include "runtime/world.h"
 
 namespace xpulse::pipelines {
-namespace {
-
-std::vector<ptycho::cfloat> read_probe(const std::string& spec, std::size_t n) {
+std::vector<ptycho::cfloat> read_ptycho_probe(const std::string& spec, std::size_t n) {
   const auto [file, dataset] = split_file_dataset(spec, "--probe");
   const io::Reader reader(file);
   const io::DatasetInfo info = reader.info(dataset);
@@ -45,14 +43,7 @@ std::vector<ptycho::cfloat> read_probe(const std::string& spec, std::size_t n) {
   return probe;
 }
 
-std::string describe_course(ptycho::Algorithm algorithm, const ptycho::CourseOptions& c) {
-  std::string out;
-  for (const ptycho::Phase& p : ptycho::course_phases(algorithm, c)) {
-    out += fmt::format("{}{} x {} ({})", out.empty() ? "" : ", then ", ptycho::algorithm_name(p.algorithm),
-                       p.iterations, p.probe_refine ? "object and probe" : "object only");
-  }
-  return out;
-}
+namespace {
 
 void log_iteration(const ptycho::IterationRecord& g) {
   spdlog::info("iteration {} ({}): cost {:.6g}, {:.3f} s ({:.3f} s in FFTs{})", g.iteration,
@@ -96,7 +87,7 @@ PtychoReconstructSummary ptycho_reconstruct_file(const PtychoReconstructRequest&
     input = read_ptycho_input(r.input, world.rank(), world.size());
     problem = ptycho::make_problem(input.intensities, input.count, input.n, input.mask, part_positions(input),
                                    input.object_ny, input.object_nx);
-    if (!r.probe.empty()) given_probe = read_probe(r.probe, input.n);
+    if (!r.probe.empty()) given_probe = read_ptycho_probe(r.probe, input.n);
     if (world.is_root()) output = std::make_unique<io::AtomicOutput>(r.out);
   });
   runtime::ThreadPool pool(r.threads);
@@ -143,36 +134,9 @@ PtychoReconstructSummary ptycho_reconstruct_file(const PtychoReconstructRequest&
 
   runtime::run_phase(world, [&] {
     if (!world.is_root()) return;
-    io::Writer w(output->partial_path());
-    const std::vector<std::size_t> object_dims = {input.object_ny, input.object_nx}, probe_dims = {input.n, input.n};
-    w.write_complex("/reconstruction/object", state.object, object_dims);
-    w.attribute("/reconstruction/object", "description", "complex transmission; pixel (0, 0) at the smallest translation");
-    w.write_complex("/reconstruction/probe", state.probe, probe_dims, "sqrt(photons)");
-    std::vector<std::int32_t> rows_cols;
-    for (const auto& p : input.positions) rows_cols.insert(rows_cols.end(), {p.row, p.col});
-    w.write<std::int32_t>("/reconstruction/positions", rows_cols, std::vector<std::size_t>{input.frames, 2}, "pixel");
-    w.attribute("/reconstruction", "pixel_size", input.pixel_m);
-    w.attribute("/reconstruction", "algorithm", ptycho::algorithm_name(r.options.algorithm));
-    w.attribute("/reconstruction", "noise", r.options.noise == ptycho::NoiseModel::poisson ? "poisson" : "gaussian");
-    using R = ptycho::IterationRecord;
-    const std::vector<std::size_t> g = {state.history.size()};
-    w.write<double>("/history/cost", history_column<double>(state.history, &R::cost), g);
-    w.attribute("/history/cost", "description", "cost before each iteration's update, relative to the total intensity");
-    w.write<double>("/history/seconds", history_column<double>(state.history, &R::seconds), g, "s");
-    w.write<double>("/history/fft_seconds", history_column<double>(state.history, &R::fft_seconds), g, "s");
-    w.write<double>("/history/step", history_column<double>(state.history, &R::step), g);
-    w.write<std::uint8_t>("/history/algorithm", history_column<std::uint8_t>(state.history, &R::algorithm), g);
-    w.attribute("/history/algorithm", "codes", "0 epie, 1 dm, 2 ml");
-    w.attribute("/history", "course", describe_course(options.algorithm, r.course));
-    w.write<std::uint8_t>("/history/probe_refined", history_column<std::uint8_t>(state.history, &R::probe_refined), g);
-    w.attribute("/reconstruction", "model_cost", fit.cost);
-    w.attribute("/reconstruction", "expected_cost", fit.expected);
-    w.attribute("/reconstruction", "expected_cost_description",
-                "the model's cost if it were the truth and the frames photon counts (Poisson)");
-    w.attribute("/reconstruction/probe", "centred_by_pixels",
-                fmt::format("{} {}", course.shifted_rows(), course.shifted_cols()));
-    io::write_provenance(w, r.command_line, r.input);
-    w.close();
+    PtychoResult result{input, state, fit, describe_course(options.algorithm, r.course)};
+    result.shifted[0] = course.shifted_rows(), result.shifted[1] = course.shifted_cols();
+    write_ptycho_result(output->partial_path(), r, result);
     output->commit();
   });
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "io/dataset_follower.h"
 #include "ptycho/course.h"
 #include "ptycho/engine.h"
 
@@ -20,6 +21,9 @@ struct PtychoReconstructRequest {
   std::string device = "auto";       // auto | cpu | cuda
   int log_every = 10;                // iterations between log lines
   bool progress = false;
+  bool follow = false;               // the file is still being written (ptycho_follow.h)
+  io::FollowOptions follow_options;
+  double update_seconds = 10;        // with follow: seconds of iterations between previews
   std::string command_line;
 };
 
@@ -30,9 +34,13 @@ struct PtychoReconstructSummary {
   ptycho::ModelFit fit;               // the final model's cost and its expected cost (course.h)
   std::string warning;               // convergence_warning's, or empty
   int shifted[2] = {0, 0};           // pixels the probe and object were rolled by to keep the probe centred
+  int previews = 0;                  // with follow: previews written before the final result
   double seconds = 0;
 };
 
 PtychoReconstructSummary ptycho_reconstruct_file(const PtychoReconstructRequest& request);
+
+// The starting probe `--probe FILE:/dataset` for frames of n x n: InputError for a wrong rank, shape or values.
+std::vector<ptycho::cfloat> read_ptycho_probe(const std::string& spec, std::size_t n);
 
 }  // namespace xpulse::pipelines
