@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "pipelines/ptycho_follow.h"
+#include "pipelines/ptycho_frame_source.h"
 #include "pipelines/ptycho_reconstruct.h"
 #include "pipelines/ptycho_score.h"
 #include "runtime/run_recorder.h"
@@ -54,6 +55,10 @@ void add_reconstruct(CLI::App& ptycho, Action& action, const std::string& comman
   cmd->add_option("--device", r->device, "auto | cpu | cuda")->capture_default_str();
   cmd->add_option("--log-every", r->log_every, "Iterations between cost log lines")->capture_default_str();
   cmd->add_flag("--progress", r->progress, "Print progress even when stderr is not a terminal");
+  auto memory = std::make_shared<std::string>();
+  cmd->add_option("--memory", *memory,
+                  "Bytes the frames may hold in memory (e.g. 8G); above it ML reads them from the file in batches at "
+                  "every pass, with the same results (default: no limit)");
   add_follow_options(cmd, r->follow, r->follow_options);
   cmd->add_option("--update", r->update_seconds,
                   "With --follow: seconds of iterations between previews written to --out")
@@ -61,6 +66,7 @@ void add_reconstruct(CLI::App& ptycho, Action& action, const std::string& comman
   cmd->callback([=, &action] {
     action = [=] {
       r->options.algorithm = ptycho::parse_algorithm(*algorithm);
+      if (!memory->empty()) r->memory = pipelines::parse_bytes(*memory, "--memory");
       r->options.noise = ptycho::parse_noise_model(*noise);
       r->command_line = command_line;
       const auto s = r->follow ? pipelines::ptycho_follow_file(*r) : pipelines::ptycho_reconstruct_file(*r);
@@ -85,6 +91,10 @@ void add_reconstruct(CLI::App& ptycho, Action& action, const std::string& comman
                     s.shifted[1]);
       }
       if (!s.warning.empty()) std::printf("  warning: %s\n", s.warning.c_str());
+      if (s.streamed_frames > 0) {
+        std::printf("  frames streamed from the file: %zu frame reads (%.1f per frame)\n", s.streamed_frames,
+                    static_cast<double>(s.streamed_frames) / static_cast<double>(s.frames));
+      }
       if (r->follow) std::printf("  followed the scan while it was written: %d previews\n", s.previews);
       std::printf("  wrote %s:/reconstruction/{object, probe, positions}, /history/*\n", r->out.c_str());
       return 0;

@@ -28,7 +28,7 @@ double positive_scalar(const io::Reader& reader, const std::string& dataset) {
 }  // namespace
 
 PtychoInput read_ptycho_input(const std::string& path, int part, int parts, std::size_t only_first,
-                              io::OpenMode mode) {
+                              io::OpenMode mode, bool with_frames) {
   const io::Reader reader(path, mode);
   PtychoInput in;
   const io::DatasetInfo info = reader.info(kCxiData);
@@ -107,7 +107,7 @@ PtychoInput read_ptycho_input(const std::string& path, int part, int parts, std:
   }
   in.first = in.frames * static_cast<std::size_t>(part) / static_cast<std::size_t>(parts);
   in.count = in.frames * static_cast<std::size_t>(part + 1) / static_cast<std::size_t>(parts) - in.first;
-  if (in.count > 0) {
+  if (in.count > 0 && with_frames) {
     const std::size_t offset[3] = {in.first, 0, 0}, count[3] = {in.count, in.n, in.n};
     in.intensities = reader.read<float>(kCxiData, offset, count);
   }

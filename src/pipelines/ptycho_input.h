@@ -30,8 +30,9 @@ struct PtychoInput {
 // Reads part `part` of `parts` consecutive shares of the frames (and every translation). InputError naming the
 // file and dataset for a missing or inconsistent item. only_first > 0 reads a scan still being written: its
 // first only_first frames and translations (the datasets may hold more), the file opened in `mode`.
+// with_frames false leaves `intensities` empty (the frames are streamed: ptycho_frame_source.h).
 PtychoInput read_ptycho_input(const std::string& path, int part = 0, int parts = 1, std::size_t only_first = 0,
-                              io::OpenMode mode = io::OpenMode::normal);
+                              io::OpenMode mode = io::OpenMode::normal, bool with_frames = true);
 
 // The positions of `input` that belong to its part, for make_problem.
 std::vector<ptycho::Position> part_positions(const PtychoInput& input);

@@ -10,6 +10,7 @@
 #include "io/atomic_output.h"
 #include "io/hdf5.h"
 #include "pipelines/ptycho_output.h"
+#include "pipelines/ptycho_frame_source.h"
 #include "pipelines/ptycho_input.h"
 #include "ptycho/probe_guess.h"
 #include "runtime/devices.h"
@@ -79,14 +80,31 @@ PtychoReconstructSummary ptycho_reconstruct_file(const PtychoReconstructRequest&
   ptycho::PtychoProblem problem;
   std::vector<ptycho::cfloat> given_probe;
   std::unique_ptr<io::AtomicOutput> output;
+  std::shared_ptr<CxiFrameSource> source;
   runtime::run_phase(world, [&] {
     if (r.options.algorithm == ptycho::Algorithm::epie && world.distributed()) {
       throw InvalidArgument("ePIE updates the object after every position and runs as one process; use "
                             "--algorithm dm or ml under mpirun");
     }
-    input = read_ptycho_input(r.input, world.rank(), world.size());
-    problem = ptycho::make_problem(input.intensities, input.count, input.n, input.mask, part_positions(input),
-                                   input.object_ny, input.object_nx);
+    input = read_ptycho_input(r.input, world.rank(), world.size(), 0, io::OpenMode::normal, false);
+    const std::size_t resident = input.count * input.n * input.n * kResidentBytesPerPixel;
+    if (r.memory > 0 && resident > r.memory) {
+      const std::size_t block = std::min(options.batch, input.count) * input.n * input.n * 5 * sizeof(float);
+      if (block > r.memory) {
+        throw InvalidArgument(fmt::format("--memory {} bytes does not hold one batch of {} frames ({} bytes); raise "
+                                          "it or lower --batch", r.memory, options.batch, block));
+      }
+      source = std::make_shared<CxiFrameSource>(r.input, input.first, input.n, r.threads);
+      problem = ptycho::make_streamed_problem(source, input.count, input.n, input.mask, part_positions(input),
+                                              input.object_ny, input.object_nx, options.batch);
+      spdlog::info("rank {}: the frames need {:.3g} GiB in memory, more than --memory {:.3g} GiB: they are read from "
+                   "the file in batches of {} at every pass", world.rank(), resident / 1073741824.0,
+                   r.memory / 1073741824.0, options.batch);
+    } else {
+      input = read_ptycho_input(r.input, world.rank(), world.size());
+      problem = ptycho::make_problem(input.intensities, input.count, input.n, input.mask, part_positions(input),
+                                     input.object_ny, input.object_nx);
+    }
     if (!r.probe.empty()) given_probe = read_ptycho_probe(r.probe, input.n);
     if (world.is_root()) output = std::make_unique<io::AtomicOutput>(r.out);
   });
@@ -145,6 +163,7 @@ PtychoReconstructSummary ptycho_reconstruct_file(const PtychoReconstructRequest&
   s.pixel_m = input.pixel_m;
   s.history = state.history;
   s.fit = fit;
+  s.streamed_frames = source ? source->loaded_frames() : 0;
   s.warning = warning.value_or("");
   s.shifted[0] = course.shifted_rows(), s.shifted[1] = course.shifted_cols();
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -21,6 +21,7 @@ struct PtychoReconstructRequest {
   std::string device = "auto";       // auto | cpu | cuda
   int log_every = 10;                // iterations between log lines
   bool progress = false;
+  std::size_t memory = 0;            // bytes the frames may hold; above it ML streams them from the file (0: no limit)
   bool follow = false;               // the file is still being written (ptycho_follow.h)
   io::FollowOptions follow_options;
   double update_seconds = 10;        // with follow: seconds of iterations between previews
@@ -34,6 +35,7 @@ struct PtychoReconstructSummary {
   ptycho::ModelFit fit;               // the final model's cost and its expected cost (course.h)
   std::string warning;               // convergence_warning's, or empty
   int shifted[2] = {0, 0};           // pixels the probe and object were rolled by to keep the probe centred
+  std::size_t streamed_frames = 0;   // frames read from the file during the iterations (0: held in memory)
   int previews = 0;                  // with follow: previews written before the final result
   double seconds = 0;
 };

@@ -157,19 +157,25 @@ ModelFit model_fit(const PtychoProblem& problem, const PtychoState& state, bool 
   const FrameFft fft(n);
   std::vector<double> cost(problem.frames, 0.0), expected(problem.frames, 0.0);
   std::vector<std::vector<cfloat>> work(pool.size(), std::vector<cfloat>(n2));
-  pool.parallel_for(problem.frames, [&](std::size_t j, unsigned worker) {
-    cfloat* psi = work[worker].data();
-    exit_wave(state.object.data(), problem.object_nx, state.probe.data(), n, problem.positions[j], psi);
-    fft.forward(psi);
-    const float* d = problem.intensity.data() + j * n2;
-    const float* a = problem.amplitude.data() + j * n2;
-    for (std::size_t k = 0; k < n2; ++k) {
-      if (problem.weight[k] == 0) continue;
-      cfloat chi;
-      cost[j] += poisson ? poisson_cost(psi[k], d[k], chi) : gaussian_cost(psi[k], a[k], chi);
-      expected[j] += table(norm2(psi[k]));
-    }
-  });
+  constexpr std::size_t kBlock = 64;
+  for (std::size_t first = 0; first < problem.frames; first += kBlock) {
+    const std::size_t count = std::min(kBlock, problem.frames - first);
+    const FrameBlock block(problem, first, count);
+    pool.parallel_for(count, [&](std::size_t i, unsigned worker) {
+      const std::size_t j = first + i;
+      cfloat* psi = work[worker].data();
+      exit_wave(state.object.data(), problem.object_nx, state.probe.data(), n, problem.positions[j], psi);
+      fft.forward(psi);
+      const float* d = block.intensity(j);
+      const float* a = block.amplitude(j);
+      for (std::size_t k = 0; k < n2; ++k) {
+        if (problem.weight[k] == 0) continue;
+        cfloat chi;
+        cost[j] += poisson ? poisson_cost(psi[k], d[k], chi) : gaussian_cost(psi[k], a[k], chi);
+        expected[j] += table(norm2(psi[k]));
+      }
+    });
+  }
   std::vector<double> totals = {0, 0, problem.total_intensity};
   for (std::size_t j = 0; j < problem.frames; ++j) totals[0] += cost[j], totals[1] += expected[j];
   world.sum_all(std::span<double>(totals));

@@ -45,6 +45,15 @@ std::unique_ptr<Engine> Engine::create(const PtychoProblem& problem, const Engin
   if (options.cuda_device >= 0 && options.algorithm != Algorithm::ml) {
     throw InvalidArgument("on a GPU only --algorithm ml runs; ePIE and DM run with --device cpu");
   }
+  if (problem.streamed() && options.algorithm != Algorithm::ml) {
+    throw InvalidArgument(fmt::format("{} keeps every frame{} in memory: frames streamed under a --memory budget are "
+                                      "reconstructed by --algorithm ml (with --warm-up 0)",
+                                      options.algorithm == Algorithm::dm ? "DM" : "ePIE",
+                                      options.algorithm == Algorithm::dm ? " and its exit wave" : ""));
+  }
+  if (problem.streamed() && options.cuda_device >= 0) {
+    throw InvalidArgument("frames streamed under a --memory budget are reconstructed on the CPU (--device cpu)");
+  }
   switch (options.algorithm) {
     case Algorithm::epie:
       if (world.distributed()) {

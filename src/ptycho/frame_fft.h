@@ -4,6 +4,8 @@
 // of a batch are transformed in parallel by the caller's threads.
 #include <complex>
 #include <cstddef>
+#include <new>
+#include <vector>
 
 namespace xpulse::ptycho {
 
@@ -11,6 +13,21 @@ using cfloat = std::complex<float>;
 
 // |z|^2 without std::norm's overflow-safe hypot (the values here are far from overflow); the hot loops use it.
 inline float norm2(cfloat z) { return z.real() * z.real() + z.imag() * z.imag(); }
+
+// Frames in memory aligned to 64 bytes, so that the FFT of a frame at the same index of two such buffers runs the
+// same FFTW plan (aligned or not) and gives the same bits.
+template <class T>
+struct Aligned64 {
+  using value_type = T;
+  Aligned64() = default;
+  template <class U>
+  Aligned64(const Aligned64<U>&) {}
+  T* allocate(std::size_t count) { return static_cast<T*>(::operator new(count * sizeof(T), std::align_val_t(64))); }
+  void deallocate(T* p, std::size_t) { ::operator delete(p, std::align_val_t(64)); }
+  template <class U>
+  bool operator==(const Aligned64<U>&) const { return true; }
+};
+using AlignedFrames = std::vector<cfloat, Aligned64<cfloat>>;
 
 class FrameFft {
  public:

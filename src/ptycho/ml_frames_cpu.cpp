@@ -42,25 +42,29 @@ class CpuMlFrames : public MlFrames {
   }
 
  private:
-  double frame_cost(std::size_t j, const cfloat* psi, cfloat* chi) const;
+  double frame_cost(const float* data, const cfloat* psi, cfloat* chi) const;
+  double frame_curvature(const PtychoState& s, const std::vector<cfloat>& d_object, const std::vector<cfloat>& d_probe,
+                         std::size_t j, const cfloat* a, const float* data, unsigned worker);
 
   const PtychoProblem& problem_;
   EngineOptions options_;
   runtime::ThreadPool& pool_;
   FrameFft fft_;
-  std::vector<cfloat> a_;                        // far fields F(P O_j) [frames][n * n]
+  AlignedFrames a_;                              // far fields F(P O_j) [frames][n * n] (in memory)
+  AlignedFrames a_block_;                        // streamed: those of one batch, recomputed when needed
   std::vector<std::vector<cfloat>> work_;        // per thread: B and C
   std::vector<double> fft_seconds_;              // per thread
 };
 
-double CpuMlFrames::frame_cost(std::size_t j, const cfloat* psi, cfloat* chi) const {
+// data: the frame's amplitudes (Gaussian) or intensities (Poisson).
+double CpuMlFrames::frame_cost(const float* data, const cfloat* psi, cfloat* chi) const {
   const std::size_t n2 = problem_.n * problem_.n;
   const float* w = problem_.weight.data();
   double cost = 0;
   // Branch-free over the mask (w is 0 or 1), and one loop per likelihood with its cost inlined, so that both
   // vectorise (a shared loop over a passed-in cost function ran three times slower).
   if (options_.noise == NoiseModel::gaussian) {
-    const float* a = problem_.amplitude.data() + j * n2;
+    const float* a = data;
 #pragma omp simd reduction(+ : cost)
     for (std::size_t k = 0; k < n2; ++k) {
       cfloat c;
@@ -69,7 +73,7 @@ double CpuMlFrames::frame_cost(std::size_t j, const cfloat* psi, cfloat* chi) co
       cost += w[k] * f;
     }
   } else {
-    const float* d = problem_.intensity.data() + j * n2;
+    const float* d = data;
 #pragma omp simd reduction(+ : cost)
     for (std::size_t k = 0; k < n2; ++k) {
       cfloat c;
@@ -83,23 +87,25 @@ double CpuMlFrames::frame_cost(std::size_t j, const cfloat* psi, cfloat* chi) co
 
 double CpuMlFrames::gradient(const PtychoState& s, std::vector<cdouble>& g_object, std::vector<cdouble>& g_probe) {
   const std::size_t n = problem_.n, n2 = n * n;
-  const bool probe = options_.probe_refine;
-  a_.resize(problem_.frames * n2);
+  const bool probe = options_.probe_refine, poisson = options_.noise == NoiseModel::poisson;
+  const bool streamed = problem_.streamed();
+  (streamed ? a_block_ : a_).resize((streamed ? std::min(options_.batch, problem_.frames) : problem_.frames) * n2);
   g_object.assign(s.object.size(), cdouble(0, 0));
   g_probe.assign(n2, cdouble(0, 0));
   std::vector<double> cost(problem_.frames, 0.0);
   std::vector<cfloat> batch(std::min(options_.batch, problem_.frames) * n2);
   for (std::size_t first = 0; first < problem_.frames; first += options_.batch) {
     const std::size_t count = std::min(options_.batch, problem_.frames - first);
+    const FrameBlock data(problem_, first, count);
     pool_.parallel_for(count, [&](std::size_t i, unsigned worker) {
       const std::size_t j = first + i;
-      cfloat* a = a_.data() + j * n2;
+      cfloat* a = streamed ? a_block_.data() + i * n2 : a_.data() + j * n2;
       exit_wave(s.object.data(), problem_.object_nx, s.probe.data(), n, problem_.positions[j], a);
       cfloat* chi = batch.data() + i * n2;
       auto t = Clock::now();
       fft_.forward(a);
       fft_seconds_[worker] += since(t);
-      cost[j] = frame_cost(j, a, chi);
+      cost[j] = frame_cost(poisson ? data.intensity(j) : data.amplitude(j), a, chi);
       t = Clock::now();
       fft_.backward(chi);
       fft_seconds_[worker] += since(t);
@@ -112,61 +118,87 @@ double CpuMlFrames::gradient(const PtychoState& s, std::vector<cdouble>& g_objec
 
 double CpuMlFrames::curvature(const PtychoState& s, const std::vector<cfloat>& d_object,
                               const std::vector<cfloat>& d_probe) {
+  const std::size_t n = problem_.n, n2 = n * n;
+  const bool poisson = options_.noise == NoiseModel::poisson;
+  std::vector<double> curvature(problem_.frames, 0.0);
+  if (!problem_.streamed()) {
+    const FrameBlock data(problem_, 0, problem_.frames);
+    pool_.parallel_for(problem_.frames, [&](std::size_t j, unsigned worker) {
+      curvature[j] = frame_curvature(s, d_object, d_probe, j, a_.data() + j * n2,
+                                     poisson ? data.intensity(j) : data.amplitude(j), worker);
+    });
+    return sum_in_order(curvature);
+  }
+  // Streamed: the far fields A of each batch again (the same FFT of the same exit waves as gradient()'s).
+  for (std::size_t first = 0; first < problem_.frames; first += options_.batch) {
+    const std::size_t count = std::min(options_.batch, problem_.frames - first);
+    const FrameBlock data(problem_, first, count);
+    pool_.parallel_for(count, [&](std::size_t i, unsigned worker) {
+      const std::size_t j = first + i;
+      cfloat* a = a_block_.data() + i * n2;
+      exit_wave(s.object.data(), problem_.object_nx, s.probe.data(), n, problem_.positions[j], a);
+      const auto t = Clock::now();
+      fft_.forward(a);
+      fft_seconds_[worker] += since(t);
+      curvature[j] = frame_curvature(s, d_object, d_probe, j, a, poisson ? data.intensity(j) : data.amplitude(j),
+                                     worker);
+    });
+  }
+  return sum_in_order(curvature);
+}
+
+// phi''(0) of frame j along (d_object, d_probe), from its far field a = F(P O_j).
+double CpuMlFrames::frame_curvature(const PtychoState& s, const std::vector<cfloat>& d_object,
+                                    const std::vector<cfloat>& d_probe, std::size_t j, const cfloat* a,
+                                    const float* data, unsigned worker) {
   const std::size_t n = problem_.n, n2 = n * n, nx = problem_.object_nx;
   const bool probe = options_.probe_refine, poisson = options_.noise == NoiseModel::poisson;
-  std::vector<double> curvature(problem_.frames, 0.0);
-  pool_.parallel_for(problem_.frames, [&](std::size_t j, unsigned worker) {
-    const Position p = problem_.positions[j];
-    cfloat* b = work_[worker].data();
-    cfloat* c = b + n2;
-    for (std::size_t y = 0; y < n; ++y) {
-      const cfloat* o = window_row(s.object, nx, p, y);
-      const cfloat* d_o = window_row(d_object, nx, p, y);
-      const cfloat* pr = s.probe.data() + y * n;
-      const cfloat* d_p = d_probe.data() + y * n;
-      if (probe) {
-        for (std::size_t x = 0; x < n; ++x) b[y * n + x] = pr[x] * d_o[x] + d_p[x] * o[x], c[y * n + x] = d_p[x] * d_o[x];
-      } else {
-        for (std::size_t x = 0; x < n; ++x) b[y * n + x] = pr[x] * d_o[x];
-      }
+  const Position p = problem_.positions[j];
+  cfloat* b = work_[worker].data();
+  cfloat* c = b + n2;
+  for (std::size_t y = 0; y < n; ++y) {
+    const cfloat* o = window_row(s.object, nx, p, y);
+    const cfloat* d_o = window_row(d_object, nx, p, y);
+    const cfloat* pr = s.probe.data() + y * n;
+    const cfloat* d_p = d_probe.data() + y * n;
+    if (probe) {
+      for (std::size_t x = 0; x < n; ++x) b[y * n + x] = pr[x] * d_o[x] + d_p[x] * o[x], c[y * n + x] = d_p[x] * d_o[x];
+    } else {
+      for (std::size_t x = 0; x < n; ++x) b[y * n + x] = pr[x] * d_o[x];
     }
-    const auto t = Clock::now();
-    fft_.forward(b);
-    if (probe) fft_.forward(c);
-    fft_seconds_[worker] += since(t);
-    // The cost's second derivative along the line at step 0 (Psi' = B, Psi'' = 2 C), exact and Gauss-Newton.
-    const cfloat* a = a_.data() + j * n2;
-    const float* w = problem_.weight.data();
-    const float* data = (poisson ? problem_.intensity.data() : problem_.amplitude.data()) + j * n2;
-    double exact = 0, gauss_newton = 0;
+  }
+  const auto t = Clock::now();
+  fft_.forward(b);
+  if (probe) fft_.forward(c);
+  fft_seconds_[worker] += since(t);
+  // The cost's second derivative along the line at step 0 (Psi' = B, Psi'' = 2 C), exact and Gauss-Newton.
+  const float* w = problem_.weight.data();
+  double exact = 0, gauss_newton = 0;
 #pragma omp simd reduction(+ : exact, gauss_newton)
-    for (std::size_t k = 0; k < n2; ++k) {
-      const float bb = norm2(b[k]);
-      const float ab = a[k].real() * b[k].real() + a[k].imag() * b[k].imag();
-      const float ac = probe ? a[k].real() * c[k].real() + a[k].imag() * c[k].imag() : 0.0f;
-      float e, g;
-      if (poisson) {
-        // Fisher scoring (the data replaced by their expectation, the model): 4 (Re conj(Psi) B)^2 / |Psi|^2,
-        // never above 4 |B|^2. The exact form's d (I'/I)^2 explodes where the model is far below the data.
-        const float i = std::max(norm2(a[k]), kPoissonFloor);
-        g = 4 * ab * ab / i;
-        e = g;
-      } else {
-        const float u = std::sqrt(norm2(a[k]));
-        const float inv = u > 0 ? 1 / u : 0.0f;
-        const float du = ab * inv, ddu = (bb + 2 * ac - du * du) * inv;
-        g = u > 0 ? 2 * du * du : 2 * bb;  // Gauss-Newton where |Psi| = 0
-        e = u > 0 ? g + 2 * (u - data[k]) * ddu : g;
-      }
-      exact += w[k] * e;
-      gauss_newton += w[k] * g;
+  for (std::size_t k = 0; k < n2; ++k) {
+    const float bb = norm2(b[k]);
+    const float ab = a[k].real() * b[k].real() + a[k].imag() * b[k].imag();
+    const float ac = probe ? a[k].real() * c[k].real() + a[k].imag() * c[k].imag() : 0.0f;
+    float e, g;
+    if (poisson) {
+      // Fisher scoring (the data replaced by their expectation, the model): 4 (Re conj(Psi) B)^2 / |Psi|^2,
+      // never above 4 |B|^2. The exact form's d (I'/I)^2 explodes where the model is far below the data.
+      const float i = std::max(norm2(a[k]), kPoissonFloor);
+      g = 4 * ab * ab / i;
+      e = g;
+    } else {
+      const float u = std::sqrt(norm2(a[k]));
+      const float inv = u > 0 ? 1 / u : 0.0f;
+      const float du = ab * inv, ddu = (bb + 2 * ac - du * du) * inv;
+      g = u > 0 ? 2 * du * du : 2 * bb;  // Gauss-Newton where |Psi| = 0
+      e = u > 0 ? g + 2 * (u - data[k]) * ddu : g;
     }
-    // The larger of the two: Gauss-Newton's is never negative, and where the exact one is larger it is safer.
-    // (Poisson: Fisher scoring alone.)
-    const double sum = std::max(exact, gauss_newton);
-    curvature[j] = sum;
-  });
-  return sum_in_order(curvature);
+    exact += w[k] * e;
+    gauss_newton += w[k] * g;
+  }
+  // The larger of the two: Gauss-Newton's is never negative, and where the exact one is larger it is safer.
+  // (Poisson: Fisher scoring alone.)
+  return std::max(exact, gauss_newton);
 }
 
 }  // namespace

@@ -45,11 +45,11 @@ PtychoProblem trial_problem(const PtychoProblem& problem, const std::vector<std:
   for (const std::size_t j : chosen) {
     if (j < first_frame || j >= first_frame + problem.frames) continue;
     const std::size_t local = j - first_frame;
+    const FrameBlock frame(problem, local, 1);  // (loaded from the source when streamed)
     trial.positions.push_back(problem.positions[local]);
-    const auto from = static_cast<std::ptrdiff_t>(local * n2), to = from + static_cast<std::ptrdiff_t>(n2);
-    trial.intensity.insert(trial.intensity.end(), problem.intensity.begin() + from, problem.intensity.begin() + to);
-    trial.amplitude.insert(trial.amplitude.end(), problem.amplitude.begin() + from, problem.amplitude.begin() + to);
-    for (std::size_t k = 0; k < n2; ++k) trial.total_intensity += problem.intensity[local * n2 + k];
+    trial.intensity.insert(trial.intensity.end(), frame.intensity(local), frame.intensity(local) + n2);
+    trial.amplitude.insert(trial.amplitude.end(), frame.amplitude(local), frame.amplitude(local) + n2);
+    for (std::size_t k = 0; k < n2; ++k) trial.total_intensity += frame.intensity(local)[k];
     ++trial.frames;
   }
   return trial;
@@ -60,8 +60,13 @@ PtychoProblem trial_problem(const PtychoProblem& problem, const std::vector<std:
 std::vector<double> mean_amplitude(const PtychoProblem& problem, runtime::World& world) {
   const std::size_t n2 = problem.n * problem.n;
   std::vector<double> sums(n2 + 1, 0.0);
-  for (std::size_t j = 0; j < problem.frames; ++j)
-    for (std::size_t k = 0; k < n2; ++k) sums[k] += problem.amplitude[j * n2 + k];
+  constexpr std::size_t kBlock = 64;
+  for (std::size_t first = 0; first < problem.frames; first += kBlock) {
+    const std::size_t count = std::min(kBlock, problem.frames - first);
+    const FrameBlock block(problem, first, count);
+    for (std::size_t j = first; j < first + count; ++j)
+      for (std::size_t k = 0; k < n2; ++k) sums[k] += block.amplitude(j)[k];
+  }
   sums[n2] = static_cast<double>(problem.frames);
   world.sum_all(std::span<double>(sums));
   const double frames = sums[n2];

@@ -30,12 +30,12 @@ void fft_to_detector_order(const float* in, float* out, std::size_t n) {
   }
 }
 
-PtychoProblem make_problem(std::span<const float> intensities, std::size_t frames, std::size_t n,
-                           std::span<const std::uint8_t> mask, std::vector<Position> positions,
-                           std::size_t object_ny, std::size_t object_nx) {
+namespace {
+
+void check_shape(std::size_t frames, std::size_t n, std::span<const std::uint8_t> mask,
+                 const std::vector<Position>& positions, std::size_t object_ny, std::size_t object_nx) {
   if (frames == 0) throw InputError("the ptychography data has no frames");
   if (n < 2) throw InputError(fmt::format("frames of {}x{} pixels are too small", n, n));
-  if (intensities.size() != frames * n * n) throw InputError("the intensities do not hold frames x n x n values");
   if (positions.size() != frames) {
     throw InputError(fmt::format("{} scan positions for {} frames", positions.size(), frames));
   }
@@ -43,8 +43,6 @@ PtychoProblem make_problem(std::span<const float> intensities, std::size_t frame
   if (object_ny < n || object_nx < n) {
     throw InputError(fmt::format("the object ({}x{}) is smaller than a frame ({}x{})", object_ny, object_nx, n, n));
   }
-  PtychoProblem p;
-  p.n = n, p.frames = frames, p.object_ny = object_ny, p.object_nx = object_nx;
   for (std::size_t j = 0; j < frames; ++j) {
     const Position q = positions[j];
     if (q.row < 0 || q.col < 0 || static_cast<std::size_t>(q.row) + n > object_ny ||
@@ -53,32 +51,96 @@ PtychoProblem make_problem(std::span<const float> intensities, std::size_t frame
                                    n, n, q.row, q.col, object_ny, object_nx));
     }
   }
+}
+
+PtychoProblem empty_problem(std::size_t frames, std::size_t n, std::span<const std::uint8_t> mask,
+                            std::vector<Position> positions, std::size_t object_ny, std::size_t object_nx) {
+  check_shape(frames, n, mask, positions, object_ny, object_nx);
+  PtychoProblem p;
+  p.n = n, p.frames = frames, p.object_ny = object_ny, p.object_nx = object_nx;
   p.positions = std::move(positions);
-  const std::size_t pixels = n * n;
-  std::vector<float> good(pixels, 1.0f);
+  std::vector<float> good(n * n, 1.0f);
   if (!mask.empty()) {
-    for (std::size_t k = 0; k < pixels; ++k) good[k] = mask[k] ? 0.0f : 1.0f;
+    for (std::size_t k = 0; k < n * n; ++k) good[k] = mask[k] ? 0.0f : 1.0f;
   }
-  p.weight.resize(pixels);
+  p.weight.resize(n * n);
   detector_to_fft_order(good.data(), p.weight.data(), n);
-  p.intensity.resize(frames * pixels);
-  p.amplitude.resize(frames * pixels);
-  for (std::size_t j = 0; j < frames; ++j) {
-    const float* frame = intensities.data() + j * pixels;
+  return p;
+}
+
+// Frames in detector order to FFT order, masked and clipped, with their amplitudes; adds their intensities to
+// `total` in frame and pixel order (one running sum, so that blocks add up to the same bits as all at once).
+void prepare_frames(const float* frames, std::size_t first, std::size_t count, std::size_t n,
+                    const std::vector<float>& weight, float* intensity, float* amplitude, double& total) {
+  const std::size_t pixels = n * n;
+  std::vector<float> good(pixels);
+  fft_to_detector_order(weight.data(), good.data(), n);
+  for (std::size_t j = 0; j < count; ++j) {
+    const float* frame = frames + j * pixels;
     for (std::size_t k = 0; k < pixels; ++k) {
       if (!std::isfinite(frame[k]) && good[k] > 0) {
-        throw InputError(fmt::format("frame {} pixel ({}, {}) holds {}", j, k / n, k % n, frame[k]));
+        throw InputError(fmt::format("frame {} pixel ({}, {}) holds {}", first + j, k / n, k % n, frame[k]));
       }
     }
-    float* out = p.intensity.data() + j * pixels;
+    float* out = intensity + j * pixels;
     detector_to_fft_order(frame, out, n);
     for (std::size_t k = 0; k < pixels; ++k) {
-      out[k] = p.weight[k] > 0 ? std::max(out[k], 0.0f) : 0.0f;
-      p.amplitude[j * pixels + k] = std::sqrt(out[k]);
-      p.total_intensity += out[k];
+      out[k] = weight[k] > 0 ? std::max(out[k], 0.0f) : 0.0f;
+      amplitude[j * pixels + k] = std::sqrt(out[k]);
+      total += out[k];
     }
   }
+}
+
+}  // namespace
+
+PtychoProblem make_problem(std::span<const float> intensities, std::size_t frames, std::size_t n,
+                           std::span<const std::uint8_t> mask, std::vector<Position> positions,
+                           std::size_t object_ny, std::size_t object_nx) {
+  if (frames > 0 && n >= 2 && intensities.size() != frames * n * n) {
+    throw InputError("the intensities do not hold frames x n x n values");
+  }
+  PtychoProblem p = empty_problem(frames, n, mask, std::move(positions), object_ny, object_nx);
+  p.intensity.resize(frames * n * n);
+  p.amplitude.resize(frames * n * n);
+  prepare_frames(intensities.data(), 0, frames, n, p.weight, p.intensity.data(), p.amplitude.data(),
+                 p.total_intensity);
   return p;
+}
+
+PtychoProblem make_streamed_problem(std::shared_ptr<FrameSource> source, std::size_t frames, std::size_t n,
+                                    std::span<const std::uint8_t> mask, std::vector<Position> positions,
+                                    std::size_t object_ny, std::size_t object_nx, std::size_t block) {
+  PtychoProblem p = empty_problem(frames, n, mask, std::move(positions), object_ny, object_nx);
+  p.source = std::move(source);
+  std::vector<float> raw(std::min(block, frames) * n * n), intensity(raw.size()), amplitude(raw.size());
+  for (std::size_t first = 0; first < frames; first += block) {
+    const std::size_t count = std::min(block, frames - first);
+    p.source->load(first, count, raw.data());
+    prepare_frames(raw.data(), first, count, n, p.weight, intensity.data(), amplitude.data(), p.total_intensity);
+  }
+  return p;
+}
+
+FrameBlock::FrameBlock(const PtychoProblem& problem, std::size_t first, std::size_t count)
+    : problem_(problem), first_(first) {
+  if (!problem.streamed()) return;
+  const std::size_t pixels = problem.n * problem.n;
+  std::vector<float> raw(count * pixels);
+  problem.source->load(first, count, raw.data());
+  intensity_.resize(raw.size()), amplitude_.resize(raw.size());
+  double total = 0;
+  prepare_frames(raw.data(), first, count, problem.n, problem.weight, intensity_.data(), amplitude_.data(), total);
+}
+
+const float* FrameBlock::intensity(std::size_t frame) const {
+  const std::size_t pixels = problem_.n * problem_.n;
+  return problem_.streamed() ? intensity_.data() + (frame - first_) * pixels : problem_.intensity.data() + frame * pixels;
+}
+
+const float* FrameBlock::amplitude(std::size_t frame) const {
+  const std::size_t pixels = problem_.n * problem_.n;
+  return problem_.streamed() ? amplitude_.data() + (frame - first_) * pixels : problem_.amplitude.data() + frame * pixels;
 }
 
 void exit_wave(const cfloat* object, std::size_t object_nx, const cfloat* probe, std::size_t n, Position p,

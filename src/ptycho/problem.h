@@ -7,6 +7,7 @@
 // Windows are whole object pixels (sub-pixel positions are rounded by the caller).
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -19,6 +20,15 @@ struct Position {
   int row = 0, col = 0;  // of the window's first pixel in the object
 };
 
+// Where the frames of a problem too large for memory come from (larger-than-memory runs): implemented by the
+// pipelines over a file. Algorithms call it through FrameBlock only.
+class FrameSource {
+ public:
+  virtual ~FrameSource() = default;
+  // Frames [first, first + count) of the problem (its own numbering), n x n each in detector order, as stored.
+  virtual void load(std::size_t first, std::size_t count, float* out) = 0;
+};
+
 struct PtychoProblem {
   std::size_t n = 0;                       // frame side
   std::size_t frames = 0;
@@ -28,7 +38,31 @@ struct PtychoProblem {
   std::vector<float> amplitude;            // sqrt(intensity)
   std::vector<float> weight;               // [n * n], FFT order: 1 measured, 0 masked
   double total_intensity = 0;              // over measured pixels
+  // Set when the frames are not held: intensity and amplitude are empty and FrameBlock loads them from here.
+  std::shared_ptr<FrameSource> source;
+  bool streamed() const { return source != nullptr; }
 };
+
+// The measured data of frames [first, first + count): views into the problem's arrays, or (streamed) loaded from
+// its source and prepared exactly as make_problem prepares them, so both give the same bits. InputError for a
+// non-finite measured value, naming the frame.
+class FrameBlock {
+ public:
+  FrameBlock(const PtychoProblem& problem, std::size_t first, std::size_t count);
+  const float* intensity(std::size_t frame) const;  // frame: the problem's numbering, in [first, first + count)
+  const float* amplitude(std::size_t frame) const;
+
+ private:
+  const PtychoProblem& problem_;
+  std::size_t first_;
+  std::vector<float> intensity_, amplitude_;  // streamed only
+};
+
+// A problem whose frames stay in `source` (larger than memory): checks them and sums their intensity in one pass
+// of `block` frames at a time. Otherwise as make_problem.
+PtychoProblem make_streamed_problem(std::shared_ptr<FrameSource> source, std::size_t frames, std::size_t n,
+                                    std::span<const std::uint8_t> mask, std::vector<Position> positions,
+                                    std::size_t object_ny, std::size_t object_nx, std::size_t block = 64);
 
 // intensities: [frames][n][n] in detector order (zero frequency at (n/2, n/2)); mask: [n][n] nonzero = bad, or
 // empty. InputError for non-finite values, a window outside the object, or sizes that do not fit.

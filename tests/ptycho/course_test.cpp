@@ -16,7 +16,9 @@ namespace xpulse::ptycho {
 namespace {
 
 TEST(PtychoCourse, PhasesFollowTheOptions) {
-  CourseOptions o;  // 100 iterations, 40 of DM warm-up, the probe refined from iteration 2
+  CourseOptions o;  // 100 iterations, the probe refined from iteration 2
+  EXPECT_EQ(course_phases(Algorithm::ml, o).size(), 2u);
+  o.warm_up = 40;
   const auto ml = course_phases(Algorithm::ml, o);
   ASSERT_EQ(ml.size(), 3u);
   EXPECT_EQ(ml[0].algorithm, Algorithm::dm);
@@ -29,6 +31,7 @@ TEST(PtychoCourse, PhasesFollowTheOptions) {
   EXPECT_TRUE(ml[2].probe_refine);
   EXPECT_EQ(ml[2].iterations, 100);
   const auto epie = course_phases(Algorithm::epie, o);  // no warm-up for ePIE and DM
+  o.warm_up = 40;
   ASSERT_EQ(epie.size(), 2u);
   EXPECT_EQ(epie[0].iterations, 2);
   EXPECT_EQ(epie[1].iterations, 98);
