@@ -405,7 +405,8 @@ def spi(reconstruction_path, out, score=None, dpi=120):
 
 def ptycho(reconstruction_path, out, dpi=120):
     """An `xpulse ptycho reconstruct` output: the object's phase and amplitude (in micrometres), the probe's
-    amplitude and phase, and the cost per iteration."""
+    amplitude and phase, and the cost per iteration, coloured by the engine that ran it, with where the probe
+    started to be refined and the final model's cost against what Poisson noise alone would leave."""
     with _open(reconstruction_path) as f:
         if "reconstruction" not in f or "object" not in f["reconstruction"]:
             raise PlotError(f"'{reconstruction_path}' has no /reconstruction/object: not an output of "
@@ -414,8 +415,14 @@ def ptycho(reconstruction_path, out, dpi=120):
         probe = _dataset(f, "/reconstruction/probe")[()]
         positions = _dataset(f, "/reconstruction/positions")[()]
         cost = _dataset(f, "/history/cost")[()]
+        history = f["history"]
+        engines = history["algorithm"][()] if "algorithm" in history else np.full(len(cost), -1)
+        refined = history["probe_refined"][()] if "probe_refined" in history else np.zeros(len(cost), bool)
         pixel = float(_attr(f["reconstruction"], "pixel_size", 1e-6))
         algorithm = _attr(f["reconstruction"], "algorithm", "")
+        model_cost = float(_attr(f["reconstruction"], "model_cost", np.nan))
+        expected = float(_attr(f["reconstruction"], "expected_cost", np.nan))
+        preview = _attr(f["reconstruction"], "preview", "")
     if not np.iscomplexobj(obj) or not np.iscomplexobj(probe):
         raise PlotError(f"'{reconstruction_path}' does not hold a complex object and probe")
     n = probe.shape[0]
@@ -447,10 +454,23 @@ def ptycho(reconstruction_path, out, dpi=120):
     axes[3].set_title("probe phase (>5% of peak)")
     axes[3].set_xlabel("x (µm)")
     fig.colorbar(im, ax=axes[3], shrink=0.85).set_label("rad")
-    axes[4].semilogy(np.arange(len(cost)), cost, "-", color="#1f77b4")
+    iterations = np.arange(len(cost))
+    names = {0: "ePIE", 1: "DM", 2: "ML", -1: algorithm}
+    colours = {0: "#2ca02c", 1: "#ff7f0e", 2: "#1f77b4", -1: "#1f77b4"}
+    for code in np.unique(engines):
+        mine = engines == code
+        axes[4].semilogy(iterations[mine], cost[mine], ".-", ms=2, color=colours.get(int(code), "k"),
+                         label=names.get(int(code), str(code)))
+    if refined.any() and not refined.all():
+        axes[4].axvline(int(np.argmax(refined)), color="0.5", ls=":", lw=1, label="probe refined from here")
+    if np.isfinite(expected) and expected > 0:
+        axes[4].axhline(expected, color="k", ls="--", lw=1,
+                        label=f"Poisson expectation (final model {model_cost / expected:.2f}x)")
+    axes[4].legend(fontsize=8)
     axes[4].set_xlabel("iteration")
     axes[4].set_ylabel("cost / total intensity")
-    axes[4].set_title(f"{algorithm}: {len(cost)} iterations, {len(positions)} positions")
+    title = f"{algorithm}: {len(cost)} iterations, {len(positions)} positions"
+    axes[4].set_title(f"preview, {title}" if preview else title)
     return _save(fig, out, dpi)
 
 

@@ -133,11 +133,18 @@ def test_ptycho_object_probe_and_cost(tmp_path, xpulse):
     sim, rec = tmp_path / "sim.cxi", tmp_path / "rec.h5"
     xpulse("simulate", "ptycho", "--out", sim, "--object-size", 160, "--probe-size", 48, "--positions", 64,
            "--scan", "spiral", "--threads", 2)
-    xpulse("ptycho", "reconstruct", sim, "--out", rec, "--iterations", 20, "--probe", f"{sim}:/truth/probe",
-           "--threads", 2)
+    xpulse("ptycho", "reconstruct", sim, "--out", rec, "--iterations", 20, "--warm-up", 5, "--probe",
+           f"{sim}:/truth/probe", "--threads", 2)
     r = subprocess.run([PLOT, "ptycho", rec, "--out", tmp_path / "p.png"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert_drawn(tmp_path / "p.png", 2640, 552)
+    # An output written before the history recorded the engines still draws.
+    with h5py.File(rec, "a") as f:
+        del f["/history/algorithm"], f["/history/probe_refined"]
+        del f["/reconstruction"].attrs["expected_cost"]
+    r = subprocess.run([PLOT, "ptycho", rec, "--out", tmp_path / "old.png"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert_drawn(tmp_path / "old.png", 2640, 552)
     r = subprocess.run([PLOT, "ptycho", sim, "--out", tmp_path / "bad.png"], capture_output=True, text=True)
     assert r.returncode == 2
     assert r.stderr == (f"xpulse-plot: error: '{sim}' has no /reconstruction/object: not an output of "
