@@ -50,6 +50,9 @@ void add_reconstruct(CLI::App& ptycho, Action& action, const std::string& comman
   cmd->add_option("--fourier-relax", r->options.fourier_relax,
                   "DM: relax the modulus projection within 0.25 F^2 of the mean intensity (0: exact)")
       ->capture_default_str();
+  cmd->add_option("--dm-alpha", r->options.dm_alpha,
+                  "DM: 1 the difference map, 0 alternating projections (PtyPy's alpha)")
+      ->capture_default_str();
   cmd->add_option("--seed", r->options.seed, "Random seed (ePIE's position order)")->capture_default_str();
   cmd->add_option("--threads", r->threads, "Worker threads (default: all cores)")->capture_default_str();
   cmd->add_option("--device", r->device, "auto | cpu | cuda")->capture_default_str();

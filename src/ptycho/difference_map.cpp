@@ -33,8 +33,10 @@ DifferenceMapEngine::DifferenceMapEngine(const PtychoProblem& problem, const Eng
 
 void DifferenceMapEngine::update_object(PtychoState& s) {
   const std::size_t pixels = problem_.object_ny * problem_.object_nx;
-  std::vector<cdouble> numerator(pixels, cdouble(0, 0));
-  std::vector<double> illumination(pixels, 0.0);
+  std::vector<cdouble>& numerator = object_numerator_;
+  std::vector<double>& illumination = illumination_;
+  numerator.assign(pixels, cdouble(0, 0));
+  illumination.assign(pixels, 0.0);
   add_to_object(exit_waves_.data(), 0, problem_.frames, problem_, s.probe.data(), numerator.data(),
                 illumination.data(), pool_);
   sum_over_ranks(world_, std::span<cdouble>(numerator));
@@ -47,8 +49,10 @@ void DifferenceMapEngine::update_object(PtychoState& s) {
 
 void DifferenceMapEngine::update_probe(PtychoState& s) {
   const std::size_t n2 = problem_.n * problem_.n;
-  std::vector<cdouble> numerator(n2, cdouble(0, 0));
-  std::vector<double> power(n2, 0.0);
+  std::vector<cdouble>& numerator = probe_numerator_;
+  std::vector<double>& power = object_power_;
+  numerator.assign(n2, cdouble(0, 0));
+  power.assign(n2, 0.0);
   add_to_probe(exit_waves_.data(), 0, problem_.frames, problem_, s.object.data(), numerator.data(), power.data(),
                pool_);
   sum_over_ranks(world_, std::span<cdouble>(numerator));
@@ -79,12 +83,13 @@ void DifferenceMapEngine::iterate(PtychoState& s) {
     started_ = true;
   }
   std::vector<double> cost(problem_.frames, 0.0), fft_seconds(pool_.size(), 0.0);
+  const auto alpha = static_cast<float>(options_.dm_alpha);
   pool_.parallel_for(problem_.frames, [&](std::size_t j, unsigned worker) {
     cfloat* psi = exit_waves_.data() + j * n2;
     cfloat* wave = work_[worker].data();  // P O_j
     cfloat* reflected = wave + n2;        // 2 P O_j - psi_j, then its modulus projection
     exit_wave(s.object.data(), nx, s.probe.data(), n, problem_.positions[j], wave);
-    for (std::size_t k = 0; k < n2; ++k) reflected[k] = 2.0f * wave[k] - psi[k];
+    for (std::size_t k = 0; k < n2; ++k) reflected[k] = (1 + alpha) * wave[k] - alpha * psi[k];
     auto tick = Clock::now();
     fft_.forward(reflected);
     fft_seconds[worker] += since(tick);

@@ -29,6 +29,9 @@ class DifferenceMapEngine : public Engine {
   FrameFft fft_;
   std::vector<cfloat> exit_waves_;              // [frames][n * n]
   std::vector<std::vector<cfloat>> work_;       // per thread: P O_j and the reflected wave
+  // The overlap projection's sums, kept between iterations (fresh ones cost page faults every time).
+  std::vector<cdouble> object_numerator_, probe_numerator_;
+  std::vector<double> illumination_, object_power_;
   double power_bound_ = 0;  // of the relaxed modulus projection (far_field.h)
   bool started_ = false;
 };

@@ -37,6 +37,7 @@ void EngineOptions::validate() const {
     throw InvalidArgument("the ePIE steps must be in (0, 1]");
   }
   if (!(fourier_relax >= 0 && fourier_relax < 1)) throw InvalidArgument("--fourier-relax must be in [0, 1)");
+  if (!(dm_alpha >= 0 && dm_alpha <= 1)) throw InvalidArgument("--dm-alpha must be in [0, 1]");
 }
 
 std::unique_ptr<Engine> Engine::create(const PtychoProblem& problem, const EngineOptions& options,

@@ -33,6 +33,7 @@ struct EngineOptions {
   double epie_object_step = 1.0;            // ePIE's alpha and beta (Maiden and Rodenburg 2009; PtyPy)
   double epie_probe_step = 1.0;
   double fourier_relax = 0.05;              // DM: power bound 0.25 relax^2 x mean intensity per pixel (0: none)
+  double dm_alpha = 1.0;                    // DM: 1 the difference map, 0 alternating projections (PtyPy's alpha)
   std::uint64_t seed = 1;                   // ePIE's position order
   int cuda_device = -1;                     // >= 0: ML's per-frame work on this CUDA device (ml_frames.h)
   void validate() const;

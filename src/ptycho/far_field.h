@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <vector>
 
 #include "ptycho/frame_fft.h"
 
@@ -18,20 +19,27 @@ inline constexpr float kPoissonFloor = 1e-6f;
 // sqrt(bound / e) of each deviation is left, which keeps the difference map from chasing the noise.
 inline double project_modulus(cfloat* psi, const float* a, const float* w, std::size_t count,
                               double power_bound = 0) {
+  // Each |Psi| is taken once (a square root per pixel), and both loops are branch-free over the mask so that
+  // they vectorise.
+  thread_local std::vector<float> magnitudes;
+  magnitudes.resize(count);
+  float* m = magnitudes.data();
   double cost = 0, measured = 0;
+#pragma omp simd reduction(+ : cost, measured)
   for (std::size_t k = 0; k < count; ++k) {
-    if (w[k] == 0) continue;
-    const float m = std::sqrt(norm2(psi[k]));
-    cost += static_cast<double>((m - a[k]) * (m - a[k]));
-    measured += 1;
+    m[k] = std::sqrt(norm2(psi[k]));
+    const float d = m[k] - a[k];
+    cost += static_cast<double>(w[k] * d * d);
+    measured += w[k];
   }
   if (power_bound > 0 && cost <= power_bound * measured) return cost;
   const auto keep = power_bound > 0 ? static_cast<float>(std::sqrt(power_bound * measured / cost)) : 0.0f;
+#pragma omp simd
   for (std::size_t k = 0; k < count; ++k) {
-    if (w[k] == 0) continue;
-    const float m = std::sqrt(norm2(psi[k]));
-    const float target = a[k] + keep * (m - a[k]);
-    psi[k] = m > 0 ? psi[k] * (target / m) : cfloat(target, 0);
+    const float target = a[k] + keep * (m[k] - a[k]);
+    const float scale = w[k] > 0 ? (m[k] > 0 ? target / m[k] : 0.0f) : 1.0f;
+    const float lift = w[k] > 0 && m[k] == 0 ? target : 0.0f;  // a zero far field takes the target, real
+    psi[k] = cfloat(psi[k].real() * scale + lift, psi[k].imag() * scale);
   }
   return cost;
 }

@@ -36,7 +36,8 @@ MlEngine::MlEngine(const PtychoProblem& problem, const EngineOptions& options, r
 void MlEngine::preconditioner(const PtychoState& s) {
   // The object's depends on the probe only: computed once unless the probe moves.
   if (!have_object_preconditioner_ || options_.probe_refine) {
-    std::vector<double> illumination(s.object.size(), 0.0);
+    std::vector<double>& illumination = illumination_;
+    illumination.assign(s.object.size(), 0.0);
     add_illumination(problem_, s.probe.data(), illumination.data(), pool_);
     sum_over_ranks(world_, std::span<double>(illumination));
     const double floor = kPreconditionerFloor * *std::max_element(illumination.begin(), illumination.end());
@@ -85,7 +86,9 @@ void MlEngine::iterate(PtychoState& s) {
   preconditioner(s);
 
   // Polak-Ribiere+ with the preconditioner M: beta = <g, M g - M g_old> / <g_old, M g_old>.
-  std::vector<cfloat> h_object(g_object_.size()), h_probe(g_probe_.size());
+  std::vector<cfloat>& h_object = h_object_next_;
+  std::vector<cfloat>& h_probe = h_probe_next_;
+  h_object.resize(g_object_.size()), h_probe.resize(g_probe_.size());
   for (std::size_t k = 0; k < h_object.size(); ++k) h_object[k] = m_object_[k] * g_object_[k];
   for (std::size_t k = 0; k < h_probe.size(); ++k) h_probe[k] = m_probe_[k] * g_probe_[k];
   const double gh = real_dot(g_object_, h_object) + real_dot(g_probe_, h_probe);

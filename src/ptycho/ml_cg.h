@@ -37,6 +37,8 @@ class MlEngine : public Engine {
   std::vector<cdouble> g_object_sum_, g_probe_sum_;  // gradients as summed (this rank's, then all ranks')
   std::vector<cfloat> g_object_, g_probe_;            // gradients
   std::vector<cfloat> h_object_, h_probe_;            // preconditioned gradients
+  std::vector<cfloat> h_object_next_, h_probe_next_;  // this iteration's, before the swap (kept: no page faults)
+  std::vector<double> illumination_;
   std::vector<cfloat> d_object_, d_probe_;            // search direction
   std::vector<float> m_object_, m_probe_;             // preconditioner
   double previous_gh_ = 0;                            // <g, M g> of the last direction

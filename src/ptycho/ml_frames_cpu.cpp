@@ -53,6 +53,7 @@ class CpuMlFrames : public MlFrames {
   AlignedFrames a_;                              // far fields F(P O_j) [frames][n * n] (in memory)
   AlignedFrames a_block_;                        // streamed: those of one batch, recomputed when needed
   std::vector<std::vector<cfloat>> work_;        // per thread: B and C
+  std::vector<cfloat> chi_;                      // a batch's chi, then its inverse FFTs
   std::vector<double> fft_seconds_;              // per thread
 };
 
@@ -93,7 +94,8 @@ double CpuMlFrames::gradient(const PtychoState& s, std::vector<cdouble>& g_objec
   g_object.assign(s.object.size(), cdouble(0, 0));
   g_probe.assign(n2, cdouble(0, 0));
   std::vector<double> cost(problem_.frames, 0.0);
-  std::vector<cfloat> batch(std::min(options_.batch, problem_.frames) * n2);
+  std::vector<cfloat>& batch = chi_;
+  batch.resize(std::min(options_.batch, problem_.frames) * n2);
   for (std::size_t first = 0; first < problem_.frames; first += options_.batch) {
     const std::size_t count = std::min(options_.batch, problem_.frames - first);
     const FrameBlock data(problem_, first, count);
