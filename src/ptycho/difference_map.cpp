@@ -31,14 +31,21 @@ DifferenceMapEngine::DifferenceMapEngine(const PtychoProblem& problem, const Eng
   power_bound_ = 0.25 * options.fourier_relax * options.fourier_relax * (sums[1] > 0 ? sums[0] / sums[1] : 0.0);
 }
 
-void DifferenceMapEngine::update_object(PtychoState& s) {
+void DifferenceMapEngine::clear_object_sums() {
+  const std::size_t pixels = problem_.object_ny * problem_.object_nx;
+  object_numerator_.assign(pixels, cdouble(0, 0));
+  illumination_.assign(pixels, 0.0);
+}
+
+void DifferenceMapEngine::update_object(PtychoState& s, bool summed) {
   const std::size_t pixels = problem_.object_ny * problem_.object_nx;
   std::vector<cdouble>& numerator = object_numerator_;
   std::vector<double>& illumination = illumination_;
-  numerator.assign(pixels, cdouble(0, 0));
-  illumination.assign(pixels, 0.0);
-  add_to_object(exit_waves_.data(), 0, problem_.frames, problem_, s.probe.data(), numerator.data(),
-                illumination.data(), pool_);
+  if (!summed) {
+    clear_object_sums();
+    add_to_object(exit_waves_.data(), 0, problem_.frames, problem_, s.probe.data(), numerator.data(),
+                  illumination.data(), pool_);
+  }
   sum_over_ranks(world_, std::span<cdouble>(numerator));
   sum_over_ranks(world_, std::span<double>(illumination));
   const double floor = kDenominatorFloor * *std::max_element(illumination.begin(), illumination.end());
@@ -84,7 +91,13 @@ void DifferenceMapEngine::iterate(PtychoState& s) {
   }
   std::vector<double> cost(problem_.frames, 0.0), fft_seconds(pool_.size(), 0.0);
   const auto alpha = static_cast<float>(options_.dm_alpha);
-  pool_.parallel_for(problem_.frames, [&](std::size_t j, unsigned worker) {
+  // Batch by batch: the exit waves are updated, then added to the object's sums while they are in cache (the
+  // sums take the frames in index order whatever the batches, so the bits are those of one pass).
+  clear_object_sums();
+  for (std::size_t first = 0; first < problem_.frames; first += options_.batch) {
+  const std::size_t count = std::min(options_.batch, problem_.frames - first);
+  pool_.parallel_for(count, [&](std::size_t i, unsigned worker) {
+    const std::size_t j = first + i;
     cfloat* psi = exit_waves_.data() + j * n2;
     cfloat* wave = work_[worker].data();  // P O_j
     cfloat* reflected = wave + n2;        // 2 P O_j - psi_j, then its modulus projection
@@ -100,10 +113,13 @@ void DifferenceMapEngine::iterate(PtychoState& s) {
     fft_seconds[worker] += since(tick);
     for (std::size_t k = 0; k < n2; ++k) psi[k] += reflected[k] - wave[k];
   });
-  update_object(s);
+  add_to_object(exit_waves_.data() + first * n2, first, count, problem_, s.probe.data(), object_numerator_.data(),
+                illumination_.data(), pool_);
+  }
+  update_object(s, true);
   if (options_.probe_refine) {
     update_probe(s);
-    update_object(s);
+    update_object(s, false);
   }
   double total = 0, total_fft = 0;
   for (double c : cost) total += c;

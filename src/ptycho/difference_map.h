@@ -19,7 +19,9 @@ class DifferenceMapEngine : public Engine {
   void moved(int dy, int dx) override;  // rolls the exit waves
 
  private:
-  void update_object(PtychoState& state);
+  void clear_object_sums();
+  // The overlap projection for the object; summed: the sums already hold this iteration's exit waves.
+  void update_object(PtychoState& state, bool summed);
   void update_probe(PtychoState& state);
 
   const PtychoProblem& problem_;
