@@ -1,8 +1,10 @@
 #include "io/hdf5.h"
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <numeric>
+#include <thread>
 #include <type_traits>
 
 #include <fmt/format.h>
@@ -94,7 +96,14 @@ Reader::Reader(const std::string& path, OpenMode mode) : path_(path) {
   unsigned flags = H5F_ACC_RDONLY;
   if (mode == OpenMode::swmr) flags |= H5F_ACC_SWMR_READ;
   if (mode == OpenMode::unlocked) H5Pset_file_locking(fapl.id(), false, true);
-  const hid_t id = H5Fopen(path.c_str(), flags, fapl.id());
+  hid_t id = H5Fopen(path.c_str(), flags, fapl.id());
+  // A file that a non-SWMR writer keeps open and flushes can be caught mid-flush (its superblock's end of file
+  // ahead of the bytes on disk): opened again for up to about 2 s, as the parallel reader retries its reads.
+  for (int attempt = 0; id < 0 && mode == OpenMode::unlocked && attempt < 40; ++attempt) {
+    H5Eclear2(H5E_DEFAULT);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    id = H5Fopen(path.c_str(), flags, fapl.id());
+  }
   if (id < 0) {
     const std::string reason = hdf5_error_reason();
     if (H5Fis_hdf5(path.c_str()) <= 0) {
