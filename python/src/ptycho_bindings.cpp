@@ -101,7 +101,8 @@ dict: object [ny, nx] complex64, probe [n, n] complex64, history (dict of arrays
 step, probe_refined, and algorithm, a list of names), model_cost and expected_cost (the final model's cost, and
 its mean if it were the truth and the frames photon counts),
 shifted (rows, columns rolled to keep the probe centred), probe_guess_diameter (the nominal diameter in pixels of
-the defocus fitted for the starting probe; NaN when one was given), warning (str, empty when the model's cost is within twice its expected cost).)doc";
+the defocus fitted for the starting probe; NaN when one was given), warning (str, empty when the model's cost is
+within twice its expected cost).)doc";
 
 constexpr const char* kScoreDoc = R"doc(Error and phase SSIM of a reconstructed object against the truth.
 
@@ -144,11 +145,12 @@ std::vector<ptycho::Position> positions_of(const py::object& positions, py::ssiz
 }
 
 py::dict simulate(const std::string& object, std::size_t object_size, std::size_t probe_size, double probe_diameter,
-                  const std::string& probe,
-                  const std::string& scan, std::size_t positions, double overlap, double photons,
-                  double position_jitter, bool noise, std::uint64_t seed, const py::object& threads) {
+                  const std::string& probe, const std::string& scan, std::size_t positions, double overlap,
+                  double photons, double position_jitter, bool noise, std::uint64_t seed,
+                  const py::object& threads) {
   sim::PtychoSimOptions o;
-  o.object_size = object_size, o.probe_size = probe_size, o.diameter = probe_diameter, o.probe = probe, o.scan = scan, o.positions = positions;
+  o.object_size = object_size, o.probe_size = probe_size, o.diameter = probe_diameter, o.probe = probe;
+  o.scan = scan, o.positions = positions;
   o.overlap = overlap, o.photons = photons, o.position_jitter = position_jitter, o.noise = noise, o.seed = seed;
   o.validate();
   const unsigned n_threads = thread_count(threads);
@@ -176,8 +178,9 @@ py::dict simulate(const std::string& object, std::size_t object_size, std::size_
 py::dict reconstruct(const py::object& intensities, const py::object& positions, const py::object& object_shape,
                      const py::object& probe, const py::object& mask, const std::string& algorithm,
                      const std::string& noise, int iterations, int warm_up, bool probe_refine, int probe_start,
-                     double centre_tolerance, double average, double dm_alpha, double epie_step, double epie_probe_step, double fourier_relax,
-                     std::uint64_t seed, const py::object& threads, const py::object& callback) {
+                     double centre_tolerance, double average, double dm_alpha, double epie_step,
+                     double epie_probe_step, double fourier_relax, std::uint64_t seed, const py::object& threads,
+                     const py::object& callback) {
   const auto data = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(intensities);
   if (!data || data.ndim() != 3 || data.shape(1) != data.shape(2)) {
     throw InputError("intensities must be an array [N, n, n] of square frames");

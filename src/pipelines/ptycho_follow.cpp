@@ -50,7 +50,8 @@ std::vector<ptycho::cfloat> regrid(const std::vector<ptycho::cfloat>& old, std::
     if (to_y < 0 || to_y >= static_cast<long>(ny)) continue;
     for (std::size_t x = 0; x < old_nx; ++x) {
       const long to_x = static_cast<long>(x) + dx;
-      if (to_x >= 0 && to_x < static_cast<long>(nx)) grid[static_cast<std::size_t>(to_y) * nx + static_cast<std::size_t>(to_x)] = old[y * old_nx + x];
+      if (to_x < 0 || to_x >= static_cast<long>(nx)) continue;
+      grid[static_cast<std::size_t>(to_y) * nx + static_cast<std::size_t>(to_x)] = old[y * old_nx + x];
     }
   }
   return grid;
@@ -126,7 +127,9 @@ PtychoReconstructSummary ptycho_follow_file(const PtychoReconstructRequest& r) {
   if (runtime::World::get().distributed()) {
     throw InvalidArgument("--follow reconstructs as one process; run it without mpirun");
   }
-  if (!(r.update_seconds > 0)) throw InvalidArgument(fmt::format("--update must be > 0 seconds, got {}", r.update_seconds));
+  if (!(r.update_seconds > 0)) {
+    throw InvalidArgument(fmt::format("--update must be > 0 seconds, got {}", r.update_seconds));
+  }
   if (r.threads < 1) throw InvalidArgument("--threads must be >= 1");
   r.follow_options.validate();
   r.course.validate();

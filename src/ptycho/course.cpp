@@ -61,7 +61,9 @@ void CourseOptions::validate() const {
   if (warm_up < 0) throw InvalidArgument(fmt::format("--warm-up must be >= 0, got {}", warm_up));
   if (probe_start < 0) throw InvalidArgument(fmt::format("--probe-start must be >= 0, got {}", probe_start));
   if (!(centre_tolerance >= 0)) throw InvalidArgument("--centre-tolerance must be >= 0");
-  if (!(average >= 0 && average < 1)) throw InvalidArgument(fmt::format("--average must be in [0, 1), got {}", average));
+  if (!(average >= 0 && average < 1)) {
+    throw InvalidArgument(fmt::format("--average must be in [0, 1), got {}", average));
+  }
 }
 
 std::vector<Phase> course_phases(Algorithm algorithm, const CourseOptions& o) {
@@ -127,7 +129,10 @@ void Course::iterate(PtychoState& state) {
       roll(state.probe, n, n, dy, dx);
       roll(state.object, problem_.object_ny, problem_.object_nx, dy, dx);
       engine_->moved(dy, dx);
-      if (averaged_ > 0) roll(probe_sum_, n, n, dy, dx), roll(object_sum_, problem_.object_ny, problem_.object_nx, dy, dx);
+      if (averaged_ > 0) {
+        roll(probe_sum_, n, n, dy, dx);
+        roll(object_sum_, problem_.object_ny, problem_.object_nx, dy, dx);
+      }
       shifted_[0] += dy, shifted_[1] += dx;
     }
   }

@@ -30,7 +30,9 @@ inline void add_conj_product(const cfloat* a, const cfloat* b, cdouble* sum, std
 inline void add_power(const cfloat* a, double* power, std::size_t n) {
   const float* af = reinterpret_cast<const float*>(a);
 #pragma omp simd
-  for (std::size_t x = 0; x < n; ++x) power[x] += static_cast<double>(af[2 * x] * af[2 * x] + af[2 * x + 1] * af[2 * x + 1]);
+  for (std::size_t x = 0; x < n; ++x) {
+    power[x] += static_cast<double>(af[2 * x] * af[2 * x] + af[2 * x + 1] * af[2 * x + 1]);
+  }
 }
 
 }  // namespace
@@ -156,12 +158,14 @@ FrameBlock::FrameBlock(const PtychoProblem& problem, std::size_t first, std::siz
 
 const float* FrameBlock::intensity(std::size_t frame) const {
   const std::size_t pixels = problem_.n * problem_.n;
-  return problem_.streamed() ? intensity_.data() + (frame - first_) * pixels : problem_.intensity.data() + frame * pixels;
+  if (problem_.streamed()) return intensity_.data() + (frame - first_) * pixels;
+  return problem_.intensity.data() + frame * pixels;
 }
 
 const float* FrameBlock::amplitude(std::size_t frame) const {
   const std::size_t pixels = problem_.n * problem_.n;
-  return problem_.streamed() ? amplitude_.data() + (frame - first_) * pixels : problem_.amplitude.data() + frame * pixels;
+  if (problem_.streamed()) return amplitude_.data() + (frame - first_) * pixels;
+  return problem_.amplitude.data() + frame * pixels;
 }
 
 void exit_wave(const cfloat* object, std::size_t object_nx, const cfloat* probe, std::size_t n, Position p,

@@ -1,5 +1,6 @@
 """`xpulse ptycho reconstruct --follow` on a scan a writer is still adding frames to (SWMR): previews while it
 grows, and in the end the same object as the offline run on the same frames."""
+import os
 import subprocess
 import sys
 import time
@@ -37,6 +38,8 @@ with h5py.File(dst, "w", libver="latest") as g:
         time.sleep(pause)
 '''.format(d=DETECTOR, t=TRANSLATION, e=ENERGY)
 
+BINARY = os.environ.get("XPULSE_BIN", "build/apps/xpulse/xpulse")
+
 
 def test_a_followed_scan_ends_with_the_offline_object(tmp_path, xpulse):
     full, live = tmp_path / "full.cxi", tmp_path / "live.cxi"
@@ -67,7 +70,7 @@ def test_a_preview_is_written_while_the_scan_grows_and_nothing_is_left_on_failur
     while not live.exists():
         time.sleep(0.05)
     rec = tmp_path / "rec.h5"
-    follower = subprocess.Popen(["build/apps/xpulse/xpulse", "ptycho", "reconstruct", str(live), "--out", str(rec),
+    follower = subprocess.Popen([BINARY, "ptycho", "reconstruct", str(live), "--out", str(rec),
                                  "--follow", "--poll", "0.2", "--idle-timeout", "30", "--update", "0.5",
                                  "--threads", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 60

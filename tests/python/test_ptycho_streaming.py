@@ -1,7 +1,12 @@
 """`xpulse ptycho reconstruct --memory`: frames that do not fit the budget are read from the file in batches at every
 pass, with the same bits as in memory; what cannot stream says so."""
+import os
+import subprocess
+
 import h5py
 import numpy as np
+
+BINARY = os.environ.get("XPULSE_BIN", "build/apps/xpulse/xpulse")
 
 
 def test_streaming_a_quarter_of_the_frames_gives_the_same_bits(tmp_path, xpulse):
@@ -19,9 +24,8 @@ def test_streaming_a_quarter_of_the_frames_gives_the_same_bits(tmp_path, xpulse)
 
 
 def test_what_cannot_stream_is_refused_in_one_line(tmp_path):
-    import subprocess
     scan = tmp_path / "scan.cxi"
-    subprocess.run(["build/apps/xpulse/xpulse", "simulate", "ptycho", "--out", str(scan), "--object-size", "256",
+    subprocess.run([BINARY, "simulate", "ptycho", "--out", str(scan), "--object-size", "256",
                     "--probe-size", "64", "--positions", "256"], check=True, capture_output=True)
     cases = {
         ("--algorithm", "dm"): "xpulse: error: DM keeps every frame and its exit wave in memory",
@@ -31,7 +35,7 @@ def test_what_cannot_stream_is_refused_in_one_line(tmp_path):
     }
     for extra, message in cases.items():
         out = tmp_path / "rec.h5"
-        args = ["build/apps/xpulse/xpulse", "ptycho", "reconstruct", str(scan), "--out", str(out), *extra]
+        args = [BINARY, "ptycho", "reconstruct", str(scan), "--out", str(out), *extra]
         if "--memory" not in extra:
             args += ["--memory", "4M", "--batch", "16"]
         r = subprocess.run(args, capture_output=True, text=True)
