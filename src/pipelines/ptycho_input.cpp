@@ -107,11 +107,15 @@ PtychoInput read_ptycho_input(const std::string& path, int part, int parts, std:
   }
   in.first = in.frames * static_cast<std::size_t>(part) / static_cast<std::size_t>(parts);
   in.count = in.frames * static_cast<std::size_t>(part + 1) / static_cast<std::size_t>(parts) - in.first;
-  if (in.count > 0 && with_frames) {
-    const std::size_t offset[3] = {in.first, 0, 0}, count[3] = {in.count, in.n, in.n};
-    in.intensities = reader.read<float>(kCxiData, offset, count);
-  }
+  if (with_frames) read_ptycho_frames(path, in, mode);
   return in;
+}
+
+void read_ptycho_frames(const std::string& path, PtychoInput& input, io::OpenMode mode) {
+  if (input.count == 0) return;
+  const io::Reader reader(path, mode);
+  const std::size_t offset[3] = {input.first, 0, 0}, count[3] = {input.count, input.n, input.n};
+  input.intensities = reader.read<float>(kCxiData, offset, count);
 }
 
 std::vector<ptycho::Position> part_positions(const PtychoInput& input) {

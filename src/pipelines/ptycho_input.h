@@ -34,6 +34,9 @@ struct PtychoInput {
 PtychoInput read_ptycho_input(const std::string& path, int part = 0, int parts = 1, std::size_t only_first = 0,
                               io::OpenMode mode = io::OpenMode::normal, bool with_frames = true);
 
+// Reads the frames of `input`'s part into input.intensities (after read_ptycho_input with with_frames false).
+void read_ptycho_frames(const std::string& path, PtychoInput& input, io::OpenMode mode = io::OpenMode::normal);
+
 // The positions of `input` that belong to its part, for make_problem.
 std::vector<ptycho::Position> part_positions(const PtychoInput& input);
 

@@ -101,7 +101,7 @@ PtychoReconstructSummary ptycho_reconstruct_file(const PtychoReconstructRequest&
                    "the file in batches of {} at every pass", world.rank(), resident / 1073741824.0,
                    r.memory / 1073741824.0, options.batch);
     } else {
-      input = read_ptycho_input(r.input, world.rank(), world.size());
+      read_ptycho_frames(r.input, input);
       problem = ptycho::make_problem(input.intensities, input.count, input.n, input.mask, part_positions(input),
                                      input.object_ny, input.object_nx);
     }
