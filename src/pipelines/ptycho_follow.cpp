@@ -2,10 +2,10 @@
 
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <thread>
 
 #include <fmt/format.h>
-#include <hdf5.h>
 #include <spdlog/spdlog.h>
 
 #include "core/error.h"
@@ -21,24 +21,27 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Frames whose translations are written too (a writer may extend the two datasets one after the other).
-// In SWMR mode the file stays open in this process (the follower holds it), so the translations' extent is
-// refreshed from the file first (HDF5 would answer from its cache).
-std::size_t usable_frames(const std::string& path, io::OpenMode mode, std::size_t available) {
-  const io::Reader reader(path, mode);
-  if (!reader.exists(kCxiTranslation)) return 0;
-  if (mode == io::OpenMode::swmr) {
-    const hid_t dataset = H5Dopen2(reader.id(), kCxiTranslation.c_str(), H5P_DEFAULT);
-    if (dataset < 0 || H5Drefresh(dataset) < 0) {
-      if (dataset >= 0) H5Dclose(dataset);
-      throw IoError(fmt::format("'{}' in '{}' could not be refreshed: {}", kCxiTranslation, path,
-                                io::hdf5_error_reason()));
+// How many translations the file holds, re-read at every call the way the follower re-reads the frames (SWMR
+// refresh, or re-open), so that only frames whose translations are written too are used (a writer may extend the
+// two datasets one after the other).
+class TranslationCount {
+ public:
+  TranslationCount(std::string path, io::OpenMode mode) : path_(std::move(path)), mode_(mode) {}
+  std::size_t operator()() {
+    if (!reader_) {
+      if (!io::Reader(path_, mode_).exists(kCxiTranslation)) return 0;
+      reader_ = std::make_unique<io::ParallelReader>(path_, kCxiTranslation, io::ReaderOptions{1, false, mode_});
+    } else {
+      reader_->refresh();
     }
-    H5Dclose(dataset);
+    return reader_->dims().size() == 2 ? reader_->dims()[0] : 0;
   }
-  const io::DatasetInfo t = reader.info(kCxiTranslation);
-  return t.dims.size() == 2 ? std::min(available, t.dims[0]) : 0;
-}
+
+ private:
+  std::string path_;
+  io::OpenMode mode_;
+  std::unique_ptr<io::ParallelReader> reader_;
+};
 
 // The object carried over to a grid that grew: pixel (y, x) of the old grid is (y + dy, x + dx) of the new one;
 // new pixels start at 1 (the cold start's value).
@@ -138,11 +141,12 @@ PtychoReconstructSummary ptycho_follow_file(const PtychoReconstructRequest& r) {
   const io::OpenMode mode = follower.swmr() ? io::OpenMode::swmr : io::OpenMode::unlocked;
   runtime::ThreadPool pool(r.threads);
   PreviewGuard guard(r.out);
+  TranslationCount translations(r.input, mode);
   Live live;
   for (;;) {
     const io::DatasetFollower::Frames f = follower.wait_for_more(live.frames);
     if (f.finished) break;
-    const std::size_t usable = usable_frames(r.input, mode, f.available);
+    const std::size_t usable = std::min(f.available, translations());
     if (usable <= live.frames) {
       std::this_thread::sleep_for(std::chrono::duration<double>(r.follow_options.poll_seconds));
       continue;
