@@ -244,11 +244,10 @@ py::dict reconstruct(const py::object& intensities, const py::object& positions,
     }
     if (PyErr_CheckSignals() != 0) throw py::error_already_set();
   }
-  const bool poisson = options.algorithm == ptycho::Algorithm::ml && options.noise == ptycho::NoiseModel::poisson;
   ptycho::ModelFit fit;
   {
     py::gil_scoped_release release;
-    fit = ptycho::model_fit(problem, state, poisson, pool);
+    fit = ptycho::model_fit(problem, state, options, pool);
   }
   py::dict history;
   std::vector<double> cost, seconds, fft_seconds, step;

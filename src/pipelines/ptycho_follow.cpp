@@ -108,8 +108,7 @@ void preview(const PtychoReconstructRequest& r, PtychoInput input, Live& live, r
   do {
     steps.iterate(live.state);
   } while (std::chrono::duration<double>(Clock::now() - start).count() < r.update_seconds);
-  const bool poisson = options.algorithm == ptycho::Algorithm::ml && options.noise == ptycho::NoiseModel::poisson;
-  const ptycho::ModelFit fit = ptycho::model_fit(problem, live.state, poisson, pool);
+  const ptycho::ModelFit fit = ptycho::model_fit(problem, live.state, options, pool);
   io::AtomicOutput output(r.out);
   PtychoResult result{input, live.state, fit, "live preview"};
   result.preview_frames = input.frames;

@@ -145,8 +145,7 @@ PtychoReconstructSummary ptycho_reconstruct_file(const PtychoReconstructRequest&
   }
   progress.finish();
   if (world.is_root()) runtime::RunRecorder::get().work_units(units);
-  const bool poisson = options.algorithm == ptycho::Algorithm::ml && options.noise == ptycho::NoiseModel::poisson;
-  const ptycho::ModelFit fit = ptycho::model_fit(problem, state, poisson, pool, world);
+  const ptycho::ModelFit fit = ptycho::model_fit(problem, state, options, pool, world);
   const std::optional<std::string> warning = ptycho::convergence_warning(fit);
   if (warning && world.is_root()) spdlog::warn("{}", *warning);
 

@@ -188,6 +188,12 @@ ModelFit model_fit(const PtychoProblem& problem, const PtychoState& state, bool 
   return {totals[0] / totals[2], totals[1] / totals[2]};
 }
 
+ModelFit model_fit(const PtychoProblem& problem, const PtychoState& state, const EngineOptions& options,
+                   runtime::ThreadPool& pool, runtime::World& world) {
+  const bool poisson = options.algorithm == Algorithm::ml && options.noise == NoiseModel::poisson;
+  return model_fit(problem, state, poisson, pool, world);
+}
+
 std::optional<std::string> convergence_warning(const ModelFit& fit, double factor) {
   if (!(fit.expected > 0) || fit.cost <= factor * fit.expected) return std::nullopt;
   return fmt::format("the model's cost {:.4g} is {:.1f} times what Poisson noise alone would leave ({:.4g}): the "

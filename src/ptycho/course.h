@@ -113,6 +113,9 @@ struct ModelFit {
 };
 ModelFit model_fit(const PtychoProblem& problem, const PtychoState& state, bool poisson, runtime::ThreadPool& pool,
                    runtime::World& world = runtime::World::get());
+// The same, with the cost the engine of `options` minimised (Poisson only for ML with Poisson noise).
+ModelFit model_fit(const PtychoProblem& problem, const PtychoState& state, const EngineOptions& options,
+                   runtime::ThreadPool& pool, runtime::World& world = runtime::World::get());
 
 // A warning when the model's cost is more than `factor` times its expected cost (the reconstruction has probably
 // not converged, or the frames are not photon counts), or nothing when it is within.
