@@ -53,6 +53,13 @@ void add_reconstruct(CLI::App& ptycho, Action& action, const std::string& comman
   cmd->add_option("--dm-alpha", r->options.dm_alpha,
                   "DM: 1 the difference map, 0 alternating projections (PtyPy's alpha)")
       ->capture_default_str();
+  cmd->add_option("--dm-settle", r->course.dm_settle,
+                  "DM: fraction of its last iterations over which alpha falls linearly to 0 (alternating "
+                  "projections), so that it settles instead of circling its fixed point (0: constant alpha)")
+      ->capture_default_str();
+  cmd->add_option("--rpie", r->options.epie_regularisation,
+                  "ePIE: rPIE's object step regularisation r, conj(P) / ((1 - r) |P|^2 + r max|P|^2) (1: ePIE)")
+      ->capture_default_str();
   cmd->add_option("--seed", r->options.seed, "Random seed (ePIE's position order)")->capture_default_str();
   cmd->add_option("--threads", r->threads, "Worker threads (default: all cores)")->capture_default_str();
   cmd->add_option("--device", r->device, "auto | cpu | cuda")->capture_default_str();

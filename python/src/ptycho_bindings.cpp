@@ -88,6 +88,10 @@ average : float
     ePIE, DM: the object and probe returned are the means over this last fraction of the iterations.
 dm_alpha : float
     DM: 1 the difference map, 0 alternating projections (PtyPy's alpha).
+dm_settle : float
+    DM: fraction of its last iterations over which alpha falls linearly to 0 (0: constant alpha).
+rpie : float
+    ePIE: rPIE's object step regularisation r (1: ePIE).
 epie_step, epie_probe_step, fourier_relax : float
 seed : int
 threads : int, optional
@@ -178,7 +182,8 @@ py::dict simulate(const std::string& object, std::size_t object_size, std::size_
 py::dict reconstruct(const py::object& intensities, const py::object& positions, const py::object& object_shape,
                      const py::object& probe, const py::object& mask, const std::string& algorithm,
                      const std::string& noise, int iterations, int warm_up, bool probe_refine, int probe_start,
-                     double centre_tolerance, double average, double dm_alpha, double epie_step,
+                     double centre_tolerance, double average, double dm_alpha, double dm_settle,
+                     double rpie, double epie_step,
                      double epie_probe_step, double fourier_relax, std::uint64_t seed, const py::object& threads,
                      const py::object& callback) {
   const auto data = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(intensities);
@@ -188,7 +193,7 @@ py::dict reconstruct(const py::object& intensities, const py::object& positions,
   ptycho::CourseOptions course_options;
   course_options.iterations = iterations, course_options.warm_up = warm_up, course_options.probe_refine = probe_refine;
   course_options.probe_start = probe_start, course_options.centre_tolerance = centre_tolerance;
-  course_options.average = average;
+  course_options.average = average, course_options.dm_settle = dm_settle;
   course_options.validate();
   const py::ssize_t frames = data.shape(0), n = data.shape(1);
   std::vector<ptycho::Position> where = positions_of(positions, frames);
@@ -210,7 +215,7 @@ py::dict reconstruct(const py::object& intensities, const py::object& positions,
   ptycho::EngineOptions options;
   options.algorithm = ptycho::parse_algorithm(algorithm);
   options.noise = ptycho::parse_noise_model(noise);
-  options.epie_object_step = epie_step, options.dm_alpha = dm_alpha;
+  options.epie_object_step = epie_step, options.dm_alpha = dm_alpha, options.epie_regularisation = rpie;
   options.epie_probe_step = epie_probe_step, options.fourier_relax = fourier_relax, options.seed = seed;
   const ptycho::PtychoProblem problem =
       ptycho::make_problem(std::span<const float>(data.data(), static_cast<std::size_t>(data.size())),
@@ -330,7 +335,8 @@ void bind_ptycho(py::module_& m) {
         py::arg("mask") = py::none(), py::arg("algorithm") = "ml", py::arg("noise") = "gaussian",
         py::arg("iterations") = c.iterations, py::arg("warm_up") = c.warm_up, py::arg("probe_refine") = c.probe_refine,
         py::arg("probe_start") = c.probe_start, py::arg("centre_tolerance") = c.centre_tolerance,
-        py::arg("average") = c.average, py::arg("dm_alpha") = e.dm_alpha,
+        py::arg("average") = c.average, py::arg("dm_alpha") = e.dm_alpha, py::arg("dm_settle") = c.dm_settle,
+        py::arg("rpie") = e.epie_regularisation,
         py::arg("epie_step") = e.epie_object_step, py::arg("epie_probe_step") = e.epie_probe_step,
         py::arg("fourier_relax") = e.fourier_relax, py::arg("seed") = e.seed, py::arg("threads") = py::none(),
         py::arg("callback") = py::none());

@@ -64,6 +64,9 @@ void CourseOptions::validate() const {
   if (!(average >= 0 && average < 1)) {
     throw InvalidArgument(fmt::format("--average must be in [0, 1), got {}", average));
   }
+  if (!(dm_settle >= 0 && dm_settle <= 1)) {
+    throw InvalidArgument(fmt::format("--dm-settle must be in [0, 1], got {}", dm_settle));
+  }
 }
 
 std::vector<Phase> course_phases(Algorithm algorithm, const CourseOptions& o) {
@@ -114,6 +117,10 @@ void Course::iterate(PtychoState& state) {
     EngineOptions o = options_;
     o.algorithm = phase.algorithm, o.probe_refine = phase.probe_refine;
     if (phase.algorithm != Algorithm::ml) o.cuda_device = -1;  // only ML's frames run on a GPU
+    if (phase.algorithm == Algorithm::dm && options_.algorithm == Algorithm::dm && course_.dm_settle > 0) {
+      o.dm_settle_to = total_;
+      o.dm_settle_from = total_ - static_cast<int>(std::lround(course_.dm_settle * course_.iterations));
+    }
     engine_ = Engine::create(problem_, o, pool_, world_);
   }
   engine_->iterate(state);

@@ -90,7 +90,7 @@ void DifferenceMapEngine::iterate(PtychoState& s) {
     started_ = true;
   }
   std::vector<double> cost(problem_.frames, 0.0), fft_seconds(pool_.size(), 0.0);
-  const auto alpha = static_cast<float>(options_.dm_alpha);
+  const auto alpha = static_cast<float>(options_.dm_alpha_at(s.iterations_done));
   // Batch by batch: the exit waves are updated, then added to the object's sums while they are in cache (the
   // sums take the frames in index order whatever the batches, so the bits are those of one pass).
   clear_object_sums();
@@ -101,15 +101,24 @@ void DifferenceMapEngine::iterate(PtychoState& s) {
     cfloat* psi = exit_waves_.data() + j * n2;
     cfloat* wave = work_[worker].data();  // P O_j
     cfloat* reflected = wave + n2;        // 2 P O_j - psi_j, then its modulus projection
-    exit_wave(s.object.data(), nx, s.probe.data(), n, problem_.positions[j], wave);
-    for (std::size_t k = 0; k < n2; ++k) reflected[k] = (1 + alpha) * wave[k] - alpha * psi[k];
+    // One pass: P O_j and its reflection; the FFTs' 1/n is folded into the projection.
+    const Position p = problem_.positions[j];
+    for (std::size_t y = 0; y < n; ++y) {
+      const cfloat* o = s.object.data() + (static_cast<std::size_t>(p.row) + y) * nx + static_cast<std::size_t>(p.col);
+      const cfloat* probe = s.probe.data() + y * n;
+      for (std::size_t x = 0; x < n; ++x) {
+        const std::size_t k = y * n + x;
+        wave[k] = probe[x] * o[x];
+        reflected[k] = (1 + alpha) * wave[k] - alpha * psi[k];
+      }
+    }
     auto tick = Clock::now();
-    fft_.forward(reflected);
+    fft_.forward_unscaled(reflected);
     fft_seconds[worker] += since(tick);
     cost[j] = project_modulus(reflected, problem_.amplitude.data() + j * n2, problem_.weight.data(), n2,
-                              power_bound_);
+                              power_bound_, fft_.scale(), fft_.scale());
     tick = Clock::now();
-    fft_.backward(reflected);
+    fft_.backward_unscaled(reflected);
     fft_seconds[worker] += since(tick);
     for (std::size_t k = 0; k < n2; ++k) psi[k] += reflected[k] - wave[k];
   });

@@ -1,5 +1,7 @@
 #include "ptycho/engine.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "core/error.h"
@@ -38,6 +40,14 @@ void EngineOptions::validate() const {
   }
   if (!(fourier_relax >= 0 && fourier_relax < 1)) throw InvalidArgument("--fourier-relax must be in [0, 1)");
   if (!(dm_alpha >= 0 && dm_alpha <= 1)) throw InvalidArgument("--dm-alpha must be in [0, 1]");
+  if (!(epie_regularisation > 0 && epie_regularisation <= 1)) throw InvalidArgument("--rpie must be in (0, 1]");
+}
+
+double EngineOptions::dm_alpha_at(int iteration) const {
+  if (dm_settle_from < 0 || iteration < dm_settle_from) return dm_alpha;
+  if (dm_settle_to <= dm_settle_from) return 0.0;
+  const double left = static_cast<double>(dm_settle_to - iteration) / (dm_settle_to - dm_settle_from);
+  return dm_alpha * std::clamp(left, 0.0, 1.0);
 }
 
 std::unique_ptr<Engine> Engine::create(const PtychoProblem& problem, const EngineOptions& options,

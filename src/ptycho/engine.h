@@ -32,8 +32,18 @@ struct EngineOptions {
   std::size_t batch = 64;                   // frames per parallel batch
   double epie_object_step = 1.0;            // ePIE's alpha and beta (Maiden and Rodenburg 2009; PtyPy)
   double epie_probe_step = 1.0;
+  // ePIE's object step is regularised as rPIE's (Maiden, Johnson and Li 2017):
+  //   O += alpha conj(P) (psi' - psi) / ((1 - r) |P|^2 + r max|P|^2),
+  // r = 1 is ePIE. Smaller r takes larger steps where the probe is weak, so the object's dimly lit edges and its
+  // slow, low-frequency components converge (default scan: phase SSIM 0.67 with r = 1, 0.86 with r = 0.25).
+  double epie_regularisation = 0.25;
   double fourier_relax = 0.05;              // DM: power bound 0.25 relax^2 x mean intensity per pixel (0: none)
   double dm_alpha = 1.0;                    // DM: 1 the difference map, 0 alternating projections (PtyPy's alpha)
+  // DM: alpha falls linearly from dm_alpha to 0 between these iterations of the course (state.iterations_done),
+  // set by the course (course.h); dm_settle_from < 0 keeps it constant.
+  int dm_settle_from = -1;
+  int dm_settle_to = 0;
+  double dm_alpha_at(int iteration) const;
   std::uint64_t seed = 1;                   // ePIE's position order
   int cuda_device = -1;                     // >= 0: ML's per-frame work on this CUDA device (ml_frames.h)
   void validate() const;

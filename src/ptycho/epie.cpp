@@ -32,36 +32,57 @@ void EpieEngine::iterate(PtychoState& s) {
   sim::Xoshiro256 random(options_.seed, static_cast<std::uint64_t>(s.iterations_done));
   std::shuffle(order.begin(), order.end(), random);
   const auto alpha = static_cast<float>(options_.epie_object_step), beta = static_cast<float>(options_.epie_probe_step);
+  const auto r = static_cast<float>(options_.epie_regularisation);
   double cost = 0, fft_seconds = 0;
+  const float scale = fft_.scale();
+  float probe_max = 0;
+  for (const cfloat& v : s.probe) probe_max = std::max(probe_max, norm2(v));
   for (const std::size_t j : order) {
     const Position p = problem_.positions[j];
-    exit_wave(s.object.data(), nx, s.probe.data(), n, p, psi_.data());
-    std::copy(psi_.begin(), psi_.end(), corrected_.begin());
-    auto t = Clock::now();
-    fft_.forward(corrected_.data());
-    fft_seconds += since(t);
-    cost += project_modulus(corrected_.data(), problem_.amplitude.data() + j * n2, problem_.weight.data(), n2);
-    t = Clock::now();
-    fft_.backward(corrected_.data());
-    fft_seconds += since(t);
-    for (std::size_t k = 0; k < n2; ++k) corrected_[k] -= psi_[k];  // psi' - psi
-    float probe_max = 0;
-    for (const cfloat& v : s.probe) probe_max = std::max(probe_max, norm2(v));
+    // One pass: the object's window, its largest |O|^2, and the exit wave (kept, and transformed in place).
     float object_max = 0;
     for (std::size_t y = 0; y < n; ++y) {
       const cfloat* o = s.object.data() + (static_cast<std::size_t>(p.row) + y) * nx + static_cast<std::size_t>(p.col);
-      std::copy(o, o + n, window_.data() + y * n);
-      for (std::size_t x = 0; x < n; ++x) object_max = std::max(object_max, norm2(o[x]));
+      cfloat* window = window_.data() + y * n;
+      const cfloat* probe = s.probe.data() + y * n;
+      cfloat* psi = psi_.data() + y * n;
+      cfloat* corrected = corrected_.data() + y * n;
+      for (std::size_t x = 0; x < n; ++x) {
+        window[x] = o[x];
+        object_max = std::max(object_max, norm2(o[x]));
+        psi[x] = corrected[x] = probe[x] * o[x];
+      }
     }
-    const float object_step = probe_max > 0 ? alpha / probe_max : 0.0f;
+    auto t = Clock::now();
+    fft_.forward_unscaled(corrected_.data());
+    fft_seconds += since(t);
+    cost += project_modulus(corrected_.data(), problem_.amplitude.data() + j * n2, problem_.weight.data(), n2, 0,
+                            scale, scale);
+    t = Clock::now();
+    fft_.backward_unscaled(corrected_.data());
+    fft_seconds += since(t);
+    // One pass: both updates from the same psi' - psi and the old probe and object, as in ePIE, and the new
+    // probe's largest |P|^2 for the next position.
+    // rPIE's denominator (1 - r) |P|^2 + r max|P|^2 (engine.h); a zero probe moves nothing.
+    const float lit = probe_max > 0 ? 1 - r : 0.0f, floor = probe_max > 0 ? r * probe_max : 1.0f;
+    const bool refine = options_.probe_refine && object_max > 0;
+    const float probe_step = refine ? beta / object_max : 0.0f;
+    float next_probe_max = 0;
     for (std::size_t y = 0; y < n; ++y) {
       cfloat* o = s.object.data() + (static_cast<std::size_t>(p.row) + y) * nx + static_cast<std::size_t>(p.col);
-      for (std::size_t x = 0; x < n; ++x) o[x] += object_step * std::conj(s.probe[y * n + x]) * corrected_[y * n + x];
+      cfloat* probe = s.probe.data() + y * n;
+      const cfloat* window = window_.data() + y * n;
+      const cfloat* psi = psi_.data() + y * n;
+      const cfloat* corrected = corrected_.data() + y * n;
+      for (std::size_t x = 0; x < n; ++x) {
+        const cfloat d = corrected[x] - psi[x];
+        const cfloat old_probe = probe[x];
+        o[x] += alpha * std::conj(old_probe) * d / (lit * norm2(old_probe) + floor);
+        if (refine) probe[x] = old_probe + probe_step * std::conj(window[x]) * d;
+        next_probe_max = std::max(next_probe_max, norm2(probe[x]));
+      }
     }
-    if (options_.probe_refine && object_max > 0) {
-      const float probe_step = beta / object_max;
-      for (std::size_t k = 0; k < n2; ++k) s.probe[k] += probe_step * std::conj(window_[k]) * corrected_[k];
-    }
+    probe_max = next_probe_max;
   }
   record.cost = cost / problem_.total_intensity;
   record.fft_seconds = fft_seconds;

@@ -1,7 +1,8 @@
 #pragma once
 // ePIE (Maiden and Rodenburg 2009): for each position in a random order, the exit wave's far field takes the
 // measured modulus, and the object (and probe) move towards the corrected exit wave:
-//   O += alpha conj(P) / max|P|^2 (psi' - psi),   P += beta conj(O) / max|O|^2 (psi' - psi).
+//   O += alpha conj(P) / max|P|^2 (psi' - psi),   P += beta conj(O) / max|O|^2 (psi' - psi),
+// with the object's step regularised as rPIE's (EngineOptions::epie_regularisation; 1 gives the line above).
 // Sequential in the positions, so one thread and one process.
 #include <vector>
 

@@ -17,8 +17,10 @@ inline constexpr float kPoissonFloor = 1e-6f;
 // With power_bound > 0 the projection is relaxed (PtyPy's Fourier relaxation): a frame whose mean squared
 // amplitude deviation e is within the bound keeps its far field, and one beyond it moves only so far that
 // sqrt(bound / e) of each deviation is left, which keeps the difference map from chasing the noise.
+// in_scale, out_scale: the frame holds Psi / in_scale, and out_scale times the projected Psi is written, so that
+// unscaled FFTs on either side (FrameFft::forward_unscaled) cost no pass of their own.
 inline double project_modulus(cfloat* psi, const float* a, const float* w, std::size_t count,
-                              double power_bound = 0) {
+                              double power_bound = 0, float in_scale = 1.0f, float out_scale = 1.0f) {
   // Each |Psi| is taken once (a square root per pixel), and both loops are branch-free over the mask so that
   // they vectorise.
   thread_local std::vector<float> magnitudes;
@@ -27,18 +29,25 @@ inline double project_modulus(cfloat* psi, const float* a, const float* w, std::
   double cost = 0, measured = 0;
 #pragma omp simd reduction(+ : cost, measured)
   for (std::size_t k = 0; k < count; ++k) {
-    m[k] = std::sqrt(norm2(psi[k]));
+    m[k] = in_scale * std::sqrt(norm2(psi[k]));
     const float d = m[k] - a[k];
     cost += static_cast<double>(w[k] * d * d);
     measured += w[k];
   }
-  if (power_bound > 0 && cost <= power_bound * measured) return cost;
+  if (power_bound > 0 && cost <= power_bound * measured) {
+    const float keep_all = in_scale * out_scale;
+    if (keep_all != 1.0f) {
+#pragma omp simd
+      for (std::size_t k = 0; k < count; ++k) psi[k] *= keep_all;
+    }
+    return cost;
+  }
   const auto keep = power_bound > 0 ? static_cast<float>(std::sqrt(power_bound * measured / cost)) : 0.0f;
 #pragma omp simd
   for (std::size_t k = 0; k < count; ++k) {
     const float target = a[k] + keep * (m[k] - a[k]);
-    const float scale = w[k] > 0 ? (m[k] > 0 ? target / m[k] : 0.0f) : 1.0f;
-    const float lift = w[k] > 0 && m[k] == 0 ? target : 0.0f;  // a zero far field takes the target, real
+    const float scale = in_scale * out_scale * (w[k] > 0 ? (m[k] > 0 ? target / m[k] : 0.0f) : 1.0f);
+    const float lift = w[k] > 0 && m[k] == 0 ? out_scale * target : 0.0f;  // a zero far field takes the target
     psi[k] = cfloat(psi[k].real() * scale + lift, psi[k].imag() * scale);
   }
   return cost;

@@ -39,15 +39,18 @@ FrameFft::~FrameFft() {
   }
 }
 
-void FrameFft::execute(void* plan, void* unaligned_plan, cfloat* frame) const {
+void FrameFft::execute(void* plan, void* unaligned_plan, cfloat* frame, bool scaled) const {
   auto* data = reinterpret_cast<fftwf_complex*>(frame);
   const bool aligned = fftwf_alignment_of(reinterpret_cast<float*>(frame)) == alignment_;
   fftwf_execute_dft(static_cast<fftwf_plan>(aligned ? plan : unaligned_plan), data, data);
-  const float scale = 1.0f / static_cast<float>(n_);
-  for (std::size_t k = 0; k < n_ * n_; ++k) frame[k] *= scale;
+  if (!scaled) return;
+  const float factor = scale();
+  for (std::size_t k = 0; k < n_ * n_; ++k) frame[k] *= factor;
 }
 
-void FrameFft::forward(cfloat* frame) const { execute(forward_, forward_unaligned_, frame); }
-void FrameFft::backward(cfloat* frame) const { execute(backward_, backward_unaligned_, frame); }
+void FrameFft::forward(cfloat* frame) const { execute(forward_, forward_unaligned_, frame, true); }
+void FrameFft::backward(cfloat* frame) const { execute(backward_, backward_unaligned_, frame, true); }
+void FrameFft::forward_unscaled(cfloat* frame) const { execute(forward_, forward_unaligned_, frame, false); }
+void FrameFft::backward_unscaled(cfloat* frame) const { execute(backward_, backward_unaligned_, frame, false); }
 
 }  // namespace xpulse::ptycho

@@ -40,9 +40,14 @@ class FrameFft {
   // In place on one frame of n * n values (any alignment).
   void forward(cfloat* frame) const;
   void backward(cfloat* frame) const;
+  // The same without the 1/n (n times the unitary transform): for callers that fold the scaling into a pass of
+  // their own over the frame (project_modulus's scales), which saves a pass over the frame per transform.
+  void forward_unscaled(cfloat* frame) const;
+  void backward_unscaled(cfloat* frame) const;
+  float scale() const { return 1.0f / static_cast<float>(n_); }
 
  private:
-  void execute(void* plan, void* unaligned_plan, cfloat* frame) const;
+  void execute(void* plan, void* unaligned_plan, cfloat* frame, bool scaled) const;
   std::size_t n_;
   int alignment_ = 0;  // of the planning buffer
   void* forward_ = nullptr;
