@@ -48,6 +48,7 @@ void write_ptycho_result(const std::string& path, const PtychoReconstructRequest
   w.write<double>("/history/seconds", history_column<double>(state.history, &R::seconds), g, "s");
   w.write<double>("/history/fft_seconds", history_column<double>(state.history, &R::fft_seconds), g, "s");
   w.write<double>("/history/step", history_column<double>(state.history, &R::step), g);
+  w.attribute("/history/step", "description", "ML: the line search's step; DM: its relaxation alpha; ePIE: 0");
   w.write<std::uint8_t>("/history/algorithm", history_column<std::uint8_t>(state.history, &R::algorithm), g);
   w.attribute("/history/algorithm", "codes", "0 epie, 1 dm, 2 ml");
   w.attribute("/history", "course", result.course);

@@ -138,6 +138,7 @@ void DifferenceMapEngine::iterate(PtychoState& s) {
   IterationRecord record;
   record.iteration = s.iterations_done;
   record.cost = sums[0] / sums[1];
+  record.step = alpha;
   record.fft_seconds = total_fft;
   record.seconds = since(start);
   s.history.push_back(record);

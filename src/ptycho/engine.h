@@ -54,7 +54,7 @@ struct IterationRecord {
   double cost = 0;         // of the state before the iteration's update, relative to the total intensity
   double seconds = 0;
   double fft_seconds = 0;  // summed over threads
-  double step = 0;         // ML: the line search's step
+  double step = 0;         // ML: the line search's step; DM: its relaxation alpha
   Algorithm algorithm = Algorithm::ml;  // the engine that ran it (set by the course, course.h)
   bool probe_refined = false;
 };

@@ -162,6 +162,8 @@ TEST_F(PtychoCli, BadInputIsOneLineAndNoOutput) {
   expect_input_error(reconstruct(sim, opts + " --probe " + dir / "big_probe.h5:/real"), "is not complex");
   expect_input_error(reconstruct(sim, opts + " --probe nocolon"), "--probe 'nocolon' must be FILE:/dataset");
   expect_input_error(reconstruct(sim, "--iterations 0"), "--iterations must be >= 1, got 0");
+  expect_input_error(reconstruct(sim, "--dm-settle 2"), "--dm-settle must be in [0, 1], got 2");
+  expect_input_error(reconstruct(sim, "--algorithm epie --rpie 0"), "--rpie must be in (0, 1]");
   expect_input_error(reconstruct(sim, "--algorithm pie"), "--algorithm 'pie' is not known; use epie, dm or ml");
   expect_input_error(reconstruct(sim, "--noise normal"), "--noise 'normal' is not known; use gaussian or poisson");
   expect_input_error(reconstruct(sim, "--device cuda --algorithm dm"), "--device cuda runs --algorithm ml only");

@@ -64,6 +64,37 @@ Scan simulate(const std::string& probe, double diameter) {
   return s;
 }
 
+TEST(PtychoCourse, DmSettlesOverItsLastIterationsAsAWarmUpItDoesNot) {
+  EngineOptions e;
+  e.dm_settle_from = 4, e.dm_settle_to = 8;
+  EXPECT_EQ(e.dm_alpha_at(3), 1.0);
+  EXPECT_EQ(e.dm_alpha_at(4), 1.0);
+  EXPECT_EQ(e.dm_alpha_at(6), 0.5);
+  EXPECT_EQ(e.dm_alpha_at(7), 0.25);
+  e.dm_alpha = 0.5;
+  EXPECT_EQ(e.dm_alpha_at(6), 0.25);
+  // Through the course: 10 DM iterations settling over the last half record alpha 1 x 5, then 1, 0.8, ... 0.2;
+  // as ML's warm-up DM keeps alpha 1.
+  const Scan s = simulate("gaussian", 0);
+  runtime::ThreadPool pool(2);
+  CourseOptions c;
+  c.iterations = 10, c.dm_settle = 0.5;
+  for (const Algorithm main : {Algorithm::dm, Algorithm::ml}) {
+    EngineOptions o;
+    o.algorithm = main;
+    c.warm_up = main == Algorithm::ml ? 10 : 0;
+    PtychoState state{std::vector<cfloat>(s.sim.object.size(), cfloat(1, 0)), s.sim.probe};
+    Course course(s.problem, o, c, pool);
+    while (!course.done()) course.iterate(state);
+    for (int i = 0; i < 10; ++i) {
+      const double expected = main == Algorithm::dm && i >= 5 ? (10 - i) / 5.0 : 1.0;
+      EXPECT_NEAR(state.history[i].step, expected, 1e-6) << i;
+    }
+  }
+  c.dm_settle = 1.5;
+  EXPECT_THROW(c.validate(), InvalidArgument);
+}
+
 TEST(PtychoCourse, RollingProbeAndObjectTogetherKeepsTheCost) {
   // Exact for a probe that vanishes where the roll wraps the frame's edges (a Gaussian); a probe with tails there
   // (a sharp pupil's fringes) loses them to the other side, which is why the course rolls only when the centre

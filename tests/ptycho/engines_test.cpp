@@ -170,6 +170,9 @@ TEST(PtychoEngines, OptionsAreChecked) {
   o = {};
   o.epie_object_step = 1.5;
   EXPECT_THROW(o.validate(), InvalidArgument);
+  o = {};
+  o.epie_regularisation = 0;
+  EXPECT_THROW(o.validate(), InvalidArgument);
 }
 
 }  // namespace

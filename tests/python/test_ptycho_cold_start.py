@@ -33,6 +33,21 @@ def test_readme_example_with_its_defaults_reaches_the_truth(tmp_path, xpulse):
     assert list(refined[:2]) == [0, 0] and refined[2:].all()
 
 
+@pytest.mark.parametrize("algorithm", ["dm", "epie"])
+def test_dm_and_epie_with_their_defaults_reach_the_truth(tmp_path, xpulse, algorithm):
+    scan, rec = tmp_path / "scan.cxi", tmp_path / "obj.h5"
+    xpulse("simulate", "ptycho", "--out", scan)
+    xpulse("ptycho", "reconstruct", scan, "--out", rec, "--algorithm", algorithm)
+    error, ssim = score(xpulse, rec, scan)
+    print(f"README example with --algorithm {algorithm}: error {error:.4f}, phase SSIM {ssim:.3f}")
+    assert error <= 0.05 and ssim >= 0.8
+    with h5py.File(rec, "r") as f:
+        engines, alpha = f["/history/algorithm"][()], f["/history/step"][()]
+    assert list(engines) == [{"dm": 1, "epie": 0}[algorithm]] * 100
+    if algorithm == "dm":  # alpha 1, then falling linearly to 0 over the last 70 iterations
+        assert np.allclose(alpha[:31], 1) and np.allclose(alpha[30:], np.arange(70, 0, -1) / 70, atol=1e-6)
+
+
 def test_a_dm_warm_up_before_ml_is_recorded(tmp_path, xpulse):
     scan, rec = tmp_path / "scan.cxi", tmp_path / "rec.h5"
     xpulse("simulate", "ptycho", "--out", scan, "--object-size", 256, "--probe-size", 64, "--positions", 256)
