@@ -37,15 +37,10 @@ void DifferenceMapEngine::clear_object_sums() {
   illumination_.assign(pixels, 0.0);
 }
 
-void DifferenceMapEngine::update_object(PtychoState& s, bool summed) {
+void DifferenceMapEngine::update_object(PtychoState& s) {
   const std::size_t pixels = problem_.object_ny * problem_.object_nx;
   std::vector<cdouble>& numerator = object_numerator_;
   std::vector<double>& illumination = illumination_;
-  if (!summed) {
-    clear_object_sums();
-    add_to_object(exit_waves_.data(), 0, problem_.frames, problem_, s.probe.data(), numerator.data(),
-                  illumination.data(), pool_);
-  }
   sum_over_ranks(world_, std::span<cdouble>(numerator));
   sum_over_ranks(world_, std::span<double>(illumination));
   const double floor = kDenominatorFloor * *std::max_element(illumination.begin(), illumination.end());
@@ -104,12 +99,18 @@ void DifferenceMapEngine::iterate(PtychoState& s) {
     // One pass: P O_j and its reflection; the FFTs' 1/n is folded into the projection.
     const Position p = problem_.positions[j];
     for (std::size_t y = 0; y < n; ++y) {
-      const cfloat* o = s.object.data() + (static_cast<std::size_t>(p.row) + y) * nx + static_cast<std::size_t>(p.col);
-      const cfloat* probe = s.probe.data() + y * n;
+      const float* o = floats(s.object.data() + (static_cast<std::size_t>(p.row) + y) * nx + p.col);
+      const float* probe = floats(s.probe.data() + y * n);
+      const float* old = floats(psi + y * n);
+      float* w = floats(wave + y * n);
+      float* r = floats(reflected + y * n);
+#pragma omp simd
       for (std::size_t x = 0; x < n; ++x) {
-        const std::size_t k = y * n + x;
-        wave[k] = probe[x] * o[x];
-        reflected[k] = (1 + alpha) * wave[k] - alpha * psi[k];
+        const float wr = probe[2 * x] * o[2 * x] - probe[2 * x + 1] * o[2 * x + 1];
+        const float wi = probe[2 * x] * o[2 * x + 1] + probe[2 * x + 1] * o[2 * x];
+        w[2 * x] = wr, w[2 * x + 1] = wi;
+        r[2 * x] = (1 + alpha) * wr - alpha * old[2 * x];
+        r[2 * x + 1] = (1 + alpha) * wi - alpha * old[2 * x + 1];
       }
     }
     auto tick = Clock::now();
@@ -120,16 +121,21 @@ void DifferenceMapEngine::iterate(PtychoState& s) {
     tick = Clock::now();
     fft_.backward_unscaled(reflected);
     fft_seconds[worker] += since(tick);
-    for (std::size_t k = 0; k < n2; ++k) psi[k] += reflected[k] - wave[k];
+    float* psi_f = floats(psi);
+    const float* reflected_f = floats(reflected);
+    const float* wave_f = floats(wave);
+#pragma omp simd
+    for (std::size_t k = 0; k < 2 * n2; ++k) psi_f[k] += reflected_f[k] - wave_f[k];
   });
   add_to_object(exit_waves_.data() + first * n2, first, count, problem_, s.probe.data(), object_numerator_.data(),
                 illumination_.data(), pool_);
   }
-  update_object(s, true);
-  if (options_.probe_refine) {
-    update_probe(s);
-    update_object(s, false);
-  }
+  // The overlap projection alternates once per iteration: the object from the old probe (its sums above), then
+  // the probe from the new object; the next iteration's exit waves use both. A second object update from the new
+  // probe (one more pass over every exit wave) changed nothing measurable (default scan: 0.0425 / 0.879 with it,
+  // 0.0426 / 0.878 without), and updating both from the old pair diverges.
+  update_object(s);
+  if (options_.probe_refine) update_probe(s);
   double total = 0, total_fft = 0;
   for (double c : cost) total += c;
   for (double f : fft_seconds) total_fft += f;

@@ -2,7 +2,8 @@
 // The difference map (Thibault et al. 2009, beta = 1) over the exit waves psi_j of every frame:
 //   psi_j += P_F(2 P O_j - psi_j) - P O_j,
 // with P_F the modulus projection, then the overlap projection
-//   O = sum_j S_j^T conj(P) psi_j / sum_j S_j^T |P|^2,   (P = sum_j conj(O_j) psi_j / sum_j |O_j|^2 when refined).
+//   O = sum_j S_j^T conj(P) psi_j / sum_j S_j^T |P|^2,   (then P = sum_j conj(O_j) psi_j / sum_j |O_j|^2 from the
+// new O when refined), with beta = alpha in [0, 1] (EngineOptions::dm_alpha_at: 0 is alternating projections).
 // The modulus projection is relaxed by a power bound (far_field.h) so that noisy data do not drive the exit
 // waves away. The cost is the modulus error of 2 P O_j - psi_j. Under MPI the overlap sums are added over ranks.
 #include <vector>
@@ -20,8 +21,8 @@ class DifferenceMapEngine : public Engine {
 
  private:
   void clear_object_sums();
-  // The overlap projection for the object; summed: the sums already hold this iteration's exit waves.
-  void update_object(PtychoState& state, bool summed);
+  // The overlap projection for the object, from the sums of this iteration's exit waves.
+  void update_object(PtychoState& state);
   void update_probe(PtychoState& state);
 
   const PtychoProblem& problem_;

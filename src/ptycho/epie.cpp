@@ -39,18 +39,22 @@ void EpieEngine::iterate(PtychoState& s) {
   for (const cfloat& v : s.probe) probe_max = std::max(probe_max, norm2(v));
   for (const std::size_t j : order) {
     const Position p = problem_.positions[j];
-    // One pass: the object's window, its largest |O|^2, and the exit wave (kept, and transformed in place).
+    // One pass: the object's window, its largest |O|^2, and the exit wave (kept, and transformed in place), on
+    // interleaved floats (frame_fft.h).
     float object_max = 0;
     for (std::size_t y = 0; y < n; ++y) {
-      const cfloat* o = s.object.data() + (static_cast<std::size_t>(p.row) + y) * nx + static_cast<std::size_t>(p.col);
-      cfloat* window = window_.data() + y * n;
-      const cfloat* probe = s.probe.data() + y * n;
-      cfloat* psi = psi_.data() + y * n;
-      cfloat* corrected = corrected_.data() + y * n;
+      const float* o = floats(s.object.data() + (static_cast<std::size_t>(p.row) + y) * nx + p.col);
+      const float* probe = floats(s.probe.data() + y * n);
+      float* window = floats(window_.data() + y * n);
+      float* psi = floats(psi_.data() + y * n);
+      float* corrected = floats(corrected_.data() + y * n);
+#pragma omp simd reduction(max : object_max)
       for (std::size_t x = 0; x < n; ++x) {
-        window[x] = o[x];
-        object_max = std::max(object_max, norm2(o[x]));
-        psi[x] = corrected[x] = probe[x] * o[x];
+        const float orr = o[2 * x], oi = o[2 * x + 1], pr = probe[2 * x], pi = probe[2 * x + 1];
+        window[2 * x] = orr, window[2 * x + 1] = oi;
+        object_max = std::max(object_max, orr * orr + oi * oi);
+        psi[2 * x] = corrected[2 * x] = pr * orr - pi * oi;
+        psi[2 * x + 1] = corrected[2 * x + 1] = pr * oi + pi * orr;
       }
     }
     auto t = Clock::now();
@@ -67,19 +71,33 @@ void EpieEngine::iterate(PtychoState& s) {
     const float lit = probe_max > 0 ? 1 - r : 0.0f, floor = probe_max > 0 ? r * probe_max : 1.0f;
     const bool refine = options_.probe_refine && object_max > 0;
     const float probe_step = refine ? beta / object_max : 0.0f;
-    float next_probe_max = 0;
+    float next_probe_max = probe_max;
+    if (refine) next_probe_max = 0;
     for (std::size_t y = 0; y < n; ++y) {
-      cfloat* o = s.object.data() + (static_cast<std::size_t>(p.row) + y) * nx + static_cast<std::size_t>(p.col);
-      cfloat* probe = s.probe.data() + y * n;
-      const cfloat* window = window_.data() + y * n;
-      const cfloat* psi = psi_.data() + y * n;
-      const cfloat* corrected = corrected_.data() + y * n;
-      for (std::size_t x = 0; x < n; ++x) {
-        const cfloat d = corrected[x] - psi[x];
-        const cfloat old_probe = probe[x];
-        o[x] += alpha * std::conj(old_probe) * d / (lit * norm2(old_probe) + floor);
-        if (refine) probe[x] = old_probe + probe_step * std::conj(window[x]) * d;
-        next_probe_max = std::max(next_probe_max, norm2(probe[x]));
+      float* o = floats(s.object.data() + (static_cast<std::size_t>(p.row) + y) * nx + p.col);
+      float* probe = floats(s.probe.data() + y * n);
+      const float* window = floats(window_.data() + y * n);
+      const float* psi = floats(psi_.data() + y * n);
+      const float* corrected = floats(corrected_.data() + y * n);
+      if (refine) {
+#pragma omp simd reduction(max : next_probe_max)
+        for (std::size_t x = 0; x < n; ++x) {
+          const float dr = corrected[2 * x] - psi[2 * x], di = corrected[2 * x + 1] - psi[2 * x + 1];
+          const float pr = probe[2 * x], pi = probe[2 * x + 1], wr = window[2 * x], wi = window[2 * x + 1];
+          const float step = alpha / (lit * (pr * pr + pi * pi) + floor);
+          o[2 * x] += step * (pr * dr + pi * di), o[2 * x + 1] += step * (pr * di - pi * dr);  // conj(P) d
+          const float qr = pr + probe_step * (wr * dr + wi * di), qi = pi + probe_step * (wr * di - wi * dr);
+          probe[2 * x] = qr, probe[2 * x + 1] = qi;
+          next_probe_max = std::max(next_probe_max, qr * qr + qi * qi);
+        }
+      } else {
+#pragma omp simd
+        for (std::size_t x = 0; x < n; ++x) {
+          const float dr = corrected[2 * x] - psi[2 * x], di = corrected[2 * x + 1] - psi[2 * x + 1];
+          const float pr = probe[2 * x], pi = probe[2 * x + 1];
+          const float step = alpha / (lit * (pr * pr + pi * pi) + floor);
+          o[2 * x] += step * (pr * dr + pi * di), o[2 * x + 1] += step * (pr * di - pi * dr);
+        }
       }
     }
     probe_max = next_probe_max;

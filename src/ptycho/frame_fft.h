@@ -14,6 +14,11 @@ using cfloat = std::complex<float>;
 // |z|^2 without std::norm's overflow-safe hypot (the values here are far from overflow); the hot loops use it.
 inline float norm2(cfloat z) { return z.real() * z.real() + z.imag() * z.imag(); }
 
+// A complex array as interleaved floats (re, im), as the standard lays std::complex out: loops written on the
+// floats vectorise where loops on std::complex<float> stay scalar.
+inline float* floats(cfloat* z) { return reinterpret_cast<float*>(z); }
+inline const float* floats(const cfloat* z) { return reinterpret_cast<const float*>(z); }
+
 // Frames in memory aligned to 64 bytes, so that the FFT of a frame at the same index of two such buffers runs the
 // same FFTW plan (aligned or not) and gives the same bits.
 template <class T>

@@ -171,10 +171,14 @@ const float* FrameBlock::amplitude(std::size_t frame) const {
 void exit_wave(const cfloat* object, std::size_t object_nx, const cfloat* probe, std::size_t n, Position p,
                cfloat* psi) {
   for (std::size_t y = 0; y < n; ++y) {
-    const cfloat* o = object + (static_cast<std::size_t>(p.row) + y) * object_nx + static_cast<std::size_t>(p.col);
-    const cfloat* pr = probe + y * n;
-    cfloat* out = psi + y * n;
-    for (std::size_t x = 0; x < n; ++x) out[x] = pr[x] * o[x];
+    const float* o = floats(object + (static_cast<std::size_t>(p.row) + y) * object_nx + p.col);
+    const float* pr = floats(probe + y * n);
+    float* out = floats(psi + y * n);
+#pragma omp simd
+    for (std::size_t x = 0; x < n; ++x) {
+      out[2 * x] = pr[2 * x] * o[2 * x] - pr[2 * x + 1] * o[2 * x + 1];
+      out[2 * x + 1] = pr[2 * x] * o[2 * x + 1] + pr[2 * x + 1] * o[2 * x];
+    }
   }
 }
 

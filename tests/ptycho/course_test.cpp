@@ -83,7 +83,7 @@ TEST(PtychoCourse, DmSettlesOverItsLastIterationsAsAWarmUpItDoesNot) {
     EngineOptions o;
     o.algorithm = main;
     c.warm_up = main == Algorithm::ml ? 10 : 0;
-    PtychoState state{std::vector<cfloat>(s.sim.object.size(), cfloat(1, 0)), s.sim.probe};
+    PtychoState state{std::vector<cfloat>(s.sim.object.size(), cfloat(1, 0)), s.sim.probe, 0, {}};
     Course course(s.problem, o, c, pool);
     while (!course.done()) course.iterate(state);
     for (int i = 0; i < 10; ++i) {
@@ -101,7 +101,7 @@ TEST(PtychoCourse, RollingProbeAndObjectTogetherKeepsTheCost) {
   // has moved by more than a pixel.
   const Scan s = simulate("gaussian", 0);
   runtime::ThreadPool pool(2);
-  PtychoState state{s.sim.object, s.sim.probe};
+  PtychoState state{s.sim.object, s.sim.probe, 0, {}};
   const ModelFit before = model_fit(s.problem, state, false, pool);
   roll(state.probe, 48, 48, 2, -3);
   roll(state.object, 160, 160, 2, -3);
@@ -118,14 +118,14 @@ TEST(PtychoCourse, RollingProbeAndObjectTogetherKeepsTheCost) {
 TEST(PtychoCourse, TheTruthFitsAsPoissonNoisePredicts) {
   const Scan s = simulate("focused", 0);
   runtime::ThreadPool pool(2);
-  const PtychoState truth{s.sim.object, s.sim.probe};
+  const PtychoState truth{s.sim.object, s.sim.probe, 0, {}};
   for (const bool poisson : {false, true}) {
     const ModelFit fit = model_fit(s.problem, truth, poisson, pool);
     std::printf("truth's %s cost %.4g, expected %.4g\n", poisson ? "Poisson" : "amplitude", fit.cost, fit.expected);
     EXPECT_NEAR(fit.cost / fit.expected, 1.0, 0.05);
     EXPECT_FALSE(convergence_warning(fit).has_value());
   }
-  PtychoState flat{std::vector<cfloat>(s.sim.object.size(), cfloat(1, 0)), s.sim.probe};
+  PtychoState flat{std::vector<cfloat>(s.sim.object.size(), cfloat(1, 0)), s.sim.probe, 0, {}};
   const auto warning = convergence_warning(model_fit(s.problem, flat, false, pool));
   ASSERT_TRUE(warning.has_value());
   EXPECT_NE(warning->find("times what Poisson noise alone would leave"), std::string::npos);
