@@ -2,8 +2,10 @@
 // Per-pixel operations on far fields (FFT order), shared by the engines: the modulus projection, the likelihood
 // costs and their gradients chi = d cost / d conj(Psi). w: 1 measured, 0 masked (no constraint, no cost).
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "ptycho/frame_fft.h"
@@ -61,12 +63,24 @@ inline float gaussian_cost(cfloat psi, float a, cfloat& chi) {
   return (m - a) * (m - a);
 }
 
+// ln x for positive normal x, inline so that loops calling it vectorise (std::log is a scalar library call):
+// x = 2^e m with m in [sqrt(1/2), sqrt(2)), ln m = 2 atanh(s) with s = (m - 1) / (m + 1), |s| <= 0.172, by its
+// series to s^9 (the next term is below 1e-9 of the result): within a few float roundings of std::log.
+inline float log_inline(float x) {
+  const auto bits = std::bit_cast<std::uint32_t>(x);
+  const std::int32_t e = static_cast<std::int32_t>(bits - 0x3f3504f3u) >> 23;  // 0x3f3504f3: sqrt(1/2)
+  const float m = std::bit_cast<float>(bits - (static_cast<std::uint32_t>(e) << 23));
+  const float s = (m - 1) / (m + 1), s2 = s * s;
+  const float series = s * (2 + s2 * (2.0f / 3 + s2 * (2.0f / 5 + s2 * (2.0f / 7 + s2 * (2.0f / 9)))));
+  return static_cast<float>(e) * 0.693147180559945f + series;
+}
+
 // Poisson: f = I - d - d log(I / d) with I = |Psi|^2 (0 at I = d), chi = Psi (1 - d / I).
 inline float poisson_cost(cfloat psi, float d, cfloat& chi) {
   const float i = std::max(norm2(psi), kPoissonFloor);
   const float factor = 1 - d / i;
   chi = cfloat(psi.real() * factor, psi.imag() * factor);
-  return d > 0 ? i - d - d * std::log(i / std::max(d, kPoissonFloor)) : i;
+  return i - d - d * log_inline(i / std::max(d, kPoissonFloor));  // d = 0: i
 }
 
 }  // namespace xpulse::ptycho

@@ -42,7 +42,7 @@ class CpuMlFrames : public MlFrames {
   }
 
  private:
-  double frame_cost(const float* data, const cfloat* psi, cfloat* chi) const;
+  double frame_cost(const float* data, cfloat* psi, cfloat* chi, float scale) const;
   double frame_curvature(const PtychoState& s, const std::vector<cfloat>& d_object, const std::vector<cfloat>& d_probe,
                          std::size_t j, const cfloat* a, const float* data, unsigned worker);
 
@@ -57,30 +57,40 @@ class CpuMlFrames : public MlFrames {
   std::vector<double> fft_seconds_;              // per thread
 };
 
-// data: the frame's amplitudes (Gaussian) or intensities (Poisson).
-double CpuMlFrames::frame_cost(const float* data, const cfloat* psi, cfloat* chi) const {
+// data: the frame's amplitudes (Gaussian) or intensities (Poisson). psi holds the far field divided by `scale`
+// (an unscaled FFT) and is scaled in place; chi is written times `scale`, ready for an unscaled inverse FFT.
+double CpuMlFrames::frame_cost(const float* data, cfloat* psi, cfloat* chi, float scale) const {
   const std::size_t n2 = problem_.n * problem_.n;
   const float* w = problem_.weight.data();
   double cost = 0;
   // Branch-free over the mask (w is 0 or 1), and one loop per likelihood with its cost inlined, so that both
   // vectorise (a shared loop over a passed-in cost function ran three times slower).
+  // On interleaved floats (frame_fft.h); the per-pixel costs are far_field.h's gaussian_cost and poisson_cost.
+  float* p = floats(psi);
+  float* x = floats(chi);
   if (options_.noise == NoiseModel::gaussian) {
     const float* a = data;
 #pragma omp simd reduction(+ : cost)
     for (std::size_t k = 0; k < n2; ++k) {
-      cfloat c;
-      const float f = gaussian_cost(psi[k], a[k], c);
-      chi[k] = w[k] * c;
-      cost += w[k] * f;
+      const float re = scale * p[2 * k], im = scale * p[2 * k + 1];
+      p[2 * k] = re, p[2 * k + 1] = im;
+      const float m = std::sqrt(re * re + im * im);
+      const float factor = w[k] * scale * (m > 0 ? 1 - a[k] / m : 0.0f);
+      x[2 * k] = factor * re, x[2 * k + 1] = factor * im;
+      cost += static_cast<double>(w[k] * (m - a[k]) * (m - a[k]));
     }
   } else {
     const float* d = data;
 #pragma omp simd reduction(+ : cost)
     for (std::size_t k = 0; k < n2; ++k) {
-      cfloat c;
-      const float f = poisson_cost(psi[k], d[k], c);
-      chi[k] = w[k] * c;
-      cost += w[k] * f;
+      const float re = scale * p[2 * k], im = scale * p[2 * k + 1];
+      p[2 * k] = re, p[2 * k + 1] = im;
+      const float i = std::max(re * re + im * im, kPoissonFloor);
+      const float factor = w[k] * scale * (1 - d[k] / i);
+      x[2 * k] = factor * re, x[2 * k + 1] = factor * im;
+      // d = 0 gives i (0 times a finite log), without a branch that would keep the loop from vectorising.
+      const float f = i - d[k] - d[k] * log_inline(i / std::max(d[k], kPoissonFloor));
+      cost += static_cast<double>(w[k] * f);
     }
   }
   return cost;
@@ -105,11 +115,11 @@ double CpuMlFrames::gradient(const PtychoState& s, std::vector<cdouble>& g_objec
       exit_wave(s.object.data(), problem_.object_nx, s.probe.data(), n, problem_.positions[j], a);
       cfloat* chi = batch.data() + i * n2;
       auto t = Clock::now();
-      fft_.forward(a);
+      fft_.forward_unscaled(a);
       fft_seconds_[worker] += since(t);
-      cost[j] = frame_cost(poisson ? data.intensity(j) : data.amplitude(j), a, chi);
+      cost[j] = frame_cost(poisson ? data.intensity(j) : data.amplitude(j), a, chi, fft_.scale());
       t = Clock::now();
-      fft_.backward(chi);
+      fft_.backward_unscaled(chi);
       fft_seconds_[worker] += since(t);
     });
     add_to_object(batch.data(), first, count, problem_, s.probe.data(), g_object.data(), nullptr, pool_);
@@ -158,29 +168,45 @@ double CpuMlFrames::frame_curvature(const PtychoState& s, const std::vector<cflo
   const Position p = problem_.positions[j];
   cfloat* b = work_[worker].data();
   cfloat* c = b + n2;
+  // B = P dO + dP O and C = dP dO, on interleaved floats (frame_fft.h) so that the loops vectorise.
   for (std::size_t y = 0; y < n; ++y) {
-    const cfloat* o = window_row(s.object, nx, p, y);
-    const cfloat* d_o = window_row(d_object, nx, p, y);
-    const cfloat* pr = s.probe.data() + y * n;
-    const cfloat* d_p = d_probe.data() + y * n;
+    const float* o = floats(window_row(s.object, nx, p, y));
+    const float* d_o = floats(window_row(d_object, nx, p, y));
+    const float* pr = floats(s.probe.data() + y * n);
+    const float* d_p = floats(d_probe.data() + y * n);
+    float* by = floats(b + y * n);
+    float* cy = floats(c + y * n);
     if (probe) {
-      for (std::size_t x = 0; x < n; ++x) b[y * n + x] = pr[x] * d_o[x] + d_p[x] * o[x], c[y * n + x] = d_p[x] * d_o[x];
+#pragma omp simd
+      for (std::size_t x = 0; x < n; ++x) {
+        const float orr = o[2 * x], oi = o[2 * x + 1], dor = d_o[2 * x], doi = d_o[2 * x + 1];
+        const float prr = pr[2 * x], pri = pr[2 * x + 1], dpr = d_p[2 * x], dpi = d_p[2 * x + 1];
+        by[2 * x] = (prr * dor - pri * doi) + (dpr * orr - dpi * oi);
+        by[2 * x + 1] = (prr * doi + pri * dor) + (dpr * oi + dpi * orr);
+        cy[2 * x] = dpr * dor - dpi * doi;
+        cy[2 * x + 1] = dpr * doi + dpi * dor;
+      }
     } else {
-      for (std::size_t x = 0; x < n; ++x) b[y * n + x] = pr[x] * d_o[x];
+#pragma omp simd
+      for (std::size_t x = 0; x < n; ++x) {
+        by[2 * x] = pr[2 * x] * d_o[2 * x] - pr[2 * x + 1] * d_o[2 * x + 1];
+        by[2 * x + 1] = pr[2 * x] * d_o[2 * x + 1] + pr[2 * x + 1] * d_o[2 * x];
+      }
     }
   }
   const auto t = Clock::now();
-  fft_.forward(b);
-  if (probe) fft_.forward(c);
+  fft_.forward_unscaled(b);  // the 1/n is applied in the sums below
+  if (probe) fft_.forward_unscaled(c);
   fft_seconds_[worker] += since(t);
   // The cost's second derivative along the line at step 0 (Psi' = B, Psi'' = 2 C), exact and Gauss-Newton.
   const float* w = problem_.weight.data();
+  const float scale = fft_.scale();
   double exact = 0, gauss_newton = 0;
 #pragma omp simd reduction(+ : exact, gauss_newton)
   for (std::size_t k = 0; k < n2; ++k) {
-    const float bb = norm2(b[k]);
-    const float ab = a[k].real() * b[k].real() + a[k].imag() * b[k].imag();
-    const float ac = probe ? a[k].real() * c[k].real() + a[k].imag() * c[k].imag() : 0.0f;
+    const float bb = scale * scale * norm2(b[k]);
+    const float ab = scale * (a[k].real() * b[k].real() + a[k].imag() * b[k].imag());
+    const float ac = probe ? scale * (a[k].real() * c[k].real() + a[k].imag() * c[k].imag()) : 0.0f;
     float e, g;
     if (poisson) {
       // Fisher scoring (the data replaced by their expectation, the model): 4 (Re conj(Psi) B)^2 / |Psi|^2,
