@@ -23,34 +23,49 @@ inline constexpr float kPoissonFloor = 1e-6f;
 // unscaled FFTs on either side (FrameFft::forward_unscaled) cost no pass of their own.
 inline double project_modulus(cfloat* psi, const float* a, const float* w, std::size_t count,
                               double power_bound = 0, float in_scale = 1.0f, float out_scale = 1.0f) {
-  // Each |Psi| is taken once (a square root per pixel), and both loops are branch-free over the mask so that
-  // they vectorise.
+  // Each |Psi| is taken once (a square root per pixel), and the loops are branch-free over the mask so that
+  // they vectorise. Without a bound the projection needs no frame-wide decision: one pass.
+  const float both = in_scale * out_scale;
+  if (!(power_bound > 0)) {
+    float* p = floats(psi);
+    double cost = 0;
+#pragma omp simd reduction(+ : cost)
+    for (std::size_t k = 0; k < count; ++k) {
+      const float raw = std::sqrt(p[2 * k] * p[2 * k] + p[2 * k + 1] * p[2 * k + 1]), m = in_scale * raw;
+      const float d = m - a[k];
+      cost += static_cast<double>(w[k] * d * d);
+      const float scale = w[k] > 0 ? (raw > 0 ? out_scale * a[k] / raw : 0.0f) : both;
+      const float lift = w[k] > 0 && raw == 0 ? out_scale * a[k] : 0.0f;  // a zero far field takes a, real
+      p[2 * k] = p[2 * k] * scale + lift, p[2 * k + 1] *= scale;
+    }
+    return cost;
+  }
   thread_local std::vector<float> magnitudes;
   magnitudes.resize(count);
   float* m = magnitudes.data();
+  float* p = floats(psi);
   double cost = 0, measured = 0;
 #pragma omp simd reduction(+ : cost, measured)
   for (std::size_t k = 0; k < count; ++k) {
-    m[k] = in_scale * std::sqrt(norm2(psi[k]));
+    m[k] = in_scale * std::sqrt(p[2 * k] * p[2 * k] + p[2 * k + 1] * p[2 * k + 1]);
     const float d = m[k] - a[k];
     cost += static_cast<double>(w[k] * d * d);
     measured += w[k];
   }
-  if (power_bound > 0 && cost <= power_bound * measured) {
-    const float keep_all = in_scale * out_scale;
-    if (keep_all != 1.0f) {
+  if (cost <= power_bound * measured) {
+    if (both != 1.0f) {
 #pragma omp simd
-      for (std::size_t k = 0; k < count; ++k) psi[k] *= keep_all;
+      for (std::size_t k = 0; k < 2 * count; ++k) p[k] *= both;
     }
     return cost;
   }
-  const auto keep = power_bound > 0 ? static_cast<float>(std::sqrt(power_bound * measured / cost)) : 0.0f;
+  const auto keep = static_cast<float>(std::sqrt(power_bound * measured / cost));
 #pragma omp simd
   for (std::size_t k = 0; k < count; ++k) {
     const float target = a[k] + keep * (m[k] - a[k]);
-    const float scale = in_scale * out_scale * (w[k] > 0 ? (m[k] > 0 ? target / m[k] : 0.0f) : 1.0f);
+    const float scale = both * (w[k] > 0 ? (m[k] > 0 ? target / m[k] : 0.0f) : 1.0f);
     const float lift = w[k] > 0 && m[k] == 0 ? out_scale * target : 0.0f;  // a zero far field takes the target
-    psi[k] = cfloat(psi[k].real() * scale + lift, psi[k].imag() * scale);
+    p[2 * k] = p[2 * k] * scale + lift, p[2 * k + 1] *= scale;
   }
   return cost;
 }
