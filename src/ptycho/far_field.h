@@ -34,8 +34,12 @@ inline double project_modulus(cfloat* psi, const float* a, const float* w, std::
       const float raw = std::sqrt(p[2 * k] * p[2 * k] + p[2 * k + 1] * p[2 * k + 1]), m = in_scale * raw;
       const float d = m - a[k];
       cost += static_cast<double>(w[k] * d * d);
-      const float scale = w[k] > 0 ? (raw > 0 ? out_scale * a[k] / raw : 0.0f) : both;
-      const float lift = w[k] > 0 && raw == 0 ? out_scale * a[k] : 0.0f;  // a zero far field takes a, real
+      // Selects, not branches (a division under a condition would not be speculated, and the loop would stay
+      // scalar): the divisor is made safe instead.
+      const bool measured = w[k] > 0, zero = !(raw > 0);
+      const float to_a = out_scale * a[k] / (zero ? 1.0f : raw);
+      const float scale = measured ? (zero ? 0.0f : to_a) : both;
+      const float lift = measured && zero ? out_scale * a[k] : 0.0f;  // a zero far field takes a, real
       p[2 * k] = p[2 * k] * scale + lift, p[2 * k + 1] *= scale;
     }
     return cost;
@@ -63,8 +67,10 @@ inline double project_modulus(cfloat* psi, const float* a, const float* w, std::
 #pragma omp simd
   for (std::size_t k = 0; k < count; ++k) {
     const float target = a[k] + keep * (m[k] - a[k]);
-    const float scale = both * (w[k] > 0 ? (m[k] > 0 ? target / m[k] : 0.0f) : 1.0f);
-    const float lift = w[k] > 0 && m[k] == 0 ? out_scale * target : 0.0f;  // a zero far field takes the target
+    const bool measured = w[k] > 0, zero = !(m[k] > 0);
+    const float to_target = target / (zero ? 1.0f : m[k]);
+    const float scale = both * (measured ? (zero ? 0.0f : to_target) : 1.0f);
+    const float lift = measured && zero ? out_scale * target : 0.0f;  // a zero far field takes the target
     p[2 * k] = p[2 * k] * scale + lift, p[2 * k + 1] *= scale;
   }
   return cost;

@@ -49,6 +49,25 @@ def test_reconstruction_equals_the_command_lines_and_reaches_the_truth(simulated
     assert stopped["history"]["cost"].shape == (1,)
 
 
+def test_dm_settling_and_rpie_are_the_command_lines(simulated, xpulse):
+    folder, path, s = simulated
+    positions = s["positions"] - s["positions"].min(axis=0)
+    for algorithm, flags, kwargs in [("dm", ["--dm-settle", 0.5], dict(dm_settle=0.5)),
+                                     ("epie", ["--rpie", 0.5], dict(rpie=0.5))]:
+        out = folder / f"{algorithm}.h5"
+        xpulse("ptycho", "reconstruct", path, "--out", out, "--algorithm", algorithm, "--iterations", 10, "--probe",
+               f"{path}:/truth/probe", *flags, "--threads", 1)
+        r = xp.ptycho_reconstruct(s["intensities"], positions, probe=s["probe"], algorithm=algorithm, iterations=10,
+                                  threads=1, **kwargs)
+        with h5py.File(out, "r") as f:
+            np.testing.assert_array_equal(r["object"], f["/reconstruction/object"][()])
+            np.testing.assert_array_equal(r["history"]["step"], f["/history/step"][()])
+        if algorithm == "dm":  # alpha 1 for 5 iterations, then 1, 0.8, ..., 0.2
+            np.testing.assert_allclose(r["history"]["step"], [1] * 5 + [1, 0.8, 0.6, 0.4, 0.2], atol=1e-6)
+    with pytest.raises(ValueError, match=r"--dm-settle must be in \[0, 1\], got 2"):
+        xp.ptycho_reconstruct(s["intensities"], positions, algorithm="dm", dm_settle=2)
+
+
 def test_bad_input_raises_with_the_library_messages(simulated):
     _, _, s = simulated
     with pytest.raises(ValueError, match=r"intensities must be an array \[N, n, n\] of square frames"):
