@@ -21,9 +21,10 @@
 //      relaxation alpha falls linearly from --dm-alpha to 0, which turns the difference map into alternating
 //      projections (error reduction). DM finds the basin but, on noisy data, circles its fixed point
 //      without converging (Thibault and Guizar-Sicairos 2012 follow it with ML for that reason); alternating
-//      projections converge locally but stall from a cold start. Measured on five scans (README): 0.060 / 0.80
-//      (error / phase SSIM) constant, 0.042 / 0.88 falling over the last 70%; a step to 0 at half-way was
-//      better on four scans and worse on the Gaussian probe (0.060 / 0.73), the ramp within the thresholds on all.
+//      projections converge locally but stall from a cold start. Default scan (error / phase SSIM): 0.060 / 0.80
+//      with alpha 1 throughout, 0.043 / 0.88 falling over the last 70%. A step to 0 at half-way was better on
+//      the default scan but worse for a Gaussian probe (0.060 / 0.73); with the ramp four of the five scans the
+//      README lists are within error 0.05 and phase SSIM 0.8 (one before), the fifth is too sparse for any engine.
 // Every phase continues from the state the last one left; the history records which engine ran each iteration.
 #include <memory>
 #include <optional>
