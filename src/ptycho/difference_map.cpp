@@ -23,7 +23,7 @@ constexpr double kDenominatorFloor = 1e-6;
 DifferenceMapEngine::DifferenceMapEngine(const PtychoProblem& problem, const EngineOptions& options,
                                          runtime::ThreadPool& pool, runtime::World& world)
     : problem_(problem), options_(options), pool_(pool), world_(world), fft_(problem.n) {
-  work_.assign(pool.size(), std::vector<cfloat>(2 * problem.n * problem.n));
+  work_.assign(pool.size(), std::vector<cfloat>(problem.n * problem.n));
   double measured = 0;
   for (float w : problem.weight) measured += w;
   std::vector<double> sums = {problem.total_intensity, measured * static_cast<double>(problem.frames)};
@@ -94,21 +94,18 @@ void DifferenceMapEngine::iterate(PtychoState& s) {
   pool_.parallel_for(count, [&](std::size_t i, unsigned worker) {
     const std::size_t j = first + i;
     cfloat* psi = exit_waves_.data() + j * n2;
-    cfloat* wave = work_[worker].data();  // P O_j
-    cfloat* reflected = wave + n2;        // 2 P O_j - psi_j, then its modulus projection
-    // One pass: P O_j and its reflection; the FFTs' 1/n is folded into the projection.
+    cfloat* reflected = work_[worker].data();  // 2 P O_j - psi_j, then its modulus projection
+    // One pass: the reflection of P O_j; the FFTs' 1/n is folded into the projection.
     const Position p = problem_.positions[j];
     for (std::size_t y = 0; y < n; ++y) {
       const float* o = floats(s.object.data() + (static_cast<std::size_t>(p.row) + y) * nx + p.col);
       const float* probe = floats(s.probe.data() + y * n);
       const float* old = floats(psi + y * n);
-      float* w = floats(wave + y * n);
       float* r = floats(reflected + y * n);
 #pragma omp simd
       for (std::size_t x = 0; x < n; ++x) {
         const float wr = probe[2 * x] * o[2 * x] - probe[2 * x + 1] * o[2 * x + 1];
         const float wi = probe[2 * x] * o[2 * x + 1] + probe[2 * x + 1] * o[2 * x];
-        w[2 * x] = wr, w[2 * x + 1] = wi;
         r[2 * x] = (1 + alpha) * wr - alpha * old[2 * x];
         r[2 * x + 1] = (1 + alpha) * wi - alpha * old[2 * x + 1];
       }
@@ -121,11 +118,18 @@ void DifferenceMapEngine::iterate(PtychoState& s) {
     tick = Clock::now();
     fft_.backward_unscaled(reflected);
     fft_seconds[worker] += since(tick);
-    float* psi_f = floats(psi);
-    const float* reflected_f = floats(reflected);
-    const float* wave_f = floats(wave);
+    // psi_j += P_F(...) - P O_j, with P O_j formed again rather than kept (one frame-sized stream less).
+    for (std::size_t y = 0; y < n; ++y) {
+      const float* o = floats(s.object.data() + (static_cast<std::size_t>(p.row) + y) * nx + p.col);
+      const float* probe = floats(s.probe.data() + y * n);
+      const float* r = floats(reflected + y * n);
+      float* w = floats(psi + y * n);
 #pragma omp simd
-    for (std::size_t k = 0; k < 2 * n2; ++k) psi_f[k] += reflected_f[k] - wave_f[k];
+      for (std::size_t x = 0; x < n; ++x) {
+        w[2 * x] += r[2 * x] - (probe[2 * x] * o[2 * x] - probe[2 * x + 1] * o[2 * x + 1]);
+        w[2 * x + 1] += r[2 * x + 1] - (probe[2 * x] * o[2 * x + 1] + probe[2 * x + 1] * o[2 * x]);
+      }
+    }
   });
   add_to_object(exit_waves_.data() + first * n2, first, count, problem_, s.probe.data(), object_numerator_.data(),
                 illumination_.data(), pool_);

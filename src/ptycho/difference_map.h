@@ -31,7 +31,7 @@ class DifferenceMapEngine : public Engine {
   runtime::World& world_;
   FrameFft fft_;
   std::vector<cfloat> exit_waves_;              // [frames][n * n]
-  std::vector<std::vector<cfloat>> work_;       // per thread: P O_j and the reflected wave
+  std::vector<std::vector<cfloat>> work_;       // per thread: the reflected wave
   // The overlap projection's sums, kept between iterations (fresh ones cost page faults every time).
   std::vector<cdouble> object_numerator_, probe_numerator_;
   std::vector<double> illumination_, object_power_;

@@ -18,8 +18,7 @@ double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 
 EpieEngine::EpieEngine(const PtychoProblem& problem, const EngineOptions& options)
     : problem_(problem), options_(options), fft_(problem.n) {
-  const std::size_t n2 = problem.n * problem.n;
-  psi_.resize(n2), corrected_.resize(n2), window_.resize(n2);
+  corrected_.resize(problem.n * problem.n);
 }
 
 void EpieEngine::iterate(PtychoState& s) {
@@ -39,22 +38,19 @@ void EpieEngine::iterate(PtychoState& s) {
   for (const cfloat& v : s.probe) probe_max = std::max(probe_max, norm2(v));
   for (const std::size_t j : order) {
     const Position p = problem_.positions[j];
-    // One pass: the object's window, its largest |O|^2, and the exit wave (kept, and transformed in place), on
-    // interleaved floats (frame_fft.h).
+    // One pass: the largest |O|^2 of the window and the exit wave psi = P O, transformed in place, on interleaved
+    // floats (frame_fft.h).
     float object_max = 0;
     for (std::size_t y = 0; y < n; ++y) {
       const float* o = floats(s.object.data() + (static_cast<std::size_t>(p.row) + y) * nx + p.col);
       const float* probe = floats(s.probe.data() + y * n);
-      float* window = floats(window_.data() + y * n);
-      float* psi = floats(psi_.data() + y * n);
       float* corrected = floats(corrected_.data() + y * n);
 #pragma omp simd reduction(max : object_max)
       for (std::size_t x = 0; x < n; ++x) {
         const float orr = o[2 * x], oi = o[2 * x + 1], pr = probe[2 * x], pi = probe[2 * x + 1];
-        window[2 * x] = orr, window[2 * x + 1] = oi;
         object_max = std::max(object_max, orr * orr + oi * oi);
-        psi[2 * x] = corrected[2 * x] = pr * orr - pi * oi;
-        psi[2 * x + 1] = corrected[2 * x + 1] = pr * oi + pi * orr;
+        corrected[2 * x] = pr * orr - pi * oi;
+        corrected[2 * x + 1] = pr * oi + pi * orr;
       }
     }
     auto t = Clock::now();
@@ -66,7 +62,8 @@ void EpieEngine::iterate(PtychoState& s) {
     fft_.backward_unscaled(corrected_.data());
     fft_seconds += since(t);
     // One pass: both updates from the same psi' - psi and the old probe and object, as in ePIE, and the new
-    // probe's largest |P|^2 for the next position.
+    // probe's largest |P|^2 for the next position. psi = P O is formed again from the old pair rather than kept
+    // (two fewer frame-sized streams through the cache).
     // rPIE's denominator (1 - r) |P|^2 + r max|P|^2 (engine.h); a zero probe moves nothing.
     const float lit = probe_max > 0 ? 1 - r : 0.0f, floor = probe_max > 0 ? r * probe_max : 1.0f;
     const bool refine = options_.probe_refine && object_max > 0;
@@ -76,14 +73,12 @@ void EpieEngine::iterate(PtychoState& s) {
     for (std::size_t y = 0; y < n; ++y) {
       float* o = floats(s.object.data() + (static_cast<std::size_t>(p.row) + y) * nx + p.col);
       float* probe = floats(s.probe.data() + y * n);
-      const float* window = floats(window_.data() + y * n);
-      const float* psi = floats(psi_.data() + y * n);
       const float* corrected = floats(corrected_.data() + y * n);
       if (refine) {
 #pragma omp simd reduction(max : next_probe_max)
         for (std::size_t x = 0; x < n; ++x) {
-          const float dr = corrected[2 * x] - psi[2 * x], di = corrected[2 * x + 1] - psi[2 * x + 1];
-          const float pr = probe[2 * x], pi = probe[2 * x + 1], wr = window[2 * x], wi = window[2 * x + 1];
+          const float pr = probe[2 * x], pi = probe[2 * x + 1], wr = o[2 * x], wi = o[2 * x + 1];
+          const float dr = corrected[2 * x] - (pr * wr - pi * wi), di = corrected[2 * x + 1] - (pr * wi + pi * wr);
           const float step = alpha / (lit * (pr * pr + pi * pi) + floor);
           o[2 * x] += step * (pr * dr + pi * di), o[2 * x + 1] += step * (pr * di - pi * dr);  // conj(P) d
           const float qr = pr + probe_step * (wr * dr + wi * di), qi = pi + probe_step * (wr * di - wi * dr);
@@ -93,8 +88,8 @@ void EpieEngine::iterate(PtychoState& s) {
       } else {
 #pragma omp simd
         for (std::size_t x = 0; x < n; ++x) {
-          const float dr = corrected[2 * x] - psi[2 * x], di = corrected[2 * x + 1] - psi[2 * x + 1];
-          const float pr = probe[2 * x], pi = probe[2 * x + 1];
+          const float pr = probe[2 * x], pi = probe[2 * x + 1], wr = o[2 * x], wi = o[2 * x + 1];
+          const float dr = corrected[2 * x] - (pr * wr - pi * wi), di = corrected[2 * x + 1] - (pr * wi + pi * wr);
           const float step = alpha / (lit * (pr * pr + pi * pi) + floor);
           o[2 * x] += step * (pr * dr + pi * di), o[2 * x + 1] += step * (pr * di - pi * dr);
         }

@@ -19,7 +19,7 @@ class EpieEngine : public Engine {
   const PtychoProblem& problem_;
   EngineOptions options_;
   FrameFft fft_;
-  std::vector<cfloat> psi_, corrected_, window_;
+  std::vector<cfloat> corrected_;  // the exit wave, then its modulus projection
 };
 
 }  // namespace xpulse::ptycho
