@@ -74,6 +74,49 @@ void DifferenceMapEngine::moved(int dy, int dx) {
   });
 }
 
+// psi_j += P_F(2 P O_j - psi_j) - P O_j (with alpha: P_F((1 + alpha) P O_j - alpha psi_j)) on interleaved floats
+// (frame_fft.h); reflected: a frame of scratch. P O_j is formed twice rather than kept (one frame-sized stream
+// less), and the FFTs' 1/n is folded into the projection. Returns the projection's cost.
+double DifferenceMapEngine::update_exit_wave(const PtychoState& s, std::size_t j, float alpha, cfloat* reflected,
+                                             double& fft_seconds) {
+  const std::size_t n = problem_.n, n2 = n * n, nx = problem_.object_nx;
+  cfloat* psi = exit_waves_.data() + j * n2;
+  const Position p = problem_.positions[j];
+  for (std::size_t y = 0; y < n; ++y) {
+    const float* o = floats(s.object.data() + (static_cast<std::size_t>(p.row) + y) * nx + p.col);
+    const float* probe = floats(s.probe.data() + y * n);
+    const float* old = floats(psi + y * n);
+    float* r = floats(reflected + y * n);
+#pragma omp simd
+    for (std::size_t x = 0; x < n; ++x) {
+      const float wr = probe[2 * x] * o[2 * x] - probe[2 * x + 1] * o[2 * x + 1];
+      const float wi = probe[2 * x] * o[2 * x + 1] + probe[2 * x + 1] * o[2 * x];
+      r[2 * x] = (1 + alpha) * wr - alpha * old[2 * x];
+      r[2 * x + 1] = (1 + alpha) * wi - alpha * old[2 * x + 1];
+    }
+  }
+  auto tick = Clock::now();
+  fft_.forward_unscaled(reflected);
+  fft_seconds += since(tick);
+  const double cost = project_modulus(reflected, problem_.amplitude.data() + j * n2, problem_.weight.data(), n2,
+                                      power_bound_, fft_.scale(), fft_.scale());
+  tick = Clock::now();
+  fft_.backward_unscaled(reflected);
+  fft_seconds += since(tick);
+  for (std::size_t y = 0; y < n; ++y) {
+    const float* o = floats(s.object.data() + (static_cast<std::size_t>(p.row) + y) * nx + p.col);
+    const float* probe = floats(s.probe.data() + y * n);
+    const float* r = floats(reflected + y * n);
+    float* w = floats(psi + y * n);
+#pragma omp simd
+    for (std::size_t x = 0; x < n; ++x) {
+      w[2 * x] += r[2 * x] - (probe[2 * x] * o[2 * x] - probe[2 * x + 1] * o[2 * x + 1]);
+      w[2 * x + 1] += r[2 * x + 1] - (probe[2 * x] * o[2 * x + 1] + probe[2 * x + 1] * o[2 * x]);
+    }
+  }
+  return cost;
+}
+
 void DifferenceMapEngine::iterate(PtychoState& s) {
   const auto start = Clock::now();
   const std::size_t n = problem_.n, n2 = n * n, nx = problem_.object_nx;
@@ -90,49 +133,12 @@ void DifferenceMapEngine::iterate(PtychoState& s) {
   // sums take the frames in index order whatever the batches, so the bits are those of one pass).
   clear_object_sums();
   for (std::size_t first = 0; first < problem_.frames; first += options_.batch) {
-  const std::size_t count = std::min(options_.batch, problem_.frames - first);
-  pool_.parallel_for(count, [&](std::size_t i, unsigned worker) {
-    const std::size_t j = first + i;
-    cfloat* psi = exit_waves_.data() + j * n2;
-    cfloat* reflected = work_[worker].data();  // 2 P O_j - psi_j, then its modulus projection
-    // One pass: the reflection of P O_j; the FFTs' 1/n is folded into the projection.
-    const Position p = problem_.positions[j];
-    for (std::size_t y = 0; y < n; ++y) {
-      const float* o = floats(s.object.data() + (static_cast<std::size_t>(p.row) + y) * nx + p.col);
-      const float* probe = floats(s.probe.data() + y * n);
-      const float* old = floats(psi + y * n);
-      float* r = floats(reflected + y * n);
-#pragma omp simd
-      for (std::size_t x = 0; x < n; ++x) {
-        const float wr = probe[2 * x] * o[2 * x] - probe[2 * x + 1] * o[2 * x + 1];
-        const float wi = probe[2 * x] * o[2 * x + 1] + probe[2 * x + 1] * o[2 * x];
-        r[2 * x] = (1 + alpha) * wr - alpha * old[2 * x];
-        r[2 * x + 1] = (1 + alpha) * wi - alpha * old[2 * x + 1];
-      }
-    }
-    auto tick = Clock::now();
-    fft_.forward_unscaled(reflected);
-    fft_seconds[worker] += since(tick);
-    cost[j] = project_modulus(reflected, problem_.amplitude.data() + j * n2, problem_.weight.data(), n2,
-                              power_bound_, fft_.scale(), fft_.scale());
-    tick = Clock::now();
-    fft_.backward_unscaled(reflected);
-    fft_seconds[worker] += since(tick);
-    // psi_j += P_F(...) - P O_j, with P O_j formed again rather than kept (one frame-sized stream less).
-    for (std::size_t y = 0; y < n; ++y) {
-      const float* o = floats(s.object.data() + (static_cast<std::size_t>(p.row) + y) * nx + p.col);
-      const float* probe = floats(s.probe.data() + y * n);
-      const float* r = floats(reflected + y * n);
-      float* w = floats(psi + y * n);
-#pragma omp simd
-      for (std::size_t x = 0; x < n; ++x) {
-        w[2 * x] += r[2 * x] - (probe[2 * x] * o[2 * x] - probe[2 * x + 1] * o[2 * x + 1]);
-        w[2 * x + 1] += r[2 * x + 1] - (probe[2 * x] * o[2 * x + 1] + probe[2 * x + 1] * o[2 * x]);
-      }
-    }
-  });
-  add_to_object(exit_waves_.data() + first * n2, first, count, problem_, s.probe.data(), object_numerator_.data(),
-                illumination_.data(), pool_);
+    const std::size_t count = std::min(options_.batch, problem_.frames - first);
+    pool_.parallel_for(count, [&](std::size_t i, unsigned worker) {
+      cost[first + i] = update_exit_wave(s, first + i, alpha, work_[worker].data(), fft_seconds[worker]);
+    });
+    add_to_object(exit_waves_.data() + first * n2, first, count, problem_, s.probe.data(), object_numerator_.data(),
+                  illumination_.data(), pool_);
   }
   // The overlap projection alternates once per iteration: the object from the old probe (its sums above), then
   // the probe from the new object; the next iteration's exit waves use both. A second object update from the new

@@ -21,6 +21,8 @@ class DifferenceMapEngine : public Engine {
 
  private:
   void clear_object_sums();
+  double update_exit_wave(const PtychoState& state, std::size_t frame, float alpha, cfloat* reflected,
+                          double& fft_seconds);
   // The overlap projection for the object, from the sums of this iteration's exit waves.
   void update_object(PtychoState& state);
   void update_probe(PtychoState& state);

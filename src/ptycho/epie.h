@@ -16,6 +16,8 @@ class EpieEngine : public Engine {
   void iterate(PtychoState& state) override;
 
  private:
+  float exit_wave_at(const PtychoState& state, Position p);
+  float update_at(PtychoState& state, Position p, float probe_max, float object_max);
   const PtychoProblem& problem_;
   EngineOptions options_;
   FrameFft fft_;
