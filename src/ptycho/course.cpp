@@ -182,8 +182,9 @@ ModelFit model_fit(const PtychoProblem& problem, const PtychoState& state, bool 
       const float* a = block.amplitude(j);
       for (std::size_t k = 0; k < n2; ++k) {
         if (problem.weight[k] == 0) continue;
-        cfloat chi;
-        cost[j] += poisson ? poisson_cost(psi[k], d[k], chi) : gaussian_cost(psi[k], a[k], chi);
+        const float re = psi[k].real(), im = psi[k].imag();
+        float factor;
+        cost[j] += poisson ? poisson_cost(re, im, d[k], factor) : gaussian_cost(re, im, a[k], factor);
         expected[j] += table(norm2(psi[k]));
       }
     });

@@ -89,10 +89,9 @@ double DifferenceMapEngine::update_exit_wave(const PtychoState& s, std::size_t j
     float* r = floats(reflected + y * n);
 #pragma omp simd
     for (std::size_t x = 0; x < n; ++x) {
-      const float wr = probe[2 * x] * o[2 * x] - probe[2 * x + 1] * o[2 * x + 1];
-      const float wi = probe[2 * x] * o[2 * x + 1] + probe[2 * x + 1] * o[2 * x];
-      r[2 * x] = (1 + alpha) * wr - alpha * old[2 * x];
-      r[2 * x + 1] = (1 + alpha) * wi - alpha * old[2 * x + 1];
+      const ComplexParts wave = product(probe, o, x);
+      r[2 * x] = (1 + alpha) * wave.re - alpha * old[2 * x];
+      r[2 * x + 1] = (1 + alpha) * wave.im - alpha * old[2 * x + 1];
     }
   }
   auto tick = Clock::now();
@@ -110,8 +109,9 @@ double DifferenceMapEngine::update_exit_wave(const PtychoState& s, std::size_t j
     float* w = floats(psi + y * n);
 #pragma omp simd
     for (std::size_t x = 0; x < n; ++x) {
-      w[2 * x] += r[2 * x] - (probe[2 * x] * o[2 * x] - probe[2 * x + 1] * o[2 * x + 1]);
-      w[2 * x + 1] += r[2 * x + 1] - (probe[2 * x] * o[2 * x + 1] + probe[2 * x + 1] * o[2 * x]);
+      const ComplexParts wave = product(probe, o, x);
+      w[2 * x] += r[2 * x] - wave.re;
+      w[2 * x + 1] += r[2 * x + 1] - wave.im;
     }
   }
   return cost;

@@ -32,10 +32,9 @@ float EpieEngine::exit_wave_at(const PtychoState& s, Position p) {
     float* corrected = floats(corrected_.data() + y * n);
 #pragma omp simd reduction(max : object_max)
     for (std::size_t x = 0; x < n; ++x) {
-      const float orr = o[2 * x], oi = o[2 * x + 1], pr = probe[2 * x], pi = probe[2 * x + 1];
-      object_max = std::max(object_max, orr * orr + oi * oi);
-      corrected[2 * x] = pr * orr - pi * oi;
-      corrected[2 * x + 1] = pr * oi + pi * orr;
+      object_max = std::max(object_max, o[2 * x] * o[2 * x] + o[2 * x + 1] * o[2 * x + 1]);
+      const ComplexParts psi = product(probe, o, x);
+      corrected[2 * x] = psi.re, corrected[2 * x + 1] = psi.im;
     }
   }
   return object_max;
@@ -60,7 +59,8 @@ float EpieEngine::update_at(PtychoState& s, Position p, float probe_max, float o
 #pragma omp simd reduction(max : next_probe_max)
       for (std::size_t x = 0; x < n; ++x) {
         const float pr = probe[2 * x], pi = probe[2 * x + 1], wr = o[2 * x], wi = o[2 * x + 1];
-        const float dr = corrected[2 * x] - (pr * wr - pi * wi), di = corrected[2 * x + 1] - (pr * wi + pi * wr);
+        const ComplexParts psi = product(probe, o, x);
+        const float dr = corrected[2 * x] - psi.re, di = corrected[2 * x + 1] - psi.im;
         const float step = alpha / (lit * (pr * pr + pi * pi) + floor);
         o[2 * x] += step * (pr * dr + pi * di), o[2 * x + 1] += step * (pr * di - pi * dr);  // conj(P) d
         const float qr = pr + probe_step * (wr * dr + wi * di), qi = pi + probe_step * (wr * di - wi * dr);
@@ -70,8 +70,9 @@ float EpieEngine::update_at(PtychoState& s, Position p, float probe_max, float o
     } else {
 #pragma omp simd
       for (std::size_t x = 0; x < n; ++x) {
-        const float pr = probe[2 * x], pi = probe[2 * x + 1], wr = o[2 * x], wi = o[2 * x + 1];
-        const float dr = corrected[2 * x] - (pr * wr - pi * wi), di = corrected[2 * x + 1] - (pr * wi + pi * wr);
+        const float pr = probe[2 * x], pi = probe[2 * x + 1];
+        const ComplexParts psi = product(probe, o, x);
+        const float dr = corrected[2 * x] - psi.re, di = corrected[2 * x + 1] - psi.im;
         const float step = alpha / (lit * (pr * pr + pi * pi) + floor);
         o[2 * x] += step * (pr * dr + pi * di), o[2 * x + 1] += step * (pr * di - pi * dr);
       }

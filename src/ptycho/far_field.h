@@ -76,14 +76,6 @@ inline double project_modulus(cfloat* psi, const float* a, const float* w, std::
   return cost;
 }
 
-// Gaussian amplitude: f = (|Psi| - a)^2, chi = Psi (1 - a / |Psi|).
-inline float gaussian_cost(cfloat psi, float a, cfloat& chi) {
-  const float m = std::sqrt(norm2(psi));
-  const float factor = m > 0 ? 1 - a / m : 0.0f;
-  chi = cfloat(psi.real() * factor, psi.imag() * factor);
-  return (m - a) * (m - a);
-}
-
 // ln x for positive normal x, inline so that loops calling it vectorise (std::log is a scalar library call):
 // x = 2^e m with m in [sqrt(1/2), sqrt(2)), ln m = 2 atanh(s) with s = (m - 1) / (m + 1), |s| <= 0.172, by its
 // series to s^9 (the next term is below 1e-9 of the result): within a few float roundings of std::log.
@@ -96,12 +88,21 @@ inline float log_inline(float x) {
   return static_cast<float>(e) * 0.693147180559945f + series;
 }
 
-// Poisson: f = I - d - d log(I / d) with I = |Psi|^2 (0 at I = d), chi = Psi (1 - d / I).
-inline float poisson_cost(cfloat psi, float d, cfloat& chi) {
-  const float i = std::max(norm2(psi), kPoissonFloor);
-  const float factor = 1 - d / i;
-  chi = cfloat(psi.real() * factor, psi.imag() * factor);
-  return i - d - d * log_inline(i / std::max(d, kPoissonFloor));  // d = 0: i
+// The likelihood costs per pixel of Psi = re + i im, with chi = d cost / d conj(Psi) = factor Psi; on floats and
+// inline so that the loops over a frame calling them vectorise.
+// Gaussian amplitude: f = (|Psi| - a)^2, factor = 1 - a / |Psi| (0 where Psi is 0).
+inline float gaussian_cost(float re, float im, float a, float& factor) {
+  const float m = std::sqrt(re * re + im * im);
+  factor = m > 0 ? 1 - a / m : 0.0f;
+  return (m - a) * (m - a);
+}
+
+// Poisson: f = I - d - d log(I / d) with I = |Psi|^2 (0 at I = d), factor = 1 - d / I. No branch on d: d = 0
+// gives I (0 times a finite log).
+inline float poisson_cost(float re, float im, float d, float& factor) {
+  const float i = std::max(re * re + im * im, kPoissonFloor);
+  factor = 1 - d / i;
+  return i - d - d * log_inline(i / std::max(d, kPoissonFloor));
 }
 
 }  // namespace xpulse::ptycho

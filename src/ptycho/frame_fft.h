@@ -19,6 +19,14 @@ inline float norm2(cfloat z) { return z.real() * z.real() + z.imag() * z.imag();
 inline float* floats(cfloat* z) { return reinterpret_cast<float*>(z); }
 inline const float* floats(const cfloat* z) { return reinterpret_cast<const float*>(z); }
 
+// The product a[x] b[x] of two such interleaved arrays, inline so that the loops calling it still vectorise.
+struct ComplexParts {
+  float re, im;
+};
+inline ComplexParts product(const float* a, const float* b, std::size_t x) {
+  return {a[2 * x] * b[2 * x] - a[2 * x + 1] * b[2 * x + 1], a[2 * x] * b[2 * x + 1] + a[2 * x + 1] * b[2 * x]};
+}
+
 // Frames in memory aligned to 64 bytes, so that the FFT of a frame at the same index of two such buffers runs the
 // same FFTW plan (aligned or not) and gives the same bits.
 template <class T>

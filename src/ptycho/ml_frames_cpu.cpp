@@ -65,7 +65,7 @@ double CpuMlFrames::frame_cost(const float* data, cfloat* psi, cfloat* chi, floa
   double cost = 0;
   // Branch-free over the mask (w is 0 or 1), and one loop per likelihood with its cost inlined, so that both
   // vectorise (a shared loop over a passed-in cost function ran three times slower).
-  // On interleaved floats (frame_fft.h); the per-pixel costs are far_field.h's gaussian_cost and poisson_cost.
+  // On interleaved floats (frame_fft.h).
   float* p = floats(psi);
   float* x = floats(chi);
   if (options_.noise == NoiseModel::gaussian) {
@@ -74,10 +74,11 @@ double CpuMlFrames::frame_cost(const float* data, cfloat* psi, cfloat* chi, floa
     for (std::size_t k = 0; k < n2; ++k) {
       const float re = scale * p[2 * k], im = scale * p[2 * k + 1];
       p[2 * k] = re, p[2 * k + 1] = im;
-      const float m = std::sqrt(re * re + im * im);
-      const float factor = w[k] * scale * (m > 0 ? 1 - a[k] / m : 0.0f);
+      float factor;
+      const float f = gaussian_cost(re, im, a[k], factor);
+      factor *= w[k] * scale;
       x[2 * k] = factor * re, x[2 * k + 1] = factor * im;
-      cost += static_cast<double>(w[k] * (m - a[k]) * (m - a[k]));
+      cost += static_cast<double>(w[k] * f);
     }
   } else {
     const float* d = data;
@@ -85,11 +86,10 @@ double CpuMlFrames::frame_cost(const float* data, cfloat* psi, cfloat* chi, floa
     for (std::size_t k = 0; k < n2; ++k) {
       const float re = scale * p[2 * k], im = scale * p[2 * k + 1];
       p[2 * k] = re, p[2 * k + 1] = im;
-      const float i = std::max(re * re + im * im, kPoissonFloor);
-      const float factor = w[k] * scale * (1 - d[k] / i);
+      float factor;
+      const float f = poisson_cost(re, im, d[k], factor);
+      factor *= w[k] * scale;
       x[2 * k] = factor * re, x[2 * k + 1] = factor * im;
-      // d = 0 gives i (0 times a finite log), without a branch that would keep the loop from vectorising.
-      const float f = i - d[k] - d[k] * log_inline(i / std::max(d[k], kPoissonFloor));
       cost += static_cast<double>(w[k] * f);
     }
   }
@@ -179,18 +179,15 @@ double CpuMlFrames::frame_curvature(const PtychoState& s, const std::vector<cflo
     if (probe) {
 #pragma omp simd
       for (std::size_t x = 0; x < n; ++x) {
-        const float orr = o[2 * x], oi = o[2 * x + 1], dor = d_o[2 * x], doi = d_o[2 * x + 1];
-        const float prr = pr[2 * x], pri = pr[2 * x + 1], dpr = d_p[2 * x], dpi = d_p[2 * x + 1];
-        by[2 * x] = (prr * dor - pri * doi) + (dpr * orr - dpi * oi);
-        by[2 * x + 1] = (prr * doi + pri * dor) + (dpr * oi + dpi * orr);
-        cy[2 * x] = dpr * dor - dpi * doi;
-        cy[2 * x + 1] = dpr * doi + dpi * dor;
+        const ComplexParts p_do = product(pr, d_o, x), dp_o = product(d_p, o, x), dp_do = product(d_p, d_o, x);
+        by[2 * x] = p_do.re + dp_o.re, by[2 * x + 1] = p_do.im + dp_o.im;
+        cy[2 * x] = dp_do.re, cy[2 * x + 1] = dp_do.im;
       }
     } else {
 #pragma omp simd
       for (std::size_t x = 0; x < n; ++x) {
-        by[2 * x] = pr[2 * x] * d_o[2 * x] - pr[2 * x + 1] * d_o[2 * x + 1];
-        by[2 * x + 1] = pr[2 * x] * d_o[2 * x + 1] + pr[2 * x + 1] * d_o[2 * x];
+        const ComplexParts p_do = product(pr, d_o, x);
+        by[2 * x] = p_do.re, by[2 * x + 1] = p_do.im;
       }
     }
   }

@@ -176,8 +176,8 @@ void exit_wave(const cfloat* object, std::size_t object_nx, const cfloat* probe,
     float* out = floats(psi + y * n);
 #pragma omp simd
     for (std::size_t x = 0; x < n; ++x) {
-      out[2 * x] = pr[2 * x] * o[2 * x] - pr[2 * x + 1] * o[2 * x + 1];
-      out[2 * x + 1] = pr[2 * x] * o[2 * x + 1] + pr[2 * x + 1] * o[2 * x];
+      const ComplexParts w = product(pr, o, x);
+      out[2 * x] = w.re, out[2 * x + 1] = w.im;
     }
   }
 }
