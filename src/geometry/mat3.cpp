@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <numbers>
 
+#include <Eigen/Dense>
+
 namespace xpulse::geometry {
 
 Mat3 rotation_xyz_deg(double ax, double ay, double az) {
@@ -38,6 +40,34 @@ Mat3 rotation_between(const Vec3& a, const Vec3& b) {
   for (int i = 0; i < 3; ++i)
     for (int j = 0; j < 3; ++j) r[i][j] = (i == j ? c : 0.0) + s * k[i][j] + (1.0 - c) * axis[i] * axis[j];
   return r;
+}
+
+Mat3 rotation_about(const Vec3& axis, double angle) {
+  const Vec3 k = scale(1.0 / norm(axis), axis);
+  const double c = std::cos(angle), s = std::sin(angle);
+  const Mat3 x{{{0, -k[2], k[1]}, {k[2], 0, -k[0]}, {-k[1], k[0], 0}}};
+  Mat3 r{};
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) r[i][j] = (i == j ? c : 0.0) + s * x[i][j] + (1.0 - c) * k[i] * k[j];
+  return r;
+}
+
+Mat3 nearest_rotation(const Mat3& m) {
+  Eigen::Matrix3d a;
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) a(i, j) = m[i][j];
+  const Eigen::JacobiSVD<Eigen::Matrix3d> svd(a, Eigen::ComputeFullU | Eigen::ComputeFullV);
+  Eigen::Matrix3d d = Eigen::Matrix3d::Identity();
+  d(2, 2) = (svd.matrixU() * svd.matrixV().transpose()).determinant() < 0 ? -1.0 : 1.0;
+  const Eigen::Matrix3d r = svd.matrixU() * d * svd.matrixV().transpose();
+  Mat3 out{};
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) out[i][j] = r(i, j);
+  return out;
+}
+
+double rotation_angle(const Mat3& r) {
+  return std::acos(std::clamp((r[0][0] + r[1][1] + r[2][2] - 1.0) / 2.0, -1.0, 1.0));
 }
 
 double orthonormality_error(const Mat3& m) {

@@ -45,6 +45,13 @@ inline Mat3 inverse(const Mat3& m) {
 Mat3 rotation_xyz_deg(double ax, double ay, double az);
 // The smallest rotation that turns direction a into direction b (both non-zero).
 Mat3 rotation_between(const Vec3& a, const Vec3& b);
+// Rotation by `angle` radians about a (non-zero) axis, right-handed.
+Mat3 rotation_about(const Vec3& axis, double angle);
+// The rotation nearest to M in the Frobenius norm (the orthogonal factor of its polar decomposition, with
+// determinant +1).
+Mat3 nearest_rotation(const Mat3& m);
+// The angle of a rotation matrix, radians in [0, pi].
+double rotation_angle(const Mat3& r);
 // Largest |M^T M - I| entry: how far a matrix is from a rotation.
 double orthonormality_error(const Mat3& m);
 

@@ -1,0 +1,268 @@
+#include "sfx/known_cell_indexer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+
+namespace xpulse::sfx {
+namespace {
+
+using geometry::Mat3;
+using geometry::Vec3;
+
+constexpr double kTwoPi = 2 * std::numbers::pi;
+constexpr double kStep = 0.15;  // largest change of a search peak's index between neighbouring grid points
+constexpr double kSearchOrders = 12;  // the largest index of the longest vector among the search peaks
+constexpr std::size_t kFewestSearchPeaks = 20;
+constexpr double kAlignment = 0.5;   // largest rms index misfit of the indexed peaks, in tolerances
+constexpr std::size_t kRefined = 16;  // orientations of step 2 refined
+
+Vec3 fibonacci_direction(std::size_t i, std::size_t n) {
+  const double golden = std::numbers::pi * (3 - std::sqrt(5.0));
+  const double z = (static_cast<double>(i) + 0.5) / static_cast<double>(n), r = std::sqrt(1 - z * z);
+  const double phi = golden * static_cast<double>(i);
+  return {r * std::cos(phi), r * std::sin(phi), z};
+}
+
+double fractional_distance(double h) { return std::abs(h - std::nearbyint(h)); }
+
+}  // namespace
+
+struct KnownCellIndexer::Candidate {
+  Mat3 u{};
+  double score = 0;
+};
+
+void IndexerOptions::validate() const {
+  if (!(tolerance > 0 && tolerance < 0.5)) {
+    throw InvalidArgument(fmt::format("the indexing tolerance must lie in (0, 0.5), got {}", tolerance));
+  }
+  if (!(min_fraction > 0 && min_fraction <= 1)) {
+    throw InvalidArgument(fmt::format("the fraction of peaks indexed must lie in (0, 1], got {}", min_fraction));
+  }
+  if (min_indexed < 4) throw InvalidArgument(fmt::format("at least 4 indexed peaks are needed, got {}", min_indexed));
+  if (!(length_tolerance > 0) || !(angle_tolerance_deg > 0)) {
+    throw InvalidArgument("the cell tolerances must be positive");
+  }
+  if (search_peaks < 6 || directions < 1) throw InvalidArgument("the search needs >= 6 peaks and >= 1 direction");
+}
+
+geometry::UnitCell cell_of_ub(const Mat3& ub) {
+  const Mat3 real = geometry::inverse(ub);  // rows a, b, c
+  const auto angle = [](const Vec3& x, const Vec3& y) {
+    return std::acos(std::clamp(geometry::dot(x, y) / (geometry::norm(x) * geometry::norm(y)), -1.0, 1.0)) * 180 /
+           std::numbers::pi;
+  };
+  return {geometry::norm(real[0]), geometry::norm(real[1]), geometry::norm(real[2]),
+          angle(real[1], real[2]), angle(real[0], real[2]), angle(real[0], real[1])};
+}
+
+KnownCellIndexer::KnownCellIndexer(const geometry::UnitCell& cell, Centering centering, const IndexerOptions& options)
+    : cell_(cell), centering_(centering), options_(options) {
+  cell.validate();
+  options.validate();
+  check_centering(cell, centering);
+  b_ = cell.b_matrix();
+  b_inverse_ = geometry::inverse(b_);
+  for (int i = 0; i < 3; ++i) {
+    const double length = geometry::norm(b_inverse_[i]);
+    if (length > longest_length_) longest_length_ = length, longest_ = i;
+  }
+  max_length_ = longest_length_;
+}
+
+// Steps 1 and 2 on the lowest-resolution peaks: the best orientation for each of the best directions.
+std::vector<KnownCellIndexer::Candidate> KnownCellIndexer::search(std::span<const Vec3> s,
+                                                                  const std::vector<std::uint32_t>& order) const {
+  // The lowest-resolution peaks, fewer when the longest vector's indices would run past kSearchOrders (a finer
+  // grid would be needed for no more information), but at least kFewestSearchPeaks.
+  std::size_t m = std::min(order.size(), options_.search_peaks);
+  while (m > kFewestSearchPeaks && longest_length_ * geometry::norm(s[order[m - 1]]) > kSearchOrders) --m;
+  std::vector<double> sx(m), sy(m), sz(m);
+  double s_max = 0;
+  for (std::size_t i = 0; i < m; ++i) {
+    const Vec3& v = s[order[i]];
+    sx[i] = v[0], sy[i] = v[1], sz[i] = v[2];
+    s_max = std::max(s_max, geometry::norm(v));
+  }
+  // Step 1: a grid fine enough that no search peak's index moves by more than kStep between neighbours.
+  const double delta = kStep / (longest_length_ * s_max);
+  const std::size_t n = std::clamp<std::size_t>(static_cast<std::size_t>(std::ceil(kTwoPi / (delta * delta))), 500,
+                                                400000);
+  std::vector<double> score(n);
+  for (std::size_t d = 0; d < n; ++d) {
+    const Vec3 t = geometry::scale(longest_length_, fibonacci_direction(d, n));
+    double total = 0;
+    for (std::size_t i = 0; i < m; ++i) total += std::cos(kTwoPi * (t[0] * sx[i] + t[1] * sy[i] + t[2] * sz[i]));
+    score[d] = total;
+  }
+  std::vector<std::uint32_t> rank(n);
+  for (std::size_t d = 0; d < n; ++d) rank[d] = static_cast<std::uint32_t>(d);
+  std::stable_sort(rank.begin(), rank.end(), [&](auto a, auto b) { return score[a] > score[b]; });
+  std::vector<Vec3> kept;
+  const double apart = std::cos(3 * std::sqrt(kTwoPi / static_cast<double>(n)));
+  for (std::size_t r = 0; r < n && kept.size() < options_.directions; ++r) {
+    const Vec3 t = fibonacci_direction(rank[r], n);
+    bool distinct = true;
+    for (const Vec3& k : kept) distinct = distinct && std::abs(geometry::dot(k, t)) < apart;
+    if (distinct) kept.push_back(t);
+  }
+  // Step 2: the rotation about each direction (and its opposite) that brings all three indices nearest integers.
+  const double dphi = kStep / (max_length_ * s_max);
+  const std::size_t steps = static_cast<std::size_t>(std::ceil(kTwoPi / dphi));
+  std::vector<Candidate> candidates;
+  for (const Vec3& direction : kept) {
+    for (double sense : {1.0, -1.0}) {
+      const Vec3 t = geometry::scale(sense, direction);
+      const Mat3 r0 = geometry::rotation_between(b_inverse_[longest_], t);
+      Candidate best;
+      best.score = -1e300;
+      for (std::size_t j = 0; j < steps; ++j) {
+        const Mat3 u = geometry::mul(geometry::rotation_about(t, static_cast<double>(j) * dphi), r0);
+        const Mat3 m3 = geometry::mul(b_inverse_, geometry::transpose(u));  // h = B^-1 U^T s
+        double total = 0;
+        for (std::size_t i = 0; i < m; ++i) {
+          for (int c = 0; c < 3; ++c) {
+            total += std::cos(kTwoPi * (m3[c][0] * sx[i] + m3[c][1] * sy[i] + m3[c][2] * sz[i]));
+          }
+        }
+        if (total > best.score) best.score = total, best.u = u;
+      }
+      candidates.push_back(best);
+    }
+  }
+  std::stable_sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+    return a.score > b.score;
+  });
+  return candidates;
+}
+
+// Peaks within `radius` of the origin whose indices under U all lie within `tolerance` of integers that the
+// centering allows.
+void KnownCellIndexer::assign(std::span<const Vec3> s, const std::vector<std::uint32_t>& peaks, const Mat3& u,
+                              double tolerance, double radius, std::vector<std::uint32_t>& chosen,
+                              std::vector<std::array<int, 3>>& hkl) const {
+  chosen.clear(), hkl.clear();
+  const Mat3 m3 = geometry::mul(b_inverse_, geometry::transpose(u));
+  for (std::uint32_t p : peaks) {
+    if (geometry::norm(s[p]) > radius) continue;
+    const Vec3 h = geometry::mul(m3, s[p]);
+    if (std::max({fractional_distance(h[0]), fractional_distance(h[1]), fractional_distance(h[2])}) > tolerance) {
+      continue;
+    }
+    const std::array<int, 3> i{static_cast<int>(std::nearbyint(h[0])), static_cast<int>(std::nearbyint(h[1])),
+                               static_cast<int>(std::nearbyint(h[2]))};
+    if (!centering_allows(centering_, i[0], i[1], i[2])) continue;
+    chosen.push_back(p), hkl.push_back(i);
+  }
+}
+
+// Step 3: Kabsch on the assigned peaks, shell by shell outwards, then with a shrinking threshold.
+Mat3 KnownCellIndexer::refine_orientation(std::span<const Vec3> s, const std::vector<std::uint32_t>& order, Mat3 u,
+                                          double first_radius) const {
+  const double s_max = geometry::norm(s[order.back()]);
+  std::vector<std::pair<double, double>> passes;  // (radius, tolerance)
+  for (double r = first_radius; r < s_max; r *= 1.4) passes.emplace_back(r, 0.3);
+  for (double t : {0.3, 0.25, 0.2, 0.15, 0.15}) passes.emplace_back(s_max, t);
+  std::vector<std::uint32_t> chosen;
+  std::vector<std::array<int, 3>> hkl;
+  for (const auto& [radius, tolerance] : passes) {
+    assign(s, order, u, tolerance, radius, chosen, hkl);
+    if (chosen.size() < 4) continue;
+    // Tukey's biweight on the index misfit: peaks of another lattice (or noise) that fall within the tolerance by
+    // chance lie anywhere in it and weigh little; the lattice's own lie near integers.
+    const Mat3 m3 = geometry::mul(b_inverse_, geometry::transpose(u));
+    Mat3 h{};  // sum w s (B h)^T
+    for (std::size_t i = 0; i < chosen.size(); ++i) {
+      const Vec3 hkl_d{static_cast<double>(hkl[i][0]), static_cast<double>(hkl[i][1]), static_cast<double>(hkl[i][2])};
+      const Vec3 c = geometry::mul(b_, hkl_d);
+      const Vec3& v = s[chosen[i]];
+      const double d = geometry::norm(geometry::sub(geometry::mul(m3, v), hkl_d)) / (std::sqrt(3.0) * tolerance);
+      const double w = (1 - d * d) * (1 - d * d);
+      for (int a = 0; a < 3; ++a)
+        for (int b = 0; b < 3; ++b) h[a][b] += w * v[a] * c[b];
+    }
+    u = geometry::nearest_rotation(h);
+  }
+  return u;
+}
+
+bool KnownCellIndexer::index_one(std::span<const Vec3> s, double k, const std::vector<std::uint32_t>& active,
+                                 double min_count, IndexedLattice& out) const {
+  if (active.size() < options_.min_indexed) return false;
+  std::vector<std::uint32_t> order(active);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](auto a, auto b) { return geometry::norm(s[a]) < geometry::norm(s[b]); });
+  const double first_radius = geometry::norm(s[order[std::min(order.size(), kFewestSearchPeaks) - 1]]);
+  const std::vector<Candidate> candidates = search(s, order);
+  bool found = false;
+  std::vector<std::uint32_t> chosen;
+  std::vector<std::array<int, 3>> hkl;
+  // The best few orientations of step 2 are refined; the one that indexes most peaks is kept.
+  for (std::size_t c = 0; c < std::min<std::size_t>(candidates.size(), kRefined); ++c) {
+    const Mat3 u = refine_orientation(s, order, candidates[c].u, first_radius);
+    assign(s, order, u, options_.tolerance, 1e300, chosen, hkl);
+    if (static_cast<double>(chosen.size()) < std::max(min_count, static_cast<double>(options_.min_indexed))) continue;
+    if (found && chosen.size() <= out.peaks.size()) continue;
+    // Indices of a real lattice lie much nearer integers than the tolerance; those of an orientation that merely
+    // happens to place random peaks within it spread evenly over it (rms of the largest of three ~0.78 x tolerance).
+    double misfit = 0;
+    const Mat3 m3 = geometry::mul(b_inverse_, geometry::transpose(u));
+    for (auto p : chosen) {
+      const Vec3 h = geometry::mul(m3, s[p]);
+      const double d = std::max({fractional_distance(h[0]), fractional_distance(h[1]), fractional_distance(h[2])});
+      misfit += d * d;
+    }
+    if (std::sqrt(misfit / static_cast<double>(chosen.size())) > kAlignment * options_.tolerance) continue;
+    // The cell refined freely from the indexed peaks (UB = S H^T (H H^T)^-1) must match the given one.
+    Mat3 sh{}, hh{};
+    for (std::size_t i = 0; i < chosen.size(); ++i) {
+      const Vec3 h{static_cast<double>(hkl[i][0]), static_cast<double>(hkl[i][1]), static_cast<double>(hkl[i][2])};
+      for (int a = 0; a < 3; ++a)
+        for (int b = 0; b < 3; ++b) sh[a][b] += s[chosen[i]][a] * h[b], hh[a][b] += h[a] * h[b];
+    }
+    if (!(std::abs(geometry::determinant(hh)) > 0)) continue;
+    const Mat3 ub_free = geometry::mul(sh, geometry::inverse(hh));
+    if (!(std::abs(geometry::determinant(ub_free)) > 0)) continue;
+    const geometry::UnitCell free = cell_of_ub(ub_free);
+    const auto length_ok = [&](double x, double y) { return std::abs(x - y) <= options_.length_tolerance * y; };
+    const auto angle_ok = [&](double x, double y) { return std::abs(x - y) <= options_.angle_tolerance_deg; };
+    if (!(length_ok(free.a, cell_.a) && length_ok(free.b, cell_.b) && length_ok(free.c, cell_.c) &&
+          angle_ok(free.alpha, cell_.alpha) && angle_ok(free.beta, cell_.beta) && angle_ok(free.gamma, cell_.gamma))) {
+      continue;
+    }
+    found = true;
+    out.ub = geometry::mul(u, b_);
+    out.free_cell = free;
+    out.peaks = chosen, out.hkl = hkl;
+    out.fraction = static_cast<double>(chosen.size()) / static_cast<double>(active.size());
+  }
+  return found;
+}
+
+std::vector<IndexedLattice> KnownCellIndexer::index(std::span<const Vec3> s, double k, std::size_t max_lattices) const {
+  std::vector<IndexedLattice> lattices;
+  std::vector<std::uint32_t> active(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) active[i] = static_cast<std::uint32_t>(i);
+  for (std::size_t l = 0; l < max_lattices; ++l) {
+    // Lattice l may share the peaks still unexplained with the max_lattices - l lattices left to find.
+    const double share = options_.min_fraction / static_cast<double>(max_lattices - l);
+    IndexedLattice lattice;
+    if (!index_one(s, k, active, share * static_cast<double>(active.size()), lattice)) break;
+    std::vector<std::uint8_t> used(s.size(), 0);
+    for (auto p : lattice.peaks) used[p] = 1;
+    std::vector<std::uint32_t> left;
+    for (auto p : active) {
+      if (!used[p]) left.push_back(p);
+    }
+    active.swap(left);
+    lattices.push_back(std::move(lattice));
+  }
+  return lattices;
+}
+
+}  // namespace xpulse::sfx

@@ -1,0 +1,80 @@
+#pragma once
+// Indexing of a still's Bragg peaks with a known unit cell, in the spirit of TORO and the fast-feedback indexer
+// (Gasparotto et al. 2022; Gevorkov et al. 2020):
+//   1. the longest cell vector v: directions t on a Fibonacci half-sphere, scored by how close the projections
+//      |v| t . s of the lowest-resolution peaks' scattering vectors lie to integers (sum of cos 2 pi h); the best
+//      few directions, apart from each other, are kept;
+//   2. for each, the rotation about t (both senses of t) that makes all three indices of those peaks closest to
+//      integers;
+//   3. the orientation refined by least squares on fixed Miller indices (Kabsch's closed form, U = the rotation
+//      nearest to sum s (B h)^T), the peaks admitted shell by shell outwards and then with a shrinking threshold.
+//      (A still measures only the direction of k_in + s; taking s on the Ewald sphere is the refinement's start,
+//      sfx/lattice_refinement.h fits positions and excitation errors.)
+// A lattice is accepted as CrystFEL accepts one: enough peaks within `tolerance` of integer h, k and l (allowed by
+// the centering) and the cell refined freely from them within tolerance of the given one. Deterministic: the same
+// peaks give the same lattices on every machine and thread count.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "geometry/lattice.h"
+#include "sfx/centering.h"
+
+namespace xpulse::sfx {
+
+struct IndexerOptions {
+  double tolerance = 0.25;          // |h - round(h)| of each index for a peak to count as indexed
+  double min_fraction = 0.5;        // of the peaks (shared among --multi lattices), for a lattice to be accepted
+  std::size_t min_indexed = 10;     // fewest indexed peaks of a lattice
+  double length_tolerance = 0.05;   // freely refined cell lengths against the given, relative
+  double angle_tolerance_deg = 1.5; // and angles, degrees
+  std::size_t search_peaks = 60;    // lowest-resolution peaks used in steps 1 and 2
+  std::size_t directions = 16;      // directions kept from step 1
+  void validate() const;            // InvalidArgument naming the option
+};
+
+struct IndexedLattice {
+  geometry::Mat3 ub{};                   // U B of the given cell: columns a*, b*, c* (lab, 1/Angstrom); s = UB h
+  geometry::UnitCell free_cell;          // cell of the unconstrained least-squares UB on the indexed peaks
+  std::vector<std::uint32_t> peaks;      // the peaks it indexes (into the caller's list)
+  std::vector<std::array<int, 3>> hkl;   // and their Miller indices
+  double fraction = 0;                   // indexed / peaks it was searched on
+};
+
+// The cell of a UB matrix (columns a*, b*, c*).
+geometry::UnitCell cell_of_ub(const geometry::Mat3& ub);
+
+class KnownCellIndexer {
+ public:
+  // InvalidArgument when the centering is impossible for the cell (sfx/centering.h) or an option is out of range.
+  KnownCellIndexer(const geometry::UnitCell& cell, Centering centering, const IndexerOptions& options);
+
+  // Up to max_lattices lattices for scattering vectors s (lab, 1/Angstrom, no 2 pi) measured at wavenumber k
+  // (1 / lambda, 1/Angstrom): each searched on the peaks the earlier ones left unexplained. Thread-safe.
+  std::vector<IndexedLattice> index(std::span<const geometry::Vec3> s, double k, std::size_t max_lattices = 1) const;
+
+  const geometry::UnitCell& cell() const { return cell_; }
+  Centering centering() const { return centering_; }
+
+ private:
+  struct Candidate;
+  bool index_one(std::span<const geometry::Vec3> s, double k, const std::vector<std::uint32_t>& active,
+                 double min_count, IndexedLattice& out) const;
+  std::vector<Candidate> search(std::span<const geometry::Vec3> s, const std::vector<std::uint32_t>& order) const;
+  geometry::Mat3 refine_orientation(std::span<const geometry::Vec3> s, const std::vector<std::uint32_t>& order,
+                                    geometry::Mat3 u, double first_radius) const;
+  void assign(std::span<const geometry::Vec3> s, const std::vector<std::uint32_t>& peaks, const geometry::Mat3& u,
+              double tolerance, double radius, std::vector<std::uint32_t>& chosen,
+              std::vector<std::array<int, 3>>& hkl) const;
+
+  geometry::UnitCell cell_;
+  Centering centering_;
+  IndexerOptions options_;
+  geometry::Mat3 b_{}, b_inverse_{};  // B (columns a*, b*, c* in the crystal frame) and B^-1 (rows a, b, c)
+  int longest_ = 0;                   // which real-space vector step 1 searches for
+  double longest_length_ = 0, max_length_ = 0;
+};
+
+}  // namespace xpulse::sfx
