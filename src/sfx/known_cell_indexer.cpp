@@ -4,9 +4,11 @@
 #include <cmath>
 #include <numbers>
 
+#include <Eigen/Dense>
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "sfx/cell_parameters.h"
 
 namespace xpulse::sfx {
 namespace {
@@ -18,7 +20,7 @@ constexpr double kTwoPi = 2 * std::numbers::pi;
 constexpr double kStep = 0.15;  // largest change of a search peak's index between neighbouring grid points
 constexpr double kSearchOrders = 12;  // the largest index of the longest vector among the search peaks
 constexpr std::size_t kFewestSearchPeaks = 20;
-constexpr double kAlignment = 0.5;   // largest rms index misfit of the indexed peaks, in tolerances
+constexpr double kAlignment = 0.4;   // largest rms index misfit of the indexed peaks, in tolerances
 constexpr std::size_t kRefined = 16;  // orientations of step 2 refined
 
 Vec3 fibonacci_direction(std::size_t i, std::size_t n) {
@@ -141,13 +143,12 @@ std::vector<KnownCellIndexer::Candidate> KnownCellIndexer::search(std::span<cons
   return candidates;
 }
 
-// Peaks within `radius` of the origin whose indices under U all lie within `tolerance` of integers that the
+// Peaks within `radius` of the origin whose indices h = M s all lie within `tolerance` of integers that the
 // centering allows.
-void KnownCellIndexer::assign(std::span<const Vec3> s, const std::vector<std::uint32_t>& peaks, const Mat3& u,
+void KnownCellIndexer::assign(std::span<const Vec3> s, const std::vector<std::uint32_t>& peaks, const Mat3& m3,
                               double tolerance, double radius, std::vector<std::uint32_t>& chosen,
                               std::vector<std::array<int, 3>>& hkl) const {
   chosen.clear(), hkl.clear();
-  const Mat3 m3 = geometry::mul(b_inverse_, geometry::transpose(u));
   for (std::uint32_t p : peaks) {
     if (geometry::norm(s[p]) > radius) continue;
     const Vec3 h = geometry::mul(m3, s[p]);
@@ -171,7 +172,7 @@ Mat3 KnownCellIndexer::refine_orientation(std::span<const Vec3> s, const std::ve
   std::vector<std::uint32_t> chosen;
   std::vector<std::array<int, 3>> hkl;
   for (const auto& [radius, tolerance] : passes) {
-    assign(s, order, u, tolerance, radius, chosen, hkl);
+    assign(s, order, geometry::mul(b_inverse_, geometry::transpose(u)), tolerance, radius, chosen, hkl);
     if (chosen.size() < 4) continue;
     // Tukey's biweight on the index misfit: peaks of another lattice (or noise) that fall within the tolerance by
     // chance lie anywhere in it and weigh little; the lattice's own lie near integers.
@@ -191,8 +192,76 @@ Mat3 KnownCellIndexer::refine_orientation(std::span<const Vec3> s, const std::ve
   return u;
 }
 
-bool KnownCellIndexer::index_one(std::span<const Vec3> s, double k, const std::vector<std::uint32_t>& active,
-                                 double min_count, IndexedLattice& out) const {
+namespace {
+
+// Gauss-Newton for the orientation (three small rotations) and the cell parameters the lattice system leaves
+// free: least squares of U B(cell) h - s over the assigned peaks.
+struct LatticeFit {
+  Mat3 u{};
+  geometry::UnitCell cell;
+};
+
+Mat3 small_rotation(const double* w) {
+  return geometry::mul(geometry::rotation_about({0, 0, 1}, w[2]),
+                       geometry::mul(geometry::rotation_about({0, 1, 0}, w[1]), geometry::rotation_about({1, 0, 0}, w[0])));
+}
+
+LatticeFit fit_lattice(std::span<const Vec3> s, const std::vector<std::uint32_t>& chosen,
+                       const std::vector<std::array<int, 3>>& hkl, const LatticeFit& start,
+                       const CellParameters& parameters) {
+  const std::vector<double> packed = parameters.pack(start.cell);
+  const Eigen::Index n = 3 + static_cast<Eigen::Index>(packed.size()), m = 3 * static_cast<Eigen::Index>(chosen.size());
+  if (m < 2 * n) return start;
+  Eigen::VectorXd p = Eigen::VectorXd::Zero(n);
+  for (std::size_t a = 0; a < packed.size(); ++a) p[3 + static_cast<Eigen::Index>(a)] = packed[a];
+  const auto residuals = [&](const Eigen::VectorXd& q) {
+    const Mat3 ub = geometry::mul(geometry::mul(small_rotation(q.data()), start.u),
+                                  parameters.unpack(q.data() + 3, start.cell).b_matrix());
+    Eigen::VectorXd r(m);
+    for (std::size_t i = 0; i < chosen.size(); ++i) {
+      const Vec3 d = geometry::sub(geometry::mul(ub, Vec3{double(hkl[i][0]), double(hkl[i][1]), double(hkl[i][2])}),
+                                   s[chosen[i]]);
+      for (int c = 0; c < 3; ++c) r[static_cast<Eigen::Index>(3 * i) + c] = d[c];
+    }
+    return r;
+  };
+  for (int iteration = 0; iteration < 4; ++iteration) {
+    const Eigen::VectorXd r = residuals(p);
+    Eigen::MatrixXd j(m, n);
+    for (Eigen::Index a = 0; a < n; ++a) {
+      const double h = a < 3 ? 1e-6 : 1e-6 * std::abs(p[a]);
+      Eigen::VectorXd q = p;
+      q[a] += h;
+      j.col(a) = (residuals(q) - r) / h;
+    }
+    const Eigen::VectorXd step = (j.transpose() * j).ldlt().solve(-(j.transpose() * r));
+    if (!step.allFinite()) break;
+    p += step;
+  }
+  LatticeFit out{geometry::mul(small_rotation(p.data()), start.u), parameters.unpack(p.data() + 3, start.cell)};
+  try {
+    out.cell.validate();
+  } catch (const InputError&) {
+    return start;
+  }
+  return out;
+}
+
+// Root mean square over the peaks of the largest distance of an index from its integer.
+double index_misfit(std::span<const Vec3> s, const std::vector<std::uint32_t>& chosen, const Mat3& m) {
+  double sum = 0;
+  for (auto p : chosen) {
+    const Vec3 h = geometry::mul(m, s[p]);
+    const double d = std::max({fractional_distance(h[0]), fractional_distance(h[1]), fractional_distance(h[2])});
+    sum += d * d;
+  }
+  return std::sqrt(sum / static_cast<double>(std::max<std::size_t>(1, chosen.size())));
+}
+
+}  // namespace
+
+bool KnownCellIndexer::index_one(std::span<const Vec3> s, const std::vector<std::uint32_t>& active, double min_count,
+                                 IndexedLattice& out) const {
   if (active.size() < options_.min_indexed) return false;
   std::vector<std::uint32_t> order(active);
   std::stable_sort(order.begin(), order.end(),
@@ -200,51 +269,47 @@ bool KnownCellIndexer::index_one(std::span<const Vec3> s, double k, const std::v
   const double first_radius = geometry::norm(s[order[std::min(order.size(), kFewestSearchPeaks) - 1]]);
   const std::vector<Candidate> candidates = search(s, order);
   bool found = false;
+  double best_misfit = 0;
   std::vector<std::uint32_t> chosen;
   std::vector<std::array<int, 3>> hkl;
-  // The best few orientations of step 2 are refined; the one that indexes most peaks is kept.
-  for (std::size_t c = 0; c < std::min<std::size_t>(candidates.size(), kRefined); ++c) {
-    const Mat3 u = refine_orientation(s, order, candidates[c].u, first_radius);
-    assign(s, order, u, options_.tolerance, 1e300, chosen, hkl);
-    if (static_cast<double>(chosen.size()) < std::max(min_count, static_cast<double>(options_.min_indexed))) continue;
-    if (found && chosen.size() <= out.peaks.size()) continue;
-    // Indices of a real lattice lie much nearer integers than the tolerance; those of an orientation that merely
-    // happens to place random peaks within it spread evenly over it (rms of the largest of three ~0.78 x tolerance).
-    double misfit = 0;
-    const Mat3 m3 = geometry::mul(b_inverse_, geometry::transpose(u));
-    for (auto p : chosen) {
-      const Vec3 h = geometry::mul(m3, s[p]);
-      const double d = std::max({fractional_distance(h[0]), fractional_distance(h[1]), fractional_distance(h[2])});
-      misfit += d * d;
-    }
-    if (std::sqrt(misfit / static_cast<double>(chosen.size())) > kAlignment * options_.tolerance) continue;
-    // The cell refined freely from the indexed peaks (UB = S H^T (H H^T)^-1) must match the given one.
-    Mat3 sh{}, hh{};
-    for (std::size_t i = 0; i < chosen.size(); ++i) {
-      const Vec3 h{static_cast<double>(hkl[i][0]), static_cast<double>(hkl[i][1]), static_cast<double>(hkl[i][2])};
-      for (int a = 0; a < 3; ++a)
-        for (int b = 0; b < 3; ++b) sh[a][b] += s[chosen[i]][a] * h[b], hh[a][b] += h[a] * h[b];
-    }
-    if (!(std::abs(geometry::determinant(hh)) > 0)) continue;
-    const Mat3 ub_free = geometry::mul(sh, geometry::inverse(hh));
-    if (!(std::abs(geometry::determinant(ub_free)) > 0)) continue;
-    const geometry::UnitCell free = cell_of_ub(ub_free);
+  const auto cell_ok = [&](const geometry::UnitCell& free) {
     const auto length_ok = [&](double x, double y) { return std::abs(x - y) <= options_.length_tolerance * y; };
     const auto angle_ok = [&](double x, double y) { return std::abs(x - y) <= options_.angle_tolerance_deg; };
-    if (!(length_ok(free.a, cell_.a) && length_ok(free.b, cell_.b) && length_ok(free.c, cell_.c) &&
-          angle_ok(free.alpha, cell_.alpha) && angle_ok(free.beta, cell_.beta) && angle_ok(free.gamma, cell_.gamma))) {
-      continue;
+    return length_ok(free.a, cell_.a) && length_ok(free.b, cell_.b) && length_ok(free.c, cell_.c) &&
+           angle_ok(free.alpha, cell_.alpha) && angle_ok(free.beta, cell_.beta) && angle_ok(free.gamma, cell_.gamma);
+  };
+  // The best few orientations of step 2 are refined, rigidly and then with the cell parameters of the lattice
+  // system free (the given cell may be a little off); the one that indexes most peaks, and among nearly as many
+  // the best aligned, is kept.
+  const CellParameters parameters = CellParameters::of(cell_);
+  for (std::size_t c = 0; c < std::min<std::size_t>(candidates.size(), kRefined); ++c) {
+    LatticeFit fit{refine_orientation(s, order, candidates[c].u, first_radius), cell_};
+    const auto index_matrix = [&] { return geometry::inverse(geometry::mul(fit.u, fit.cell.b_matrix())); };
+    for (double tolerance : {0.25, 0.2, 0.15}) {
+      assign(s, order, index_matrix(), tolerance, 1e300, chosen, hkl);
+      fit = fit_lattice(s, chosen, hkl, fit, parameters);
     }
+    const Mat3 m = index_matrix();
+    assign(s, order, m, options_.tolerance, 1e300, chosen, hkl);
+    const double count = static_cast<double>(chosen.size());
+    if (count < std::max(min_count, static_cast<double>(options_.min_indexed)) || !cell_ok(fit.cell)) continue;
+    // Indices of a real lattice lie much nearer integers than the tolerance; those of an orientation that merely
+    // happens to place random peaks within it spread evenly over it (rms of the largest of three ~0.78 x tolerance).
+    const double misfit = index_misfit(s, chosen, m);
+    if (misfit > kAlignment * options_.tolerance) continue;
+    const double best = static_cast<double>(out.peaks.size());
+    if (found && !(count > 1.05 * best || (count >= 0.95 * best && misfit < best_misfit))) continue;
     found = true;
-    out.ub = geometry::mul(u, b_);
-    out.free_cell = free;
+    best_misfit = misfit;
+    out.ub = geometry::mul(fit.u, fit.cell.b_matrix());
+    out.cell = fit.cell;
     out.peaks = chosen, out.hkl = hkl;
-    out.fraction = static_cast<double>(chosen.size()) / static_cast<double>(active.size());
+    out.fraction = count / static_cast<double>(active.size());
   }
   return found;
 }
 
-std::vector<IndexedLattice> KnownCellIndexer::index(std::span<const Vec3> s, double k, std::size_t max_lattices) const {
+std::vector<IndexedLattice> KnownCellIndexer::index(std::span<const Vec3> s, std::size_t max_lattices) const {
   std::vector<IndexedLattice> lattices;
   std::vector<std::uint32_t> active(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) active[i] = static_cast<std::uint32_t>(i);
@@ -252,7 +317,7 @@ std::vector<IndexedLattice> KnownCellIndexer::index(std::span<const Vec3> s, dou
     // Lattice l may share the peaks still unexplained with the max_lattices - l lattices left to find.
     const double share = options_.min_fraction / static_cast<double>(max_lattices - l);
     IndexedLattice lattice;
-    if (!index_one(s, k, active, share * static_cast<double>(active.size()), lattice)) break;
+    if (!index_one(s, active, share * static_cast<double>(active.size()), lattice)) break;
     std::vector<std::uint8_t> used(s.size(), 0);
     for (auto p : lattice.peaks) used[p] = 1;
     std::vector<std::uint32_t> left;

@@ -11,7 +11,8 @@
 //      (A still measures only the direction of k_in + s; taking s on the Ewald sphere is the refinement's start,
 //      sfx/lattice_refinement.h fits positions and excitation errors.)
 // A lattice is accepted as CrystFEL accepts one: enough peaks within `tolerance` of integer h, k and l (allowed by
-// the centering) and the cell refined freely from them within tolerance of the given one. Deterministic: the same
+// the centering), their indices near integers (rms misfit below 0.4 tolerances), and the fitted cell within
+// tolerance of the given one. Deterministic: the same
 // peaks give the same lattices on every machine and thread count.
 #include <array>
 #include <cstddef>
@@ -36,8 +37,8 @@ struct IndexerOptions {
 };
 
 struct IndexedLattice {
-  geometry::Mat3 ub{};                   // U B of the given cell: columns a*, b*, c* (lab, 1/Angstrom); s = UB h
-  geometry::UnitCell free_cell;          // cell of the unconstrained least-squares UB on the indexed peaks
+  geometry::Mat3 ub{};                   // U B(cell): columns a*, b*, c* (lab, 1/Angstrom); s = UB h
+  geometry::UnitCell cell;               // fitted to the indexed peaks within the lattice system
   std::vector<std::uint32_t> peaks;      // the peaks it indexes (into the caller's list)
   std::vector<std::array<int, 3>> hkl;   // and their Miller indices
   double fraction = 0;                   // indexed / peaks it was searched on
@@ -51,21 +52,21 @@ class KnownCellIndexer {
   // InvalidArgument when the centering is impossible for the cell (sfx/centering.h) or an option is out of range.
   KnownCellIndexer(const geometry::UnitCell& cell, Centering centering, const IndexerOptions& options);
 
-  // Up to max_lattices lattices for scattering vectors s (lab, 1/Angstrom, no 2 pi) measured at wavenumber k
-  // (1 / lambda, 1/Angstrom): each searched on the peaks the earlier ones left unexplained. Thread-safe.
-  std::vector<IndexedLattice> index(std::span<const geometry::Vec3> s, double k, std::size_t max_lattices = 1) const;
+  // Up to max_lattices lattices for scattering vectors s (lab, 1/Angstrom, no 2 pi): each searched on the peaks
+  // the earlier ones left unexplained. Thread-safe.
+  std::vector<IndexedLattice> index(std::span<const geometry::Vec3> s, std::size_t max_lattices = 1) const;
 
   const geometry::UnitCell& cell() const { return cell_; }
   Centering centering() const { return centering_; }
 
  private:
   struct Candidate;
-  bool index_one(std::span<const geometry::Vec3> s, double k, const std::vector<std::uint32_t>& active,
-                 double min_count, IndexedLattice& out) const;
+  bool index_one(std::span<const geometry::Vec3> s, const std::vector<std::uint32_t>& active, double min_count,
+                 IndexedLattice& out) const;
   std::vector<Candidate> search(std::span<const geometry::Vec3> s, const std::vector<std::uint32_t>& order) const;
   geometry::Mat3 refine_orientation(std::span<const geometry::Vec3> s, const std::vector<std::uint32_t>& order,
                                     geometry::Mat3 u, double first_radius) const;
-  void assign(std::span<const geometry::Vec3> s, const std::vector<std::uint32_t>& peaks, const geometry::Mat3& u,
+  void assign(std::span<const geometry::Vec3> s, const std::vector<std::uint32_t>& peaks, const geometry::Mat3& m,
               double tolerance, double radius, std::vector<std::uint32_t>& chosen,
               std::vector<std::array<int, 3>>& hkl) const;
 
