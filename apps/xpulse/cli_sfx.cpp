@@ -4,13 +4,89 @@
 
 #include "cli.h"
 #include "pipelines/sfx_peaks.h"
+#include "pipelines/sfx_process.h"
 #include "runtime/run_recorder.h"
 #include "runtime/thread_pool.h"
 
 namespace xpulse::cli {
 
+namespace {
+
+void add_peak_options(CLI::App* cmd, sfx::PeakFinderOptions& o) {
+  cmd->add_option("--threshold", o.threshold, "Lowest peak pixel value, ADU")->capture_default_str();
+  cmd->add_option("--min-snr", o.min_snr, "Signal-to-noise of pixels (against their radius) and of peaks")
+      ->capture_default_str();
+  cmd->add_option("--min-pix", o.min_pixels, "Fewest pixels in a peak")->capture_default_str();
+  cmd->add_option("--max-pix", o.max_pixels, "Most pixels in a peak")->capture_default_str();
+  cmd->add_option("--local-bg-radius", o.local_bg_radius, "Width of the local background ring, pixels")
+      ->capture_default_str();
+  cmd->add_option("--min-res", o.min_res, "Smallest radius of a peak, pixels from the beam centre")
+      ->capture_default_str();
+  cmd->add_option("--max-res", o.max_res, "Largest radius of a peak, pixels")->capture_default_str();
+}
+
+void add_sfx_process(CLI::App* sfx, Action& action, const std::string& command_line) {
+  auto* cmd = sfx->add_subcommand(
+      "process",
+      "Index, refine and integrate every frame of a CXI stack of stills with a known cell: peakfinder8, a\n"
+      "known-cell search, refinement of orientation, cell and profile radius, prediction with a partiality\n"
+      "model and ring integration; a reflection table per frame (HDF5, optionally a CrystFEL stream).");
+  auto r = std::make_shared<pipelines::SfxProcessRequest>();
+  r->threads = runtime::default_thread_count();
+  sfx::StillProcessorOptions& o = r->options;
+  cmd->add_option("INPUT", r->input, "CXI file: /entry_1/data_1/data [frames, y, x] with the detector geometry")
+      ->required();
+  cmd->add_option("--out", r->out, "Output HDF5 file (written as FILE.partial, renamed when complete)")->required();
+  cmd->add_option("--cell", r->cell, "Unit cell a,b,c,alpha,beta,gamma (Angstrom, degrees)")->required();
+  cmd->add_option("--centering", r->centering, "Lattice centering: P, A, B, C, I, F or R")->capture_default_str();
+  add_peak_options(cmd, o.peaks);
+  cmd->add_option("--min-peaks", o.min_peaks, "Fewest peaks in a hit")->capture_default_str();
+  cmd->add_option("--max-peaks", o.peaks.max_peaks, "Most peaks kept per frame")->capture_default_str();
+  cmd->add_option("--multi", o.max_lattices, "Most lattices per frame")->capture_default_str();
+  cmd->add_option("--int-radius", r->int_radius, "Peak disc, inner and outer background radii, pixels")
+      ->capture_default_str();
+  cmd->add_option("--partiality", r->partiality, "xsphere | offset | unity")->capture_default_str();
+  cmd->add_option("--bandwidth", o.prediction.bandwidth, "Relative width of the spectrum, for prediction")
+      ->capture_default_str();
+  cmd->add_option("--tolerance", o.indexer.tolerance, "Largest |h - round(h)| of an indexed peak")
+      ->capture_default_str();
+  cmd->add_option("--stream", r->stream, "Also write a CrystFEL stream (format 2.3)");
+  cmd->add_option("--geometry", r->geometry, "TOML file whose [detector] and [source] values override the file's");
+  cmd->add_option("--threads", r->threads, "Worker threads (default: all cores)")->capture_default_str();
+  cmd->add_flag("--progress", r->progress, "Frames done, rate and time left on stderr");
+  cmd->callback([=, &action] {
+    action = [=] {
+      r->command_line = command_line;
+      const auto s = pipelines::sfx_process_file(*r);
+      runtime::RunRecorder& record = runtime::RunRecorder::get();
+      record.input(r->input), record.output(r->out), record.output(r->stream);
+      record.metric("frames", static_cast<double>(s.frames));
+      record.metric("indexed_frames", static_cast<double>(s.indexed_frames));
+      record.metric("reflections", static_cast<double>(s.reflections));
+      const double rate = s.hits ? 100.0 * static_cast<double>(s.indexed_frames) / static_cast<double>(s.hits) : 0.0;
+      std::printf("xpulse sfx process: %zu frames of %zux%zu, %zu hits, %zu indexed (%.1f%% of hits), %zu lattices, "
+                  "%zu reflections, %.1f s (%.1f frames/s)\n",
+                  s.frames, s.ny, s.nx, s.hits, s.indexed_frames, rate, s.lattices, s.reflections, s.seconds,
+                  static_cast<double>(s.frames) / s.seconds);
+      if (s.lattices > 0) {
+        std::printf("  median %.0f peaks indexed per lattice, mean rms %.2f pixels\n", s.median_indexed_peaks,
+                    s.mean_rms_px);
+      } else if (s.hits > 0) {
+        std::printf("  no frame indexed with the cell %s (%s): check the cell, the centering and the geometry\n",
+                    r->cell.c_str(), r->centering.c_str());
+      }
+      std::printf("  wrote %s:/indexing, /reflections, /frames%s%s\n", r->out.c_str(),
+                  r->stream.empty() ? "" : " and the stream ", r->stream.c_str());
+      return 0;
+    };
+  });
+}
+
+}  // namespace
+
 void add_sfx(CLI::App& app, Action& action, const std::string& command_line) {
-  auto* sfx = app.add_subcommand("sfx", "Serial crystallography front end: Bragg peaks and hits");
+  auto* sfx = app.add_subcommand(
+      "sfx", "Serial crystallography: Bragg peaks and hits; indexing, refinement and integration of stills");
   sfx->require_subcommand(1);
   auto* cmd = sfx->add_subcommand(
       "peaks",
@@ -23,16 +99,7 @@ void add_sfx(CLI::App& app, Action& action, const std::string& command_line) {
       ->required();
   cmd->add_option("--out", r->out, "Output HDF5 file (written as FILE.partial, renamed when complete)")->required();
   cmd->add_option("--hits-out", r->hits_out, "CXI file with the hit frames and their peaks");
-  cmd->add_option("--threshold", o.threshold, "Lowest peak pixel value, ADU")->capture_default_str();
-  cmd->add_option("--min-snr", o.min_snr, "Signal-to-noise of pixels (against their radius) and of peaks")
-      ->capture_default_str();
-  cmd->add_option("--min-pix", o.min_pixels, "Fewest pixels in a peak")->capture_default_str();
-  cmd->add_option("--max-pix", o.max_pixels, "Most pixels in a peak")->capture_default_str();
-  cmd->add_option("--local-bg-radius", o.local_bg_radius, "Width of the local background ring, pixels")
-      ->capture_default_str();
-  cmd->add_option("--min-res", o.min_res, "Smallest radius of a peak, pixels from the beam centre")
-      ->capture_default_str();
-  cmd->add_option("--max-res", o.max_res, "Largest radius of a peak, pixels")->capture_default_str();
+  add_peak_options(cmd, o);
   cmd->add_option("--min-peaks", r->min_peaks, "Fewest peaks in a hit")->capture_default_str();
   cmd->add_option("--max-peaks", o.max_peaks, "Most peaks kept per frame (and in a hit)")->capture_default_str();
   cmd->add_option("--threads", r->threads, "Worker threads (default: all cores)")->capture_default_str();
@@ -65,6 +132,7 @@ void add_sfx(CLI::App& app, Action& action, const std::string& command_line) {
       return 0;
     };
   });
+  add_sfx_process(sfx, action, command_line);
 }
 
 }  // namespace xpulse::cli

@@ -120,6 +120,9 @@ void add_simulate_sfx(CLI::App& simulate, Action& action, const std::string& com
   cmd->add_option("--crystal-size", o.crystal_size_m, "Crystal size, m")->capture_default_str();
   cmd->add_option("--mosaicity", o.mosaicity_deg, "Mosaic spread, degrees")->capture_default_str();
   cmd->add_option("--bandwidth", o.bandwidth, "Relative spectral width")->capture_default_str();
+  cmd->add_option("--second-lattice-fraction", o.second_lattice_fraction,
+                  "Fraction of the hits with a second crystal in another orientation")
+      ->capture_default_str();
   cmd->add_option("--fluence", o.fluence, "Photons of a full reflection of mean |F|^2 near the beam")
       ->capture_default_str();
   cmd->add_option("--background", o.background, "water | none")->capture_default_str();

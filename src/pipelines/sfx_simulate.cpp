@@ -68,17 +68,27 @@ SfxSimulateSummary simulate_sfx_file(const SfxSimulateRequest& r) {
   std::vector<double> quaternions;
   for (const auto& q : s.orientations) quaternions.insert(quaternions.end(), q.begin(), q.end());
   w.write<double>("/truth/orientations", quaternions, std::vector<std::size_t>{n, 4});
+  w.attribute("/truth/orientations", "description",
+              "unit quaternion (w, x, y, z) of each frame's crystal: lab = R(q) crystal; UB = R(q) B");
+  w.write<std::uint8_t>("/truth/lattices", s.lattices, std::vector<std::size_t>{n});
+  w.attribute("/truth/lattices", "description", "crystals in each frame (0 blank, 1, or 2 with a second crystal)");
+  quaternions.clear();
+  for (const auto& q : s.second_orientations) quaternions.insert(quaternions.end(), q.begin(), q.end());
+  w.write<double>("/truth/second_orientations", quaternions, std::vector<std::size_t>{n, 4});
   const std::size_t m = s.spots.size();
   std::vector<std::uint32_t> frame(m);
+  std::vector<std::uint8_t> lattice(m);
   std::vector<double> x(m), y(m), photons(m), sigma(m);
   std::vector<float> hkl(3 * m);
   for (std::size_t k = 0; k < m; ++k) {
     const sim::SfxSpot& p = s.spots[k];
+    lattice[k] = p.lattice;
     frame[k] = p.frame, x[k] = p.x, y[k] = p.y, photons[k] = p.photons, sigma[k] = p.sigma;
     hkl[3 * k] = static_cast<float>(p.h), hkl[3 * k + 1] = static_cast<float>(p.k), hkl[3 * k + 2] = static_cast<float>(p.l);
   }
   const std::vector<std::size_t> spots = {m};
   w.write<std::uint32_t>("/truth/spots/frame", frame, spots);
+  w.write<std::uint8_t>("/truth/spots/lattice", lattice, spots);
   w.write<double>("/truth/spots/x", x, spots, "pixel");
   w.write<double>("/truth/spots/y", y, spots, "pixel");
   w.write<double>("/truth/spots/photons", photons, spots, "photons");

@@ -15,8 +15,15 @@ namespace {
 using geometry::Mat3;
 using geometry::Vec3;
 
-constexpr int kRounds = 3, kIterations = 25;
+constexpr int kRounds = 4, kIterations = 25;
 constexpr double kOutlier = 5;
+
+// The spread of the excitation errors of observed spots grows with resolution (mosaic spread) on top of a
+// constant part (domain size, bandwidth): eps^2 ~ rho^2 + eta^2 |s|^2, fitted to the residuals.
+struct ExcitationScale {
+  double rho2 = 1e-8, eta2 = 0;
+  double at(double s2) const { return std::sqrt(std::max(rho2 + eta2 * s2, 1e-12)); }
+};
 
 struct Model {
   const geometry::Detector& detector;
@@ -33,8 +40,9 @@ struct Model {
     return geometry::mul(geometry::mul(r, u0), cell.unpack(p.data() + 3, start).b_matrix());
   }
   // Per peak: dx, dy (pixels) and the excitation error (1/Angstrom); false when the ray misses the detector.
-  bool predict(const Mat3& ub, const PeakObservation& o, double& dx, double& dy, double& eps) const {
+  bool predict(const Mat3& ub, const PeakObservation& o, double& dx, double& dy, double& eps, double& s2) const {
     const Vec3 s = geometry::mul(ub, Vec3{double(o.hkl[0]), double(o.hkl[1]), double(o.hkl[2])});
+    s2 = geometry::dot(s, s);
     double x = 0, y = 0;
     if (!s_to_pixel(detector, s, x, y)) return false;
     dx = x - o.x, dy = y - o.y, eps = excitation_error(detector, s);
@@ -42,14 +50,14 @@ struct Model {
   }
   // Weighted residuals of the kept peaks.
   Eigen::VectorXd residuals(const Eigen::VectorXd& p, const std::vector<std::uint8_t>& keep, double sigma_px,
-                            double sigma_eps) const {
+                            const ExcitationScale& sigma_eps) const {
     const Mat3 m = ub(p);
     Eigen::VectorXd r = Eigen::VectorXd::Zero(3 * static_cast<Eigen::Index>(peaks.size()));
     for (std::size_t i = 0; i < peaks.size(); ++i) {
-      double dx = 0, dy = 0, eps = 0;
-      if (!keep[i] || !predict(m, peaks[i], dx, dy, eps)) continue;
+      double dx = 0, dy = 0, eps = 0, s2 = 0;
+      if (!keep[i] || !predict(m, peaks[i], dx, dy, eps, s2)) continue;
       const auto j = static_cast<Eigen::Index>(3 * i);
-      r[j] = dx / sigma_px, r[j + 1] = dy / sigma_px, r[j + 2] = eps / sigma_eps;
+      r[j] = dx / sigma_px, r[j + 1] = dy / sigma_px, r[j + 2] = eps / sigma_eps.at(s2);
     }
     return r;
   }
@@ -57,7 +65,7 @@ struct Model {
 
 // Levenberg-Marquardt with a central-difference Jacobian (a handful of parameters, a few hundred residuals).
 Eigen::VectorXd levenberg_marquardt(const Model& model, Eigen::VectorXd p, const std::vector<std::uint8_t>& keep,
-                                    double sigma_px, double sigma_eps) {
+                                    double sigma_px, const ExcitationScale& sigma_eps) {
   const Eigen::Index n = p.size();
   Eigen::VectorXd r = model.residuals(p, keep, sigma_px, sigma_eps);
   double cost = r.squaredNorm(), lambda = 1e-3;
@@ -104,27 +112,46 @@ RefinedLattice refine_lattice(const geometry::Detector& detector, const Mat3& u,
   for (std::size_t a = 0; a < packed.size(); ++a) p[3 + static_cast<Eigen::Index>(a)] = packed[a];
   std::vector<std::uint8_t> keep(peaks.size(), 1);
   // The two noise scales from the residuals of the kept peaks; outliers set aside.
-  double sigma_px = 0, sigma_eps = 0;
+  double sigma_px = 0;
+  ExcitationScale sigma_eps;
   std::vector<double> abs_eps;
   const auto measure = [&](const Eigen::VectorXd& q, bool prune) {
     const Mat3 m = model.ub(q);
-    double sum_px = 0, sum_eps = 0;
-    std::size_t n = 0;
+    // The position scatter from the median distance (robust to the other lattice's peaks a multi-lattice frame
+    // lends): for 2D Gaussian scatter the median distance is 1.1774 sigma per axis.
+    std::vector<double> distance;
+    for (std::size_t i = 0; i < peaks.size() && prune; ++i) {
+      double dx = 0, dy = 0, eps = 0, s2 = 0;
+      if (keep[i] && model.predict(m, peaks[i], dx, dy, eps, s2)) distance.push_back(std::hypot(dx, dy));
+    }
+    if (!distance.empty()) {
+      std::nth_element(distance.begin(), distance.begin() + static_cast<std::ptrdiff_t>(distance.size() / 2),
+                       distance.end());
+      sigma_px = std::max(distance[distance.size() / 2] / 1.1774, 0.01);
+    }
+    double sum_px = 0;
+    // Least squares of eps^2 = rho^2 + eta^2 s^2 (both >= 0).
+    double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
     abs_eps.clear();
     for (std::size_t i = 0; i < peaks.size(); ++i) {
-      double dx = 0, dy = 0, eps = 0;
-      const bool seen = model.predict(m, peaks[i], dx, dy, eps);
+      double dx = 0, dy = 0, eps = 0, s2 = 0;
+      const bool seen = model.predict(m, peaks[i], dx, dy, eps, s2);
       if (prune && keep[i] && (!seen || std::hypot(dx, dy) > kOutlier * sigma_px * std::sqrt(2.0) ||
-                               std::abs(eps) > kOutlier * sigma_eps)) {
+                               std::abs(eps) > kOutlier * sigma_eps.at(s2))) {
         keep[i] = 0;
       }
       if (!keep[i] || !seen) continue;
-      sum_px += dx * dx + dy * dy, sum_eps += eps * eps, ++n;
+      sum_px += dx * dx + dy * dy;
+      n += 1, sx += s2, sy += eps * eps, sxx += s2 * s2, sxy += s2 * eps * eps;
       abs_eps.push_back(std::abs(eps));
     }
-    sigma_px = std::max(std::sqrt(sum_px / std::max<double>(1.0, 2.0 * static_cast<double>(n))), 0.01);
-    sigma_eps = std::max(std::sqrt(sum_eps / std::max<double>(1.0, static_cast<double>(n))), 1e-6);
-    return n;
+    sigma_px = std::max(std::sqrt(sum_px / std::max(1.0, 2.0 * n)), 0.01);
+    const double det = n * sxx - sx * sx;
+    double eta2 = det > 0 ? (n * sxy - sx * sy) / det : 0, rho2 = (sy - eta2 * sx) / std::max(1.0, n);
+    if (eta2 < 0) eta2 = 0, rho2 = sy / std::max(1.0, n);
+    if (rho2 < 0) rho2 = 0, eta2 = sxx > 0 ? sxy / sxx : 0;
+    sigma_eps = {std::max(rho2, 1e-12), eta2};
+    return static_cast<std::size_t>(n);
   };
   std::size_t used = measure(p, false);
   if (peaks.size() >= 6) {

@@ -5,8 +5,9 @@
 // radius. Levenberg-Marquardt on, per peak, the predicted-minus-observed position on the detector (x, y in pixels,
 // over the centroid scatter) and the excitation error (over the profile radius): a still shows only the direction
 // of k_in + s, and the excitation error is what fixes the rotations about axes across the beam (DIALS' DeltaPsi
-// for stills). The two scales are re-estimated between rounds from the residuals; peaks beyond 5 of them are set
-// aside. The profile radius is the 95th percentile of the kept peaks' |excitation error| (what xsphere
+// for stills). The two scales are re-estimated between rounds from the residuals (the excitation error's as
+// rho^2 + eta^2 |s|^2: domain size and mosaic spread); peaks beyond 5 of them are set aside, the position scale
+// taken from the median distance so that a few peaks of another lattice cannot hide. The profile radius is the 95th percentile of the kept peaks' |excitation error| (what xsphere
 // prediction needs to cover the observed spots).
 #include <array>
 #include <cstddef>

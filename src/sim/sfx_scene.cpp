@@ -90,17 +90,12 @@ SfxScene make_sfx_scene(const AtomSet& atoms, const geometry::UnitCell& cell, co
   return scene;
 }
 
-SfxFrameTruth predict_sfx_frame(const SfxScene& scene, const SfxOptions& o, std::size_t j) {
-  SfxFrameTruth truth;
-  Xoshiro256 random(o.seed, j + 1);
-  if (!(random.uniform() < o.hit_fraction)) return truth;
-  truth.hit = true;
-  // Uniform on the rotations (Shoemake).
-  const double u1 = random.uniform(), u2 = 2 * std::numbers::pi * random.uniform(),
-               u3 = 2 * std::numbers::pi * random.uniform();
-  truth.orientation = {std::sqrt(1 - u1) * std::sin(u2), std::sqrt(1 - u1) * std::cos(u2), std::sqrt(u1) * std::sin(u3),
-                       std::sqrt(u1) * std::cos(u3)};
-  const geometry::Mat3 u = geometry::rotation_matrix(truth.orientation);
+namespace {
+
+// The spots of the crystal in `orientation` (lattice `lattice` of frame j), appended in reflection order.
+void add_sfx_spots(const SfxScene& scene, const SfxOptions& o, std::size_t j, const geometry::Quaternion& orientation,
+                   std::uint8_t lattice, std::vector<SfxSpot>& spots) {
+  const geometry::Mat3 u = geometry::rotation_matrix(orientation);
   const double k = scene.k, lambda = 1 / k;
   const double mosaic = o.mosaicity_deg * std::numbers::pi / 180, size = o.crystal_size_m * 1e10;
   const double ny = static_cast<double>(scene.ny), nx = static_cast<double>(scene.nx);
@@ -125,8 +120,33 @@ SfxFrameTruth predict_sfx_frame(const SfxScene& scene, const SfxOptions& o, std:
     const std::size_t centre = static_cast<std::size_t>(std::lround(std::clamp(y, 0.0, ny - 1))) * scene.nx +
                                static_cast<std::size_t>(std::lround(std::clamp(x, 0.0, nx - 1)));
     const double noise = std::sqrt(photons + disc * (scene.background[centre] + readout_photons * readout_photons));
-    truth.spots.push_back({static_cast<std::uint32_t>(j), x, y, photons, noise, r.h, r.k, r.l});
+    spots.push_back({static_cast<std::uint32_t>(j), x, y, photons, noise, r.h, r.k, r.l, lattice});
   }
+}
+
+}  // namespace
+
+SfxFrameTruth predict_sfx_frame(const SfxScene& scene, const SfxOptions& o, std::size_t j) {
+  SfxFrameTruth truth;
+  Xoshiro256 random(o.seed, j + 1);
+  if (!(random.uniform() < o.hit_fraction)) return truth;
+  truth.hit = true;
+  // Uniform on the rotations (Shoemake).
+  const double u1 = random.uniform(), u2 = 2 * std::numbers::pi * random.uniform(),
+               u3 = 2 * std::numbers::pi * random.uniform();
+  truth.orientation = {std::sqrt(1 - u1) * std::sin(u2), std::sqrt(1 - u1) * std::cos(u2), std::sqrt(u1) * std::sin(u3),
+                       std::sqrt(u1) * std::cos(u3)};
+  // A second crystal in the beam on a fraction of the hits, drawn after the first so that the first is the same
+  // with or without it.
+  if (o.second_lattice_fraction > 0 && random.uniform() < o.second_lattice_fraction) {
+    const double v1 = random.uniform(), v2 = 2 * std::numbers::pi * random.uniform(),
+                 v3 = 2 * std::numbers::pi * random.uniform();
+    truth.second = true;
+    truth.second_orientation = {std::sqrt(1 - v1) * std::sin(v2), std::sqrt(1 - v1) * std::cos(v2),
+                                std::sqrt(v1) * std::sin(v3), std::sqrt(v1) * std::cos(v3)};
+  }
+  add_sfx_spots(scene, o, j, truth.orientation, 0, truth.spots);
+  if (truth.second) add_sfx_spots(scene, o, j, truth.second_orientation, 1, truth.spots);
   return truth;
 }
 

@@ -36,7 +36,9 @@ SfxScene make_sfx_scene(const AtomSet& cell_atoms, const geometry::UnitCell& cel
 struct SfxFrameTruth {
   bool hit = false;
   geometry::Quaternion orientation{1, 0, 0, 0};
-  std::vector<SfxSpot> spots;  // in reflection order
+  bool second = false;                                // a second crystal (SfxOptions::second_lattice_fraction)
+  geometry::Quaternion second_orientation{1, 0, 0, 0};
+  std::vector<SfxSpot> spots;  // the first crystal's in reflection order, then the second's
 };
 
 // Whether frame `frame` holds a crystal, its orientation and its spots: a function of the seed and the frame.

@@ -37,6 +37,9 @@ void SfxOptions::validate() const {
   if (background != "water" && background != "none") {
     throw InvalidArgument(fmt::format("--background '{}' is not known; use water or none", background));
   }
+  if (!(second_lattice_fraction >= 0 && second_lattice_fraction <= 1)) {
+    throw InvalidArgument(fmt::format("--second-lattice-fraction must be in [0, 1], got {}", second_lattice_fraction));
+  }
   if (!(adu_per_photon > 0) || !(readout_noise_adu >= 0)) throw InvalidArgument("--gain must be > 0 and --readout-noise >= 0");
   if (!(spot_sigma_px > 0)) throw InvalidArgument("the spot width must be > 0");
 }
@@ -117,9 +120,13 @@ SfxSimulation simulate_sfx(const AtomSet& atoms, const geometry::UnitCell& cell,
   if (sinking.valid()) sinking.get();
   sim.hit.resize(n);
   sim.orientations.resize(n);
+  sim.lattices.resize(n);
+  sim.second_orientations.resize(n);
   for (std::size_t j = 0; j < n; ++j) {
     sim.hit[j] = truth[j].hit ? 1 : 0;
     sim.orientations[j] = truth[j].orientation;
+    sim.lattices[j] = truth[j].hit ? (truth[j].second ? 2 : 1) : 0;
+    sim.second_orientations[j] = truth[j].second_orientation;
     sim.spots.insert(sim.spots.end(), truth[j].spots.begin(), truth[j].spots.end());
   }
   return sim;

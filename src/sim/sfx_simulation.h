@@ -37,6 +37,7 @@ struct SfxOptions {
   double fluence = 400;              // photons of a full reflection of mean |F|^2 at the beam centre
   double b_factor = 30;              // Wilson B, angstrom^2
   double spot_sigma_px = 0.7;        // spot width on the detector
+  double second_lattice_fraction = 0;  // of the hits, those with a second crystal in another orientation
   std::string background = "water";  // water | none
   double water_photons = 2.0;        // at the ring's peak (3.2 A), per pixel
   double flat_photons = 0.2;
@@ -53,6 +54,7 @@ struct SfxSpot {
   double photons = 0;                // expected
   double sigma = 0;                  // expected error of its photons over a 3 sigma disc: sqrt(I + n b)
   int h = 0, k = 0, l = 0;
+  std::uint8_t lattice = 0;          // which crystal of the frame (0, or 1 for a second)
 };
 
 struct SfxSimulation {
@@ -60,6 +62,8 @@ struct SfxSimulation {
   std::vector<std::uint8_t> mask;           // [ny][nx] nonzero = bad
   std::vector<std::uint8_t> hit;            // [N]
   std::vector<geometry::Quaternion> orientations;  // [N] (identity for blanks)
+  std::vector<std::uint8_t> lattices;       // [N] crystals in the frame: 0, 1 or 2
+  std::vector<geometry::Quaternion> second_orientations;  // [N] (identity where no second crystal)
   std::vector<SfxSpot> spots;               // every spot of every hit, frame order
   std::size_t reflections = 0;              // unique hkl within the resolution
   double resolution = 0;                    // angstrom at the detector's corner

@@ -1,0 +1,219 @@
+#include "pipelines/sfx_process.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "io/atomic_output.h"
+#include "io/geometry_file.h"
+#include "io/hdf5.h"
+#include "pipelines/sfx_peaks.h"
+#include "pipelines/sfx_stream.h"
+#include "runtime/progress.h"
+#include "runtime/run_recorder.h"
+#include "runtime/thread_pool.h"
+
+namespace xpulse::pipelines {
+namespace {
+
+struct Input {
+  std::size_t n = 0, ny = 0, nx = 0;
+  std::vector<std::uint8_t> mask;
+  io::ExperimentGeometry geometry;
+  double adu_per_photon = 1;
+};
+
+Input open_input(const io::Reader& reader, const SfxProcessRequest& r) {
+  Input in;
+  if (!reader.exists(kSfxData)) throw InputError(fmt::format("'{}' has no frames at '{}'", r.input, kSfxData));
+  const std::vector<std::size_t> dims = reader.info(kSfxData).dims;
+  if (dims.size() != 3) {
+    throw InputError(fmt::format("'{}' in '{}' has rank {}; expected 3 [frames, y, x]", kSfxData, r.input, dims.size()));
+  }
+  if (dims[0] == 0 || dims[1] == 0 || dims[2] == 0) {
+    throw InputError(fmt::format("'{}' in '{}' holds no frames", kSfxData, r.input));
+  }
+  in.n = dims[0], in.ny = dims[1], in.nx = dims[2];
+  if (reader.exists(kSfxDetector + "mask")) {
+    const io::DatasetInfo m = reader.info(kSfxDetector + "mask");
+    if (m.dims.size() != 2 || m.dims[0] != in.ny || m.dims[1] != in.nx) {
+      throw InputError(fmt::format("the mask '{}mask' in '{}' does not match the {}x{} frames", kSfxDetector, r.input,
+                                   in.ny, in.nx));
+    }
+    const std::vector<std::uint32_t> bits = reader.read<std::uint32_t>(kSfxDetector + "mask");
+    in.mask.resize(bits.size());
+    for (std::size_t k = 0; k < bits.size(); ++k) in.mask[k] = bits[k] != 0;
+  }
+  in.geometry = io::load_geometry(r.input, r.geometry, in.ny, in.nx);
+  in.adu_per_photon = reader.exists(kSfxDetector + "adu_per_photon") ? reader.read_scalar(kSfxDetector + "adu_per_photon")
+                                                                      : 1.0;
+  if (!(in.adu_per_photon > 0) || !std::isfinite(in.adu_per_photon)) {
+    throw InputError(fmt::format("'{}adu_per_photon' in '{}' must be a positive number, got {}", kSfxDetector, r.input,
+                                 in.adu_per_photon));
+  }
+  return in;
+}
+
+// The columns of the output, filled frame by frame in frame order.
+struct Tables {
+  std::vector<std::uint32_t> l_frame, l_lattice, n_peaks, n_indexed;
+  std::vector<double> ub, cell, rms, radius;
+  std::vector<std::uint32_t> r_frame, r_lattice;
+  std::vector<std::int32_t> hkl;
+  std::vector<double> intensity, sigma, background, x, y, partiality, d;
+  std::vector<std::uint8_t> flags;
+  std::vector<std::uint32_t> f_peaks;
+  std::vector<std::uint8_t> f_hit, f_lattices;
+
+  void add(std::uint32_t frame, const sfx::StillResult& s) {
+    f_peaks.push_back(static_cast<std::uint32_t>(s.peaks.size()));
+    f_hit.push_back(s.hit);
+    f_lattices.push_back(static_cast<std::uint8_t>(s.lattices.size()));
+    for (std::size_t l = 0; l < s.lattices.size(); ++l) {
+      const sfx::StillLattice& a = s.lattices[l];
+      l_frame.push_back(frame), l_lattice.push_back(static_cast<std::uint32_t>(l));
+      n_peaks.push_back(static_cast<std::uint32_t>(s.peaks.size()));
+      n_indexed.push_back(static_cast<std::uint32_t>(a.n_indexed));
+      for (const auto& row : a.ub) ub.insert(ub.end(), row.begin(), row.end());
+      cell.insert(cell.end(), {a.cell.a, a.cell.b, a.cell.c, a.cell.alpha, a.cell.beta, a.cell.gamma});
+      rms.push_back(a.rms_px), radius.push_back(a.profile_radius);
+    }
+    for (const sfx::StillReflection& r : s.reflections) {
+      r_frame.push_back(frame), r_lattice.push_back(r.lattice);
+      hkl.insert(hkl.end(), r.predicted.hkl.begin(), r.predicted.hkl.end());
+      intensity.push_back(r.spot.intensity), sigma.push_back(r.spot.sigma), background.push_back(r.spot.background);
+      x.push_back(r.predicted.x), y.push_back(r.predicted.y), partiality.push_back(r.predicted.partiality);
+      d.push_back(r.predicted.d), flags.push_back(r.spot.flags);
+    }
+  }
+};
+
+void write_tables(io::Writer& w, const Tables& t, std::size_t frames) {
+  const std::vector<std::size_t> l = {t.l_frame.size()}, r = {t.r_frame.size()}, n = {frames};
+  w.write<std::uint32_t>("/indexing/frame", t.l_frame, l);
+  w.write<std::uint32_t>("/indexing/lattice", t.l_lattice, l);
+  w.write<double>("/indexing/ub", t.ub, std::vector<std::size_t>{l[0], 3, 3}, "1/angstrom");
+  w.attribute("/indexing/ub", "description",
+              "columns a*, b*, c* in the lab frame (z along the beam, x along detector columns, y along rows), no "
+              "2 pi: the scattering vector of reflection h is s = UB h");
+  w.write<double>("/indexing/cell", t.cell, std::vector<std::size_t>{l[0], 6});
+  w.attribute("/indexing/cell", "description", "refined a, b, c (angstrom), alpha, beta, gamma (degree)");
+  w.write<std::uint32_t>("/indexing/n_peaks", t.n_peaks, l);
+  w.write<std::uint32_t>("/indexing/n_indexed", t.n_indexed, l);
+  w.write<double>("/indexing/rms_px", t.rms, l, "pixel");
+  w.write<double>("/indexing/profile_radius", t.radius, l, "1/angstrom");
+  w.write<std::uint32_t>("/reflections/frame", t.r_frame, r);
+  w.write<std::uint32_t>("/reflections/lattice", t.r_lattice, r);
+  w.write<std::int32_t>("/reflections/hkl", t.hkl, std::vector<std::size_t>{r[0], 3});
+  w.write<double>("/reflections/intensity", t.intensity, r, "photons");
+  w.write<double>("/reflections/sigma", t.sigma, r, "photons");
+  w.write<double>("/reflections/background", t.background, r, "photons per pixel");
+  w.write<double>("/reflections/x", t.x, r, "pixel");
+  w.write<double>("/reflections/y", t.y, r, "pixel");
+  w.write<double>("/reflections/partiality", t.partiality, r);
+  w.write<double>("/reflections/d", t.d, r, "angstrom");
+  w.write<std::uint8_t>("/reflections/flags", t.flags, r);
+  w.attribute("/reflections/flags", "description",
+              "bits: 1 masked pixel in the peak disc, 2 saturated, 4 off the detector edge, 8 no background");
+  w.write<std::uint32_t>("/frames/n_peaks", t.f_peaks, n);
+  w.write<std::uint8_t>("/frames/hit", t.f_hit, n);
+  w.write<std::uint8_t>("/frames/lattices", t.f_lattices, n);
+}
+
+}  // namespace
+
+SfxProcessSummary sfx_process_file(const SfxProcessRequest& r) {
+  const auto start = std::chrono::steady_clock::now();
+  if (r.threads < 1) throw InvalidArgument("--threads must be >= 1");
+  if (r.cell.empty()) throw InvalidArgument("--cell is required: a,b,c,alpha,beta,gamma in Angstrom and degrees");
+  const geometry::UnitCell cell = sfx::parse_cell(r.cell);
+  const sfx::Centering centering = sfx::parse_centering(r.centering);
+  sfx::check_centering(cell, centering);
+  sfx::StillProcessorOptions options = r.options;
+  options.prediction.model = sfx::parse_partiality_model(r.partiality);
+  options.integration.radii = sfx::parse_ring_radii(r.int_radius);
+  options.validate();
+  if (!r.stream.empty() && r.stream == r.out) throw InvalidArgument("--stream and --out must be different files");
+
+  io::Reader reader(r.input);
+  const Input in = open_input(reader, r);
+  options.integration.adu_per_photon = in.adu_per_photon;
+  const sfx::StillProcessor processor(in.geometry.detector, in.mask, cell, centering, options);
+  io::AtomicOutput output(r.out);
+  std::unique_ptr<io::AtomicOutput> stream_output;
+  std::unique_ptr<StreamWriter> stream;
+  if (!r.stream.empty()) {
+    stream_output = std::make_unique<io::AtomicOutput>(r.stream);
+    stream = std::make_unique<StreamWriter>(stream_output->partial_path(), r.input, in.geometry.detector, cell,
+                                            centering, r.command_line, in.adu_per_photon);
+  }
+
+  runtime::ThreadPool pool(r.threads);
+  runtime::Progress progress("sfx process", in.n, "frames", "frames", r.progress);
+  Tables tables;
+  SfxProcessSummary summary;
+  std::vector<double> indexed_peaks, rms;
+  const std::size_t pixels = in.ny * in.nx, batch = std::max<std::size_t>(1, r.frames_per_read);
+  for (std::size_t first = 0; first < in.n; first += batch) {
+    const std::size_t count = std::min(batch, in.n - first);
+    const std::size_t offset[3] = {first, 0, 0}, size[3] = {count, in.ny, in.nx};
+    const std::vector<float> frames = reader.read<float>(kSfxData, offset, size);
+    std::vector<sfx::StillResult> results(count);
+    pool.parallel_for(count, [&](std::size_t i, unsigned) {
+      const float* frame = frames.data() + i * pixels;
+      for (std::size_t k = 0; k < pixels; ++k) {
+        if (!std::isfinite(frame[k]) && (in.mask.empty() || !in.mask[k])) {
+          throw InputError(fmt::format("frame {} pixel ({}, {}) holds {}", first + i, k / in.nx, k % in.nx, frame[k]));
+        }
+      }
+      results[i] = processor.process(frame);
+    });
+    for (std::size_t i = 0; i < count; ++i) {
+      const sfx::StillResult& s = results[i];
+      tables.add(static_cast<std::uint32_t>(first + i), s);
+      if (stream) stream->chunk(first + i, s);
+      summary.hits += s.hit;
+      summary.indexed_frames += !s.lattices.empty();
+      summary.lattices += s.lattices.size();
+      summary.reflections += s.reflections.size();
+      for (const auto& l : s.lattices) indexed_peaks.push_back(static_cast<double>(l.n_indexed)), rms.push_back(l.rms_px);
+    }
+    progress.advance(count, count);
+    runtime::RunRecorder::get().progress(static_cast<double>(first + count) / static_cast<double>(in.n));
+  }
+  progress.finish();
+  summary.frames = in.n, summary.ny = in.ny, summary.nx = in.nx;
+  if (!indexed_peaks.empty()) {
+    std::nth_element(indexed_peaks.begin(), indexed_peaks.begin() + static_cast<std::ptrdiff_t>(indexed_peaks.size() / 2),
+                     indexed_peaks.end());
+    summary.median_indexed_peaks = indexed_peaks[indexed_peaks.size() / 2];
+    double sum = 0;
+    for (double v : rms) sum += v;
+    summary.mean_rms_px = sum / static_cast<double>(rms.size());
+  }
+  {
+    io::Writer w(output.partial_path());
+    write_tables(w, tables, in.n);
+    io::write_geometry(w, in.geometry);
+    w.attribute("/indexing", "cell", r.cell);
+    w.attribute("/indexing", "centering", std::string(1, sfx::centering_letter(centering)));
+    w.attribute("/indexing", "partiality", r.partiality);
+    w.attribute("/indexing", "int_radius", r.int_radius);
+    w.attribute("/indexing", "bandwidth", options.prediction.bandwidth);
+    w.attribute("/indexing", "adu_per_photon", in.adu_per_photon);
+    w.attribute("/indexing", "max_lattices", static_cast<double>(options.max_lattices));
+    io::write_provenance(w, r.command_line, r.input);
+    w.close();
+  }
+  if (stream) stream->close();
+  output.commit();
+  if (stream_output) stream_output->commit();
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return summary;
+}
+
+}  // namespace xpulse::pipelines

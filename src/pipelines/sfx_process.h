@@ -1,0 +1,42 @@
+#pragma once
+// `xpulse sfx process`: every frame of a CXI stack of stills read once and taken from pixels to integrated
+// reflections (sfx/still_processor.h), in parallel over frames; the lattices and reflections written to HDF5 in
+// frame order (the same for any thread count), optionally also as a CrystFEL stream.
+//
+// Output (units as attributes): /indexing/{frame, lattice [L], ub [L,3,3] (columns a*, b*, c*, lab, 1/Angstrom,
+// s = UB h), cell [L,6] (Angstrom, degrees), n_peaks, n_indexed, rms_px, profile_radius [L]};
+// /reflections/{frame, lattice, hkl [R,3], intensity, sigma (photons), background (photons/pixel), x, y (predicted
+// centre, pixels), partiality, d (Angstrom), flags} [R]; /frames/{n_peaks, hit, lattices} [N]; the geometry used
+// under the CXI paths; the cell, centering and options as attributes of /indexing.
+#include <string>
+
+#include "sfx/still_processor.h"
+
+namespace xpulse::pipelines {
+
+struct SfxProcessRequest {
+  std::string input;
+  std::string out;
+  std::string stream;                    // optional CrystFEL stream
+  std::string cell;                      // "a,b,c,alpha,beta,gamma"
+  std::string centering = "P";
+  std::string partiality = "xsphere";
+  std::string int_radius = "4,5,7";
+  std::string geometry;                  // optional TOML overriding the file's detector and source values
+  sfx::StillProcessorOptions options;    // prediction.model and integration radii come from the strings above
+  unsigned threads = 1;
+  std::size_t frames_per_read = 32;
+  bool progress = false;
+  std::string command_line;
+};
+
+struct SfxProcessSummary {
+  std::size_t frames = 0, hits = 0, indexed_frames = 0, lattices = 0, reflections = 0;
+  double median_indexed_peaks = 0, mean_rms_px = 0;
+  double seconds = 0;
+  std::size_t ny = 0, nx = 0;
+};
+
+SfxProcessSummary sfx_process_file(const SfxProcessRequest& request);
+
+}  // namespace xpulse::pipelines

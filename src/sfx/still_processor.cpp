@@ -1,0 +1,74 @@
+#include "sfx/still_processor.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "sfx/still_geometry.h"
+
+namespace xpulse::sfx {
+
+void StillProcessorOptions::validate() const {
+  peaks.validate();
+  indexer.validate();
+  prediction.validate();
+  integration.radii.validate();
+  if (max_lattices < 1 || max_lattices > 8) {
+    throw InvalidArgument(fmt::format("--multi must lie in 1..8, got {}", max_lattices));
+  }
+  if (!(integration.adu_per_photon > 0)) {
+    throw InvalidArgument(fmt::format("adu_per_photon must be > 0, got {}", integration.adu_per_photon));
+  }
+}
+
+StillProcessor::StillProcessor(const geometry::Detector& detector, std::vector<std::uint8_t> mask,
+                               const geometry::UnitCell& cell, Centering centering,
+                               const StillProcessorOptions& options)
+    : detector_(detector),
+      mask_(std::move(mask)),
+      cell_(cell),
+      centering_(centering),
+      options_(options),
+      finder_(detector.ny, detector.nx, detector.beam_center_x_px, detector.beam_center_y_px, mask_, options.peaks),
+      indexer_(cell, centering, options.indexer) {
+  options.validate();
+  detector.validate();
+}
+
+StillResult StillProcessor::process(const float* frame) const { return process_peaks(frame, finder_.find(frame)); }
+
+StillResult StillProcessor::process_peaks(const float* frame, std::vector<Peak> peaks) const {
+  StillResult result;
+  result.peaks = std::move(peaks);
+  result.hit = result.peaks.size() >= options_.min_peaks;
+  if (!result.hit) return result;
+  std::vector<geometry::Vec3> s(result.peaks.size());
+  for (std::size_t i = 0; i < s.size(); ++i) s[i] = pixel_to_s(detector_, result.peaks[i].x, result.peaks[i].y);
+  const std::vector<IndexedLattice> found = indexer_.index(s, options_.max_lattices);
+  for (std::size_t l = 0; l < found.size(); ++l) {
+    const IndexedLattice& f = found[l];
+    std::vector<PeakObservation> observed(f.peaks.size());
+    for (std::size_t i = 0; i < f.peaks.size(); ++i) {
+      observed[i] = {result.peaks[f.peaks[i]].x, result.peaks[f.peaks[i]].y, f.hkl[i]};
+    }
+    const geometry::Mat3 u = geometry::nearest_rotation(geometry::mul(f.ub, geometry::inverse(f.cell.b_matrix())));
+    const RefinedLattice r = refine_lattice(detector_, u, f.cell, observed);
+    StillLattice lattice{r.ub, r.cell, r.used, r.rms_px, std::max(r.profile_radius, options_.min_profile_radius)};
+    result.lattices.push_back(lattice);
+    const auto predicted = predict_reflections(detector_, lattice.ub, centering_, lattice.profile_radius,
+                                               options_.prediction);
+    for (const PredictedReflection& p : predicted) {
+      StillReflection reflection{static_cast<std::uint32_t>(l), p, {}};
+      if (frame) {
+        reflection.spot = integrate_ring(frame, mask_.empty() ? nullptr : mask_.data(), detector_.ny, detector_.nx,
+                                         p.x, p.y, options_.integration);
+      }
+      result.reflections.push_back(reflection);
+    }
+  }
+  return result;
+}
+
+}  // namespace xpulse::sfx
