@@ -12,8 +12,8 @@ namespace xpulse::cli {
 
 namespace {
 
-void add_peak_options(CLI::App* cmd, sfx::PeakFinderOptions& o) {
-  cmd->add_option("--threshold", o.threshold, "Lowest peak pixel value, ADU")->capture_default_str();
+void add_peak_options(CLI::App* cmd, sfx::PeakFinderOptions& o, const char* threshold_help) {
+  cmd->add_option("--threshold", o.threshold, threshold_help)->capture_default_str();
   cmd->add_option("--min-snr", o.min_snr, "Signal-to-noise of pixels (against their radius) and of peaks")
       ->capture_default_str();
   cmd->add_option("--min-pix", o.min_pixels, "Fewest pixels in a peak")->capture_default_str();
@@ -39,7 +39,8 @@ void add_sfx_process(CLI::App* sfx, Action& action, const std::string& command_l
   cmd->add_option("--out", r->out, "Output HDF5 file (written as FILE.partial, renamed when complete)")->required();
   cmd->add_option("--cell", r->cell, "Unit cell a,b,c,alpha,beta,gamma (Angstrom, degrees)")->required();
   cmd->add_option("--centering", r->centering, "Lattice centering: P, A, B, C, I, F or R")->capture_default_str();
-  add_peak_options(cmd, o.peaks);
+  add_peak_options(cmd, o.peaks, "Lowest peak pixel value, ADU (default: 5 photons at the file's adu_per_photon,\n"
+                                 "else 800)");
   cmd->add_option("--min-peaks", o.min_peaks, "Fewest peaks in a hit")->capture_default_str();
   cmd->add_option("--max-peaks", o.peaks.max_peaks, "Most peaks kept per frame")->capture_default_str();
   cmd->add_option("--multi", o.max_lattices, "Most lattices per frame")->capture_default_str();
@@ -55,6 +56,7 @@ void add_sfx_process(CLI::App* sfx, Action& action, const std::string& command_l
   cmd->add_option("--threads", r->threads, "Worker threads (default: all cores)")->capture_default_str();
   cmd->add_flag("--progress", r->progress, "Frames done, rate and time left on stderr");
   cmd->callback([=, &action] {
+    r->threshold_given = cmd->count("--threshold") > 0;
     action = [=] {
       r->command_line = command_line;
       const auto s = pipelines::sfx_process_file(*r);
@@ -99,7 +101,7 @@ void add_sfx(CLI::App& app, Action& action, const std::string& command_line) {
       ->required();
   cmd->add_option("--out", r->out, "Output HDF5 file (written as FILE.partial, renamed when complete)")->required();
   cmd->add_option("--hits-out", r->hits_out, "CXI file with the hit frames and their peaks");
-  add_peak_options(cmd, o);
+  add_peak_options(cmd, o, "Lowest peak pixel value, ADU");
   cmd->add_option("--min-peaks", r->min_peaks, "Fewest peaks in a hit")->capture_default_str();
   cmd->add_option("--max-peaks", o.max_peaks, "Most peaks kept per frame (and in a hit)")->capture_default_str();
   cmd->add_option("--threads", r->threads, "Worker threads (default: all cores)")->capture_default_str();

@@ -25,6 +25,7 @@ struct Input {
   std::vector<std::uint8_t> mask;
   io::ExperimentGeometry geometry;
   double adu_per_photon = 1;
+  bool has_gain = false;
 };
 
 Input open_input(const io::Reader& reader, const SfxProcessRequest& r) {
@@ -49,8 +50,8 @@ Input open_input(const io::Reader& reader, const SfxProcessRequest& r) {
     for (std::size_t k = 0; k < bits.size(); ++k) in.mask[k] = bits[k] != 0;
   }
   in.geometry = io::load_geometry(r.input, r.geometry, in.ny, in.nx);
-  in.adu_per_photon = reader.exists(kSfxDetector + "adu_per_photon") ? reader.read_scalar(kSfxDetector + "adu_per_photon")
-                                                                      : 1.0;
+  in.has_gain = reader.exists(kSfxDetector + "adu_per_photon");
+  in.adu_per_photon = in.has_gain ? reader.read_scalar(kSfxDetector + "adu_per_photon") : 1.0;
   if (!(in.adu_per_photon > 0) || !std::isfinite(in.adu_per_photon)) {
     throw InputError(fmt::format("'{}adu_per_photon' in '{}' must be a positive number, got {}", kSfxDetector, r.input,
                                  in.adu_per_photon));
@@ -142,6 +143,11 @@ SfxProcessSummary sfx_process_file(const SfxProcessRequest& r) {
   io::Reader reader(r.input);
   const Input in = open_input(reader, r);
   options.integration.adu_per_photon = in.adu_per_photon;
+  // A threshold in photons when the file states its gain: 800 ADU (peakfinder8's usual) is 40 photons at 20 ADU
+  // per photon and loses most spots of a weak still.
+  if (!r.threshold_given && in.has_gain) {
+    options.peaks.threshold = static_cast<float>(SfxProcessRequest::kDefaultThresholdPhotons * in.adu_per_photon);
+  }
   const sfx::StillProcessor processor(in.geometry.detector, in.mask, cell, centering, options);
   io::AtomicOutput output(r.out);
   std::unique_ptr<io::AtomicOutput> stream_output;
@@ -205,6 +211,7 @@ SfxProcessSummary sfx_process_file(const SfxProcessRequest& r) {
     w.attribute("/indexing", "int_radius", r.int_radius);
     w.attribute("/indexing", "bandwidth", options.prediction.bandwidth);
     w.attribute("/indexing", "adu_per_photon", in.adu_per_photon);
+    w.attribute("/indexing", "threshold_adu", static_cast<double>(options.peaks.threshold));
     w.attribute("/indexing", "max_lattices", static_cast<double>(options.max_lattices));
     io::write_provenance(w, r.command_line, r.input);
     w.close();

@@ -24,6 +24,8 @@ struct SfxProcessRequest {
   std::string int_radius = "4,5,7";
   std::string geometry;                  // optional TOML overriding the file's detector and source values
   sfx::StillProcessorOptions options;    // prediction.model and integration radii come from the strings above
+  bool threshold_given = false;          // else peaks.threshold = kDefaultThresholdPhotons x the file's gain
+  static constexpr double kDefaultThresholdPhotons = 5;
   unsigned threads = 1;
   std::size_t frames_per_read = 32;
   bool progress = false;

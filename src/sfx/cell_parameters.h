@@ -26,6 +26,16 @@ struct CellParameters {
     return p;
   }
 
+  // Whether packed parameter i is a length (else an angle).
+  bool is_length(std::size_t i) const {
+    switch (system) {
+      case LatticeSystem::rhombohedral: return i == 0;
+      case LatticeSystem::monoclinic: return i < 3;
+      case LatticeSystem::triclinic: return i < 3;
+      default: return true;
+    }
+  }
+
   std::vector<double> pack(const geometry::UnitCell& c) const {
     switch (system) {
       case LatticeSystem::cubic: return {c.a};

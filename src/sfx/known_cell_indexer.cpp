@@ -21,7 +21,8 @@ constexpr double kStep = 0.15;  // largest change of a search peak's index betwe
 constexpr double kSearchOrders = 12;  // the largest index of the longest vector among the search peaks
 constexpr std::size_t kFewestSearchPeaks = 20;
 constexpr double kAlignment = 0.4;   // largest rms index misfit of the indexed peaks, in tolerances
-constexpr std::size_t kRefined = 16;  // orientations of step 2 refined
+constexpr std::size_t kRefined = 16;
+constexpr double kSameOrientation = 0.01;  // radians: candidates closer than this are one  // orientations of step 2 refined
 
 Vec3 fibonacci_direction(std::size_t i, std::size_t n) {
   const double golden = std::numbers::pi * (3 - std::sqrt(5.0));
@@ -75,15 +76,32 @@ KnownCellIndexer::KnownCellIndexer(const geometry::UnitCell& cell, Centering cen
     if (length > longest_length_) longest_length_ = length, longest_ = i;
   }
   max_length_ = longest_length_;
+  // The lattice's rotations in the crystal frame, B S B^-1, for the proper metric symmetries S.
+  const geometry::Crystal crystal(cell, geometry::kIdentity);  // named: the loop must not outlive it
+  for (const Mat3& op : crystal.point_group()) {
+    if (geometry::determinant(op) > 0) symmetry_.push_back(geometry::mul(geometry::mul(b_, op), b_inverse_));
+  }
+}
+
+bool KnownCellIndexer::same_orientation(const Mat3& u1, const Mat3& u2) const {
+  const Mat3 d = geometry::mul(geometry::transpose(u1), u2);
+  for (const Mat3& t : symmetry_) {
+    const Mat3 r = geometry::mul(d, t);
+    if (r[0][0] + r[1][1] + r[2][2] > 1 + 2 * std::cos(kSameOrientation)) return true;
+  }
+  return false;
 }
 
 // Steps 1 and 2 on the lowest-resolution peaks: the best orientation for each of the best directions.
 std::vector<KnownCellIndexer::Candidate> KnownCellIndexer::search(std::span<const Vec3> s,
-                                                                  const std::vector<std::uint32_t>& order) const {
+                                                                  const std::vector<std::uint32_t>& order,
+                                                                  std::size_t share) const {
   // The lowest-resolution peaks, fewer when the longest vector's indices would run past kSearchOrders (a finer
-  // grid would be needed for no more information), but at least kFewestSearchPeaks.
-  std::size_t m = std::min(order.size(), options_.search_peaks);
-  while (m > kFewestSearchPeaks && longest_length_ * geometry::norm(s[order[m - 1]]) > kSearchOrders) --m;
+  // grid would be needed for no more information), but at least kFewestSearchPeaks; as many more as lattices may
+  // share them.
+  const double orders = kSearchOrders * std::sqrt(static_cast<double>(share));
+  std::size_t m = std::min(order.size(), options_.search_peaks * share);
+  while (m > kFewestSearchPeaks * share && longest_length_ * geometry::norm(s[order[m - 1]]) > orders) --m;
   std::vector<double> sx(m), sy(m), sz(m);
   double s_max = 0;
   for (std::size_t i = 0; i < m; ++i) {
@@ -107,7 +125,7 @@ std::vector<KnownCellIndexer::Candidate> KnownCellIndexer::search(std::span<cons
   std::stable_sort(rank.begin(), rank.end(), [&](auto a, auto b) { return score[a] > score[b]; });
   std::vector<Vec3> kept;
   const double apart = std::cos(3 * std::sqrt(kTwoPi / static_cast<double>(n)));
-  for (std::size_t r = 0; r < n && kept.size() < options_.directions; ++r) {
+  for (std::size_t r = 0; r < n && kept.size() < options_.directions * share; ++r) {
     const Vec3 t = fibonacci_direction(rank[r], n);
     bool distinct = true;
     for (const Vec3& k : kept) distinct = distinct && std::abs(geometry::dot(k, t)) < apart;
@@ -260,14 +278,14 @@ double index_misfit(std::span<const Vec3> s, const std::vector<std::uint32_t>& c
 
 }  // namespace
 
-bool KnownCellIndexer::index_one(std::span<const Vec3> s, const std::vector<std::uint32_t>& active, double min_count,
-                                 IndexedLattice& out) const {
+bool KnownCellIndexer::index_one(std::span<const Vec3> s, const std::vector<std::uint32_t>& active,
+                                 std::size_t share, double min_count, IndexedLattice& out) const {
   if (active.size() < options_.min_indexed) return false;
   std::vector<std::uint32_t> order(active);
   std::stable_sort(order.begin(), order.end(),
                    [&](auto a, auto b) { return geometry::norm(s[a]) < geometry::norm(s[b]); });
   const double first_radius = geometry::norm(s[order[std::min(order.size(), kFewestSearchPeaks) - 1]]);
-  const std::vector<Candidate> candidates = search(s, order);
+  const std::vector<Candidate> candidates = search(s, order, share);
   bool found = false;
   double best_misfit = 0;
   std::vector<std::uint32_t> chosen;
@@ -282,7 +300,13 @@ bool KnownCellIndexer::index_one(std::span<const Vec3> s, const std::vector<std:
   // system free (the given cell may be a little off); the one that indexes most peaks, and among nearly as many
   // the best aligned, is kept.
   const CellParameters parameters = CellParameters::of(cell_);
-  for (std::size_t c = 0; c < std::min<std::size_t>(candidates.size(), kRefined); ++c) {
+  std::vector<Mat3> tried;
+  for (std::size_t c = 0, refined = 0; c < candidates.size() && refined < kRefined * share; ++c) {
+    // The two senses of a direction often give the same orientation modulo the lattice's symmetry: refine once.
+    bool seen = false;
+    for (const Mat3& u : tried) seen = seen || same_orientation(u, candidates[c].u);
+    if (seen) continue;
+    tried.push_back(candidates[c].u), ++refined;
     LatticeFit fit{refine_orientation(s, order, candidates[c].u, first_radius), cell_};
     const auto index_matrix = [&] { return geometry::inverse(geometry::mul(fit.u, fit.cell.b_matrix())); };
     for (double tolerance : {0.25, 0.2, 0.15}) {
@@ -317,7 +341,7 @@ std::vector<IndexedLattice> KnownCellIndexer::index(std::span<const Vec3> s, std
     // Lattice l may share the peaks still unexplained with the max_lattices - l lattices left to find.
     const double share = options_.min_fraction / static_cast<double>(max_lattices - l);
     IndexedLattice lattice;
-    if (!index_one(s, active, share * static_cast<double>(active.size()), lattice)) break;
+    if (!index_one(s, active, max_lattices - l, share * static_cast<double>(active.size()), lattice)) break;
     std::vector<std::uint8_t> used(s.size(), 0);
     for (auto p : lattice.peaks) used[p] = 1;
     std::vector<std::uint32_t> left;

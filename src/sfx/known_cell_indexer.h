@@ -61,9 +61,12 @@ class KnownCellIndexer {
 
  private:
   struct Candidate;
-  bool index_one(std::span<const geometry::Vec3> s, const std::vector<std::uint32_t>& active, double min_count,
-                 IndexedLattice& out) const;
-  std::vector<Candidate> search(std::span<const geometry::Vec3> s, const std::vector<std::uint32_t>& order) const;
+  bool index_one(std::span<const geometry::Vec3> s, const std::vector<std::uint32_t>& active, std::size_t share,
+                 double min_count, IndexedLattice& out) const;
+  // share: how many lattices may still be among the peaks (the search widens with it).
+  std::vector<Candidate> search(std::span<const geometry::Vec3> s, const std::vector<std::uint32_t>& order,
+                                std::size_t share) const;
+  bool same_orientation(const geometry::Mat3& u1, const geometry::Mat3& u2) const;
   geometry::Mat3 refine_orientation(std::span<const geometry::Vec3> s, const std::vector<std::uint32_t>& order,
                                     geometry::Mat3 u, double first_radius) const;
   void assign(std::span<const geometry::Vec3> s, const std::vector<std::uint32_t>& peaks, const geometry::Mat3& m,
@@ -76,6 +79,7 @@ class KnownCellIndexer {
   geometry::Mat3 b_{}, b_inverse_{};  // B (columns a*, b*, c* in the crystal frame) and B^-1 (rows a, b, c)
   int longest_ = 0;                   // which real-space vector step 1 searches for
   double longest_length_ = 0, max_length_ = 0;
+  std::vector<geometry::Mat3> symmetry_;  // B S B^-1 for the lattice's proper symmetries S
 };
 
 }  // namespace xpulse::sfx

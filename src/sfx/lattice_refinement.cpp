@@ -17,6 +17,7 @@ using geometry::Vec3;
 
 constexpr int kRounds = 4, kIterations = 25;
 constexpr double kOutlier = 5;
+constexpr double kLengthTie = 0.01, kAngleTie = 1.0;  // restraint widths: relative, degrees
 
 // The spread of the excitation errors of observed spots grows with resolution (mosaic spread) on top of a
 // constant part (domain size, bandwidth): eps^2 ~ rho^2 + eta^2 |s|^2, fitted to the residuals.
@@ -31,6 +32,7 @@ struct Model {
   geometry::UnitCell start;
   CellParameters cell;
   std::span<const PeakObservation> peaks;
+  std::vector<double> target, target_sigma;  // the given cell's free parameters and their restraint widths
 
   // UB of parameter vector p = (three rotations in radians, then the free cell parameters).
   Mat3 ub(const Eigen::VectorXd& p) const {
@@ -52,12 +54,18 @@ struct Model {
   Eigen::VectorXd residuals(const Eigen::VectorXd& p, const std::vector<std::uint8_t>& keep, double sigma_px,
                             const ExcitationScale& sigma_eps) const {
     const Mat3 m = ub(p);
-    Eigen::VectorXd r = Eigen::VectorXd::Zero(3 * static_cast<Eigen::Index>(peaks.size()));
+    const auto n = static_cast<Eigen::Index>(peaks.size());
+    Eigen::VectorXd r = Eigen::VectorXd::Zero(3 * n + static_cast<Eigen::Index>(target.size()));
     for (std::size_t i = 0; i < peaks.size(); ++i) {
       double dx = 0, dy = 0, eps = 0, s2 = 0;
       if (!keep[i] || !predict(m, peaks[i], dx, dy, eps, s2)) continue;
       const auto j = static_cast<Eigen::Index>(3 * i);
       r[j] = dx / sigma_px, r[j + 1] = dy / sigma_px, r[j + 2] = eps / sigma_eps.at(s2);
+    }
+    // Tied to the given cell (1% of a length, 1 degree of an angle), as DIALS ties stills' cells to a target:
+    // directions the still's peaks barely see stay near it instead of wandering.
+    for (std::size_t a = 0; a < target.size(); ++a) {
+      r[3 * n + static_cast<Eigen::Index>(a)] = (p[3 + static_cast<Eigen::Index>(a)] - target[a]) / target_sigma[a];
     }
     return r;
   }
@@ -106,8 +114,10 @@ Eigen::VectorXd levenberg_marquardt(const Model& model, Eigen::VectorXd p, const
 RefinedLattice refine_lattice(const geometry::Detector& detector, const Mat3& u, const geometry::UnitCell& cell,
                               std::span<const PeakObservation> peaks) {
   const CellParameters parameters = CellParameters::of(cell);
-  const Model model{detector, u, cell, parameters, peaks};
   const std::vector<double> packed = parameters.pack(cell);
+  std::vector<double> widths(packed.size());
+  for (std::size_t a = 0; a < packed.size(); ++a) widths[a] = parameters.is_length(a) ? kLengthTie * packed[a] : kAngleTie;
+  const Model model{detector, u, cell, parameters, peaks, packed, widths};
   Eigen::VectorXd p = Eigen::VectorXd::Zero(3 + static_cast<Eigen::Index>(packed.size()));
   for (std::size_t a = 0; a < packed.size(); ++a) p[3 + static_cast<Eigen::Index>(a)] = packed[a];
   std::vector<std::uint8_t> keep(peaks.size(), 1);
