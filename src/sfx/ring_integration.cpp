@@ -13,6 +13,10 @@
 namespace xpulse::sfx {
 namespace {
 
+// Background pixels beyond this many sigma of the plane (a neighbouring spot, a hot pixel) are left out; a lower
+// cut would trim the upper tail of low Poisson counts and bias the background low.
+constexpr double kReject = 5;
+
 struct BackgroundPixel {
   double dx, dy, value;
 };
@@ -124,7 +128,7 @@ IntegratedSpot integrate_ring(const float* frame, const std::uint8_t* mask, std:
     std::size_t rejected = 0;
     for (std::size_t i = 0; i < background.size(); ++i) {
       const double r = background[i].value - (plane[0] + plane[1] * background[i].dx + plane[2] * background[i].dy);
-      if (keep[i] && std::abs(r) > 3 * sigma) keep[i] = 0, ++rejected;
+      if (keep[i] && std::abs(r) > kReject * sigma) keep[i] = 0, ++rejected;
     }
     kept -= rejected;
     if (rejected == 0 || kept < 6) break;

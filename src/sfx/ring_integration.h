@@ -2,7 +2,7 @@
 // Summation integration of a spot with a peak disc and a background annulus (CrystFEL's --int-radius r1,r2,r3:
 // the peak within r1 of the predicted centre, the background between r2 and r3):
 //   the background is a plane a + b dx + c dy fitted by least squares to the annulus's unmasked pixels, refitted
-//   without those beyond 3 sigma of it (up to 3 times); sigma_bg is the rms of the kept residuals;
+//   without those beyond 5 sigma of it (up to 3 times); sigma_bg is the rms of the kept residuals;
 //   I = sum over the m unmasked disc pixels of (pixel - plane) / adu_per_photon (photons);
 //   sigma^2 = max(I, 0) + m sigma_bg^2 + m^2 sigma_bg^2 / n_bg (counting noise of the spot, the background's
 //   scatter under the disc, and the uncertainty of the plane's level), in photons^2.
