@@ -185,3 +185,18 @@ def test_a_cell_that_indexes_nothing_is_reported_not_an_error(monoclinic, tmp_pa
     assert " 0 indexed" in printed and "no frame indexed with the cell 50,60,70,90,90,90" in printed
     with h5py.File(out, "r") as f:
         assert f["/indexing/ub"].shape == (0, 3, 3) and f["/reflections/hkl"].shape == (0, 3)
+
+
+def test_the_readmes_example(tmp_path, xpulse):
+    """README: `xpulse simulate sfx --pdb tests/data/2cex.pdb --out stills.cxi && xpulse sfx process stills.cxi
+    --cell 131.448,88.701,115.912,90,105.33,90 --centering C --out reflections.h5`, on 40 of its 100 frames."""
+    cxi, out = tmp_path / "stills.cxi", tmp_path / "reflections.h5"
+    xpulse("simulate", "sfx", "--pdb", PDB, "--out", cxi, "--frames", 40)
+    xpulse("sfx", "process", cxi, "--cell", ",".join(map(str, CELL_2CEX)), "--centering", "C", "--out", out)
+    score = sfx_truth.score(cxi, out, CELL_2CEX)
+    m = score["misorientation_deg"]
+    assert score["single_indexed"] == score["single_hits"] >= 8 and score["blank_indexed"] == 0, score
+    assert np.median(m) < 0.02 and m.max() < 0.05, m
+    assert score["cell_error"].max() <= 0.002
+    t, i, s = score["true"], score["intensity"], score["sigma"]
+    assert np.corrcoef(t[t > 20], i[t > 20])[0, 1] >= 0.99 and 0.8 <= np.std((i - t) / s) <= 1.25
