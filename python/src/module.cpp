@@ -31,6 +31,7 @@ PYBIND11_MODULE(_xpulse, m) {
   bind_spi(m);
   bind_ptycho(m);
   bind_sfx(m);
+  bind_sfx_process(m);
 }
 
 }  // namespace xpulse::python

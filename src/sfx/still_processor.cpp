@@ -37,6 +37,21 @@ StillProcessor::StillProcessor(const geometry::Detector& detector, std::vector<s
   detector.validate();
 }
 
+std::vector<LatticeSolution> index_and_refine(const geometry::Detector& detector, const KnownCellIndexer& indexer,
+                                              const std::vector<Peak>& peaks, std::size_t max_lattices) {
+  std::vector<geometry::Vec3> s(peaks.size());
+  for (std::size_t i = 0; i < s.size(); ++i) s[i] = pixel_to_s(detector, peaks[i].x, peaks[i].y);
+  std::vector<LatticeSolution> out;
+  for (IndexedLattice& f : indexer.index(s, max_lattices)) {
+    std::vector<PeakObservation> observed(f.peaks.size());
+    for (std::size_t i = 0; i < f.peaks.size(); ++i) observed[i] = {peaks[f.peaks[i]].x, peaks[f.peaks[i]].y, f.hkl[i]};
+    const geometry::Mat3 u = geometry::nearest_rotation(geometry::mul(f.ub, geometry::inverse(f.cell.b_matrix())));
+    RefinedLattice r = refine_lattice(detector, u, f.cell, observed);
+    out.push_back({std::move(f), r});
+  }
+  return out;
+}
+
 StillResult StillProcessor::process(const float* frame) const { return process_peaks(frame, finder_.find(frame)); }
 
 StillResult StillProcessor::process_peaks(const float* frame, std::vector<Peak> peaks) const {
@@ -44,17 +59,9 @@ StillResult StillProcessor::process_peaks(const float* frame, std::vector<Peak> 
   result.peaks = std::move(peaks);
   result.hit = result.peaks.size() >= options_.min_peaks;
   if (!result.hit) return result;
-  std::vector<geometry::Vec3> s(result.peaks.size());
-  for (std::size_t i = 0; i < s.size(); ++i) s[i] = pixel_to_s(detector_, result.peaks[i].x, result.peaks[i].y);
-  const std::vector<IndexedLattice> found = indexer_.index(s, options_.max_lattices);
+  const std::vector<LatticeSolution> found = index_and_refine(detector_, indexer_, result.peaks, options_.max_lattices);
   for (std::size_t l = 0; l < found.size(); ++l) {
-    const IndexedLattice& f = found[l];
-    std::vector<PeakObservation> observed(f.peaks.size());
-    for (std::size_t i = 0; i < f.peaks.size(); ++i) {
-      observed[i] = {result.peaks[f.peaks[i]].x, result.peaks[f.peaks[i]].y, f.hkl[i]};
-    }
-    const geometry::Mat3 u = geometry::nearest_rotation(geometry::mul(f.ub, geometry::inverse(f.cell.b_matrix())));
-    const RefinedLattice r = refine_lattice(detector_, u, f.cell, observed);
+    const RefinedLattice& r = found[l].refined;
     StillLattice lattice{r.ub, r.cell, r.used, r.rms_px, std::max(r.profile_radius, options_.min_profile_radius)};
     result.lattices.push_back(lattice);
     const auto predicted = predict_reflections(detector_, lattice.ub, centering_, lattice.profile_radius,

@@ -47,6 +47,14 @@ struct StillResult {
   std::vector<StillReflection> reflections;
 };
 
+// Indexing and refinement alone, from peak positions: each lattice as indexed and as refined.
+struct LatticeSolution {
+  IndexedLattice indexed;
+  RefinedLattice refined;
+};
+std::vector<LatticeSolution> index_and_refine(const geometry::Detector& detector, const KnownCellIndexer& indexer,
+                                              const std::vector<Peak>& peaks, std::size_t max_lattices);
+
 class StillProcessor {
  public:
   // mask: [ny][nx] nonzero = bad (may be empty). InvalidArgument for bad options or a centering the cell cannot

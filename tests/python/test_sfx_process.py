@@ -200,3 +200,41 @@ def test_the_readmes_example(tmp_path, xpulse):
     assert score["cell_error"].max() <= 0.002
     t, i, s = score["true"], score["intensity"], score["sigma"]
     assert np.corrcoef(t[t > 20], i[t > 20])[0, 1] >= 0.99 and 0.8 <= np.std((i - t) / s) <= 1.25
+
+
+def test_python_gives_the_command_lines_bits(monoclinic):
+    """find_peaks, index_peaks and integrate on the frames give the command line's lattices and intensities."""
+    import xpulse as xp
+    cxi, out, _, _ = monoclinic
+    with h5py.File(cxi, "r") as f:
+        frames = f["/entry_1/data_1/data"][()]
+        mask = f["/entry_1/instrument_1/detector_1/mask"][()]
+        gain = f["/entry_1/instrument_1/detector_1/adu_per_photon"][()]
+    detector, _ = xp.load_geometry(str(cxi), None, shape=frames.shape[1:])
+    with h5py.File(out, "r") as f:
+        l_frame, ub, cells = f["/indexing/frame"][()], f["/indexing/ub"][()], f["/indexing/cell"][()]
+        r_frame, r_lattice = f["/reflections/frame"][()], f["/reflections/lattice"][()]
+        rx, ry, ri, rs = (f["/reflections/" + k][()] for k in ("x", "y", "intensity", "sigma"))
+    checked = 0
+    for frame in np.unique(l_frame)[:6]:
+        peaks = xp.find_peaks(frames[frame], mask=mask, centre=(detector.beam_center_x, detector.beam_center_y),
+                              threshold=5 * gain)[0]
+        lattices = xp.index_peaks(np.stack([peaks["x"], peaks["y"]], axis=1), detector=detector, cell=CELL_2CEX,
+                                  centering="C", multi=2)
+        mine = np.flatnonzero(l_frame == frame)
+        assert len(lattices) == len(mine)
+        for k, lattice in zip(mine, lattices):
+            np.testing.assert_array_equal(lattice["ub"], ub[k])
+            np.testing.assert_array_equal(lattice["cell"], cells[k])
+        rows = np.flatnonzero((r_frame == frame) & (r_lattice == 0))
+        spots = xp.integrate(frames[frame], np.stack([rx[rows], ry[rows]], axis=1), mask=mask, adu_per_photon=gain)
+        np.testing.assert_array_equal(spots["intensity"], ri[rows])
+        np.testing.assert_array_equal(spots["sigma"], rs[rows])
+        checked += 1
+    assert checked == 6
+    with pytest.raises(ValueError, match="peaks must be an array"):
+        xp.index_peaks(np.zeros(3), detector=detector, cell=CELL_2CEX)
+    with pytest.raises(ValueError, match="--centering C is impossible for the cubic cell"):
+        xp.index_peaks(np.zeros((3, 2)), detector=detector, cell=[40, 40, 40, 90, 90, 90], centering="C")
+    with pytest.raises(ValueError, match="--int-radius must be"):
+        xp.integrate(frames[0], np.zeros((1, 2)), int_radius=(4, 3, 7))
