@@ -14,6 +14,7 @@ From Python::
     plot.spi("reconstruction.h5", "spi.png", score="score.h5")
     plot.ptycho("ptycho.h5", "ptycho.png")
     plot.sfx("frames.cxi", "peaks.h5", "sfx.png")
+    plot.sfx_indexed("frames.cxi", "reflections.h5", "indexed.png")
 """
 import argparse
 import json
@@ -474,6 +475,62 @@ def ptycho(reconstruction_path, out, dpi=120):
     return _save(fig, out, dpi)
 
 
+def sfx_indexed(frames_path, reflections_path, out, frame=None, dpi=120):
+    """`xpulse sfx process` output over its input: one frame (default: the one with most reflections) with its
+    predicted reflections (circles of the peak radius, a colour per lattice) and its peaks (crosses: indexed in
+    the lattice's colour, others grey), and I/sigma of every reflection against resolution."""
+    with _open(reflections_path) as f:
+        if "reflections/intensity" not in f:
+            raise PlotError(f"'{reflections_path}' has no /reflections: not an output of 'xpulse sfx process'")
+        r_frame = f["/reflections/frame"][()]
+        rx, ry = f["/reflections/x"][()], f["/reflections/y"][()]
+        lattice = f["/reflections/lattice"][()]
+        intensity, sigma, d = f["/reflections/intensity"][()], f["/reflections/sigma"][()], f["/reflections/d"][()]
+        p_frame, px, py = f["/peaks/frame"][()], f["/peaks/x"][()], f["/peaks/y"][()]
+        p_lattice = f["/peaks/lattice"][()]
+        frames_total = len(f["/frames/hit"])
+        radius = float(str(f["/indexing"].attrs.get("int_radius", "4,5,7")).split(",")[0])
+    j = int(np.bincount(r_frame, minlength=frames_total).argmax()) if frame is None else int(frame)
+    if not 0 <= j < frames_total:
+        raise PlotError(f"--frame {j} is outside the {frames_total} frames")
+    with _open(frames_path) as f:
+        data = _dataset(f, "/entry_1/data_1/data")
+        if data.shape[0] != frames_total:
+            raise PlotError(f"'{frames_path}' has {data.shape[0]} frames but '{reflections_path}' {frames_total}")
+        image = data[j]
+    colours = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd"]
+    fig, axes = plt.subplots(1, 2, figsize=(14, 6.5), constrained_layout=True, gridspec_kw={"width_ratios": [1.1, 1]})
+    vmin, vmax = _robust_limits(image, 1, 99.8)
+    axes[0].imshow(image, cmap="gray_r", vmin=vmin, vmax=vmax, interpolation="nearest")
+    here = r_frame == j
+    for l in np.unique(lattice[here]):
+        sel = here & (lattice == l)
+        for x, y in zip(rx[sel], ry[sel]):
+            axes[0].add_patch(plt.Circle((x, y), radius, fill=False, color=colours[l % 4], lw=0.7))
+    peaks = p_frame == j
+    axes[0].scatter(px[peaks & (p_lattice < 0)], py[peaks & (p_lattice < 0)], marker="x", s=25, c="#7f7f7f",
+                    linewidths=0.8, label="peak, not indexed")
+    for l in np.unique(p_lattice[peaks & (p_lattice >= 0)]):
+        sel = peaks & (p_lattice == l)
+        axes[0].scatter(px[sel], py[sel], marker="x", s=25, c=colours[l % 4], linewidths=0.8,
+                        label=f"peak indexed by lattice {l}")
+    axes[0].set_xlim(0, image.shape[1])
+    axes[0].set_ylim(image.shape[0], 0)
+    axes[0].legend(loc="upper right", fontsize=8)
+    lattices = len(np.unique(lattice[here]))
+    axes[0].set_title(f"frame {j}: {int(here.sum())} predicted reflections, {lattices} lattice(s), "
+                      f"{int(peaks.sum())} peaks")
+    axes[0].set_xlabel("x (pixel)")
+    axes[0].set_ylabel("y (pixel)")
+    ok = sigma > 0
+    axes[1].plot(1 / d[ok] ** 2, intensity[ok] / sigma[ok], ".", ms=2, color="#1f77b4", alpha=0.5)
+    axes[1].axhline(0, color="#7f7f7f", lw=0.6)
+    axes[1].set_xlabel("1/d² (1/Å²)")
+    axes[1].set_ylabel("I / sigma")
+    axes[1].set_title(f"{int(ok.sum())} reflections of {len(np.unique(r_frame))} indexed frames")
+    return _save(fig, out, dpi)
+
+
 def sfx(frames_path, peaks_path, out, frame=None, dpi=120):
     """`xpulse sfx peaks` output over its input: one frame (default: the one with most peaks) with its peaks
     circled, the virtual powder pattern with resolution rings, and the peak count and running hit rate over
@@ -627,8 +684,10 @@ def _parser():
     pt.add_argument("reconstruction", help="output of 'xpulse ptycho reconstruct'")
     pt.add_argument("--out", required=True)
     x = sub.add_parser("sfx", help="serial crystallography: a frame with its peaks, the powder pattern, hit rate")
-    x.add_argument("frames", help="the input of 'xpulse sfx peaks'")
-    x.add_argument("--peaks", required=True, help="output of 'xpulse sfx peaks'")
+    x.add_argument("frames", help="the input of 'xpulse sfx peaks' or 'xpulse sfx process'")
+    which = x.add_mutually_exclusive_group(required=True)
+    which.add_argument("--peaks", help="output of 'xpulse sfx peaks'")
+    which.add_argument("--reflections", help="output of 'xpulse sfx process': predictions and indexed peaks")
     x.add_argument("--frame", type=int, help="frame to draw (default: the one with most peaks)")
     x.add_argument("--out", required=True)
     w = sub.add_parser("weather", help="a recorded run's work units per rank along time, coloured by rate")
@@ -704,7 +763,8 @@ def main(argv=None):
         elif args.figure == "weather":
             written = [weather(args.db, args.run, args.out, units_json=args.units)]
         elif args.figure == "sfx":
-            written = [sfx(args.frames, args.peaks, args.out, frame=args.frame)]
+            written = [sfx(args.frames, args.peaks, args.out, frame=args.frame) if args.peaks else
+                       sfx_indexed(args.frames, args.reflections, args.out, frame=args.frame)]
         else:
             written = _all(args)
     except (PlotError, KeyError, OSError) as e:

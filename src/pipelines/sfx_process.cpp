@@ -67,13 +67,23 @@ struct Tables {
   std::vector<std::int32_t> hkl;
   std::vector<double> intensity, sigma, background, x, y, partiality, d;
   std::vector<std::uint8_t> flags;
-  std::vector<std::uint32_t> f_peaks;
+  std::vector<std::uint32_t> f_peaks, p_frame;
+  std::vector<float> p_x, p_y, p_total;
+  std::vector<std::int32_t> p_lattice;
   std::vector<std::uint8_t> f_hit, f_lattices;
 
   void add(std::uint32_t frame, const sfx::StillResult& s) {
     f_peaks.push_back(static_cast<std::uint32_t>(s.peaks.size()));
     f_hit.push_back(s.hit);
     f_lattices.push_back(static_cast<std::uint8_t>(s.lattices.size()));
+    const std::size_t first_peak = p_frame.size();
+    for (const sfx::Peak& p : s.peaks) {
+      p_frame.push_back(frame), p_x.push_back(p.x), p_y.push_back(p.y), p_total.push_back(p.total_intensity);
+      p_lattice.push_back(-1);
+    }
+    for (std::size_t l = 0; l < s.lattices.size(); ++l) {
+      for (auto k : s.lattices[l].peaks) p_lattice[first_peak + k] = static_cast<std::int32_t>(l);
+    }
     for (std::size_t l = 0; l < s.lattices.size(); ++l) {
       const sfx::StillLattice& a = s.lattices[l];
       l_frame.push_back(frame), l_lattice.push_back(static_cast<std::uint32_t>(l));
@@ -120,6 +130,13 @@ void write_tables(io::Writer& w, const Tables& t, std::size_t frames) {
   w.write<std::uint8_t>("/reflections/flags", t.flags, r);
   w.attribute("/reflections/flags", "description",
               "bits: 1 masked pixel in the peak disc, 2 saturated, 4 off the detector edge, 8 no background");
+  const std::vector<std::size_t> p = {t.p_frame.size()};
+  w.write<std::uint32_t>("/peaks/frame", t.p_frame, p);
+  w.write<float>("/peaks/x", t.p_x, p, "pixel");
+  w.write<float>("/peaks/y", t.p_y, p, "pixel");
+  w.write<float>("/peaks/total_intensity", t.p_total, p, "ADU");
+  w.write<std::int32_t>("/peaks/lattice", t.p_lattice, p);
+  w.attribute("/peaks/lattice", "description", "the lattice of its frame that indexed the peak, -1 for none");
   w.write<std::uint32_t>("/frames/n_peaks", t.f_peaks, n);
   w.write<std::uint8_t>("/frames/hit", t.f_hit, n);
   w.write<std::uint8_t>("/frames/lattices", t.f_lattices, n);

@@ -6,7 +6,8 @@
 // Output (units as attributes): /indexing/{frame, lattice [L], ub [L,3,3] (columns a*, b*, c*, lab, 1/Angstrom,
 // s = UB h), cell [L,6] (Angstrom, degrees), n_peaks, n_indexed, rms_px, profile_radius [L]};
 // /reflections/{frame, lattice, hkl [R,3], intensity, sigma (photons), background (photons/pixel), x, y (predicted
-// centre, pixels), partiality, d (Angstrom), flags} [R]; /frames/{n_peaks, hit, lattices} [N]; the geometry used
+// centre, pixels), partiality, d (Angstrom), flags} [R]; /peaks/{frame, x, y, total_intensity, lattice (-1:
+// not indexed)} [P]; /frames/{n_peaks, hit, lattices} [N]; the geometry used
 // under the CXI paths; the cell, centering and options as attributes of /indexing.
 #include <string>
 

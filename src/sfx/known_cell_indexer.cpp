@@ -374,25 +374,35 @@ bool KnownCellIndexer::index_one(std::span<const Vec3> s, const std::vector<std:
   return found;
 }
 
+bool KnownCellIndexer::index_among(std::span<const Vec3> s, const std::vector<std::uint32_t>& active,
+                                   std::size_t share, IndexedLattice& out) const {
+  // The lattice may share the peaks still unexplained with share - 1 others.
+  const double fraction = options_.min_fraction / static_cast<double>(std::max<std::size_t>(1, share));
+  return index_one(s, active, std::max<std::size_t>(1, share), fraction * static_cast<double>(active.size()), out);
+}
+
 std::vector<IndexedLattice> KnownCellIndexer::index(std::span<const Vec3> s, std::size_t max_lattices) const {
   std::vector<IndexedLattice> lattices;
   std::vector<std::uint32_t> active(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) active[i] = static_cast<std::uint32_t>(i);
   for (std::size_t l = 0; l < max_lattices; ++l) {
-    // Lattice l may share the peaks still unexplained with the max_lattices - l lattices left to find.
-    const double share = options_.min_fraction / static_cast<double>(max_lattices - l);
     IndexedLattice lattice;
-    if (!index_one(s, active, max_lattices - l, share * static_cast<double>(active.size()), lattice)) break;
-    std::vector<std::uint8_t> used(s.size(), 0);
-    for (auto p : lattice.peaks) used[p] = 1;
-    std::vector<std::uint32_t> left;
-    for (auto p : active) {
-      if (!used[p]) left.push_back(p);
-    }
-    active.swap(left);
+    if (!index_among(s, active, max_lattices - l, lattice)) break;
+    active = without(active, lattice.peaks, s.size());
     lattices.push_back(std::move(lattice));
   }
   return lattices;
+}
+
+std::vector<std::uint32_t> without(const std::vector<std::uint32_t>& active, const std::vector<std::uint32_t>& used,
+                                   std::size_t peaks) {
+  std::vector<std::uint8_t> taken(peaks, 0);
+  for (auto p : used) taken[p] = 1;
+  std::vector<std::uint32_t> left;
+  for (auto p : active) {
+    if (!taken[p]) left.push_back(p);
+  }
+  return left;
 }
 
 }  // namespace xpulse::sfx

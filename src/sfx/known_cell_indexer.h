@@ -47,6 +47,10 @@ struct IndexedLattice {
 // The cell of a UB matrix (columns a*, b*, c*).
 geometry::UnitCell cell_of_ub(const geometry::Mat3& ub);
 
+// `active` less the peaks in `used` (indices below `peaks`), in order.
+std::vector<std::uint32_t> without(const std::vector<std::uint32_t>& active, const std::vector<std::uint32_t>& used,
+                                   std::size_t peaks);
+
 class KnownCellIndexer {
  public:
   // InvalidArgument when the centering is impossible for the cell (sfx/centering.h) or an option is out of range.
@@ -55,6 +59,11 @@ class KnownCellIndexer {
   // Up to max_lattices lattices for scattering vectors s (lab, 1/Angstrom, no 2 pi): each searched on the peaks
   // the earlier ones left unexplained. Thread-safe.
   std::vector<IndexedLattice> index(std::span<const geometry::Vec3> s, std::size_t max_lattices = 1) const;
+
+  // One lattice among the `active` peaks, which `share` lattices may still share (it needs min_fraction / share
+  // of them): the step index() repeats, for callers that decide between lattices which peaks were explained.
+  bool index_among(std::span<const geometry::Vec3> s, const std::vector<std::uint32_t>& active, std::size_t share,
+                   IndexedLattice& out) const;
 
   const geometry::UnitCell& cell() const { return cell_; }
   Centering centering() const { return centering_; }

@@ -176,6 +176,7 @@ RefinedLattice refine_lattice(const geometry::Detector& detector, const Mat3& u,
   out.cell = parameters.unpack(p.data() + 3, cell);
   out.rms_px = sigma_px * std::sqrt(2.0);
   out.used = used;
+  out.kept = keep;
   std::sort(abs_eps.begin(), abs_eps.end());
   out.profile_radius = abs_eps.empty() ? 0 : abs_eps[std::min(abs_eps.size() - 1, abs_eps.size() * 95 / 100)];
   return out;

@@ -31,6 +31,7 @@ struct RefinedLattice {
   double profile_radius = 0;      // 1/Angstrom
   double rms_px = 0;              // rms position residual of the kept peaks
   std::size_t used = 0;           // peaks kept
+  std::vector<std::uint8_t> kept; // per peak given: whether the refinement kept it
 };
 
 // Starts from UB = U B(cell); the detector gives the wavelength and the pixel geometry. Needs >= 6 peaks

@@ -40,13 +40,27 @@ StillProcessor::StillProcessor(const geometry::Detector& detector, std::vector<s
 std::vector<LatticeSolution> index_and_refine(const geometry::Detector& detector, const KnownCellIndexer& indexer,
                                               const std::vector<Peak>& peaks, std::size_t max_lattices) {
   std::vector<geometry::Vec3> s(peaks.size());
-  for (std::size_t i = 0; i < s.size(); ++i) s[i] = pixel_to_s(detector, peaks[i].x, peaks[i].y);
+  std::vector<std::uint32_t> active(peaks.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    s[i] = pixel_to_s(detector, peaks[i].x, peaks[i].y), active[i] = static_cast<std::uint32_t>(i);
+  }
   std::vector<LatticeSolution> out;
-  for (IndexedLattice& f : indexer.index(s, max_lattices)) {
+  for (std::size_t l = 0; l < max_lattices; ++l) {
+    IndexedLattice f;
+    if (!indexer.index_among(s, active, max_lattices - l, f)) break;
     std::vector<PeakObservation> observed(f.peaks.size());
     for (std::size_t i = 0; i < f.peaks.size(); ++i) observed[i] = {peaks[f.peaks[i]].x, peaks[f.peaks[i]].y, f.hkl[i]};
     const geometry::Mat3 u = geometry::nearest_rotation(geometry::mul(f.ub, geometry::inverse(f.cell.b_matrix())));
     RefinedLattice r = refine_lattice(detector, u, f.cell, observed);
+    // Only the peaks the refinement kept are this lattice's: those it set aside (often another lattice's, within
+    // the indexing tolerance by chance) stay for the next.
+    std::vector<std::uint32_t> mine;
+    std::vector<std::array<int, 3>> hkl;
+    for (std::size_t i = 0; i < f.peaks.size(); ++i) {
+      if (r.kept[i]) mine.push_back(f.peaks[i]), hkl.push_back(f.hkl[i]);
+    }
+    f.peaks = mine, f.hkl = hkl;
+    active = without(active, f.peaks, peaks.size());
     out.push_back({std::move(f), r});
   }
   return out;
@@ -62,7 +76,8 @@ StillResult StillProcessor::process_peaks(const float* frame, std::vector<Peak> 
   const std::vector<LatticeSolution> found = index_and_refine(detector_, indexer_, result.peaks, options_.max_lattices);
   for (std::size_t l = 0; l < found.size(); ++l) {
     const RefinedLattice& r = found[l].refined;
-    StillLattice lattice{r.ub, r.cell, r.used, r.rms_px, std::max(r.profile_radius, options_.min_profile_radius)};
+    StillLattice lattice{r.ub, r.cell, r.used, r.rms_px, std::max(r.profile_radius, options_.min_profile_radius),
+                         found[l].indexed.peaks};
     result.lattices.push_back(lattice);
     const auto predicted = predict_reflections(detector_, lattice.ub, centering_, lattice.profile_radius,
                                                options_.prediction);

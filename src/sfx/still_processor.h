@@ -32,6 +32,7 @@ struct StillLattice {
   std::size_t n_indexed = 0;         // peaks indexed
   double rms_px = 0;                 // position residual of the refined lattice's peaks
   double profile_radius = 0;         // 1/Angstrom
+  std::vector<std::uint32_t> peaks;  // the peaks it indexed (into StillResult::peaks)
 };
 
 struct StillReflection {

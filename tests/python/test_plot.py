@@ -171,6 +171,23 @@ def test_sfx_frame_powder_and_hit_rate(tmp_path, xpulse):
     assert not os.path.exists(tmp_path / "bad.png")
 
 
+def test_sfx_predicted_reflections_and_indexed_peaks(tmp_path, xpulse):
+    pdb = os.path.join(os.path.dirname(__file__), os.pardir, "data", "2cex.pdb")
+    sim, out = tmp_path / "sim.cxi", tmp_path / "reflections.h5"
+    xpulse("simulate", "sfx", "--pdb", pdb, "--out", sim, "--frames", 6, "--pixels", "512x512", "--hit-fraction",
+           0.7, "--second-lattice-fraction", 0.5, "--seed", 3, "--threads", 2)
+    xpulse("sfx", "process", sim, "--cell", "131.448,88.701,115.912,90,105.33,90", "--centering", "C", "--multi", 2,
+           "--out", out, "--threads", 2)
+    r = subprocess.run([PLOT, "sfx", sim, "--reflections", out, "--out", tmp_path / "i.png"], capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stderr
+    assert_drawn(tmp_path / "i.png", 1680, 780)
+    r = subprocess.run([PLOT, "sfx", sim, "--reflections", sim, "--out", tmp_path / "bad.png"], capture_output=True,
+                       text=True)
+    assert r.returncode == 2 and "not an output of 'xpulse sfx process'" in r.stderr
+    assert not os.path.exists(tmp_path / "bad.png")
+
+
 def test_weather_of_a_recorded_run(tmp_path):
     binary = os.environ.get("XPULSE_BIN", "build/apps/xpulse/xpulse")
     db = tmp_path / "runs.db"
