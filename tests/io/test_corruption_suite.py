@@ -1,7 +1,8 @@
 """Deterministic corruption suite: seeded byte flips, zeroed blocks and truncations of small inputs in several
-layouts and filters, run through fit, reduce, sfx peaks, spi reconstruct and ptycho reconstruct. Every run must
-end by itself (no hang) with exit 0, or exit 2 and one line `xpulse: error: ...`; no signal death, no internal
-error, and nothing left under the output's name (nor anywhere else in the run's folder) after a failure."""
+layouts and filters, run through fit, reduce, sfx peaks, sfx process, spi reconstruct and ptycho reconstruct.
+Every run must end by itself (no hang) with exit 0, or exit 2 and one line `xpulse: error: ...`; no signal death,
+no internal error, and nothing left under the output's name (nor anywhere else in the run's folder) after a
+failure."""
 import os
 import random
 import shutil
@@ -99,6 +100,8 @@ def inputs(tmp_path_factory):
                       {"default": d / "sfx.cxi",
                        "bitshuffle": relayout(d / "sfx.cxi", d / "sfx_bs.cxi", DATA, chunks=(1, 96, 96),
                                               **hdf5plugin.Bitshuffle())}, 16),
+        "sfx process": ([("sfx", "process", "{in}", "--out", "{out}", "--cell", "131.448,88.701,115.912,90,105.33,90",
+                          "--centering", "C", "--threads", 2)], {"default": d / "sfx.cxi"}, 24),
         "spi reconstruct": ([("spi", "reconstruct", "{in}", "--out", "{out}", "--grid", 11, "--generations", 1,
                               "--orientations", 100, "--threads", 2)],
                             {"default": d / "spi.h5",
@@ -142,7 +145,8 @@ def check_one(command, args, layout, name, blob, folder):
     return None
 
 
-@pytest.mark.parametrize("command", ["fit", "reduce", "sfx peaks", "spi reconstruct", "ptycho reconstruct"])
+@pytest.mark.parametrize("command", ["fit", "reduce", "sfx peaks", "sfx process", "spi reconstruct",
+                                     "ptycho reconstruct"])
 def test_corrupt_inputs_end_cleanly(command, inputs, tmp_path):
     commands, files, per_file = inputs[command]
     jobs = []
