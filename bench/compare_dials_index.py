@@ -40,7 +40,7 @@ import glob, os, sys
 from dxtbx.model.experiment_list import ExperimentListFactory
 from dials.array_family import flex
 for path in sorted(glob.glob(os.path.join(sys.argv[1], "idx-*_integrated.expt"))):
-    frame = int(os.path.basename(path).split("_")[0].split("-")[1].split(".")[0].replace("frame", ""))
+    frame = int(os.path.basename(path).split("_")[1])  # idx-frame_00012_integrated.expt
     experiments = ExperimentListFactory.from_json_file(path, check_format=False)
     refl = flex.reflection_table.from_file(path.replace(".expt", ".refl"))
     for i, e in enumerate(experiments):
@@ -87,7 +87,8 @@ def main():
             truth = {k: f["/truth/spots/" + k][()] for k in ("frame", "x", "y", "photons")}
         smv = os.path.join(folder, "smv")
         os.makedirs(smv, exist_ok=True)
-        names = write_smv(smv, frames, pixel_mm, distance_mm, wavelength, centre)
+        # dxtbx puts pixel centres at +0.5: xpulse's beam centre (pixel centres at integers) is half a pixel on.
+        names = write_smv(smv, frames, pixel_mm, distance_mm, wavelength, (centre[0] + 0.5, centre[1] + 0.5))
         stub = os.path.join(folder, "stub")
         os.makedirs(stub, exist_ok=True)
         open(os.path.join(stub, "xfel_mono_sim_ext.py"), "w").close()
@@ -133,6 +134,7 @@ mp.nproc=1
             if sel.size and d2.min() < 1 and np.sum(d2 < 64) == 1:
                 true_i.append(truth["photons"][sel[np.argmin(d2)]]), dials_i.append(i / gain)
     hits = int(hit.sum())
+    own = float(text.split(" reflections, ")[1].split(" s ")[0])
     true_i, dials_i = np.array(true_i), np.array(dials_i)
     strong = true_i > 20
     m = ours["misorientation_deg"]
@@ -142,7 +144,7 @@ mp.nproc=1
     print(f"{a.frames} frames of 512x512, {hits} hits, one core each:")
     print(f"  xpulse: {ours['single_indexed']} of {ours['single_hits']} hits indexed, {ours['blank_indexed']} blanks; "
           f"misorientation median {np.median(m):.3f} max {m.max():.3f} deg; CC {ours_cc:.3f}; "
-          f"{xpulse_wall / hits:.3f} s per hit frame (whole command)")
+          f"{xpulse_wall / hits:.3f} s per hit frame (whole command; {own / hits:.3f} s in its own summary)")
     angles = np.array(angles) if angles else np.array([np.nan])
     print(f"  DIALS:  {len(indexed & set(np.flatnonzero(hit)))} of {hits} hits indexed, "
           f"{len(indexed - set(np.flatnonzero(hit)))} blanks; misorientation median {np.median(angles):.3f} max "
