@@ -7,6 +7,7 @@
 #include "pipelines/sfx_process.h"
 #include "runtime/run_recorder.h"
 #include "runtime/thread_pool.h"
+#include "runtime/world.h"
 
 namespace xpulse::cli {
 
@@ -55,11 +56,16 @@ void add_sfx_process(CLI::App* sfx, Action& action, const std::string& command_l
   cmd->add_option("--geometry", r->geometry, "TOML file whose [detector] and [source] values override the file's");
   cmd->add_option("--threads", r->threads, "Worker threads (default: all cores)")->capture_default_str();
   cmd->add_flag("--progress", r->progress, "Frames done, rate and time left on stderr");
+  cmd->add_flag("--resume", r->resume, "Continue a killed run from the batches in OUT.journal");
+  cmd->add_option("--frames-per-read", r->frames_per_read,
+                  "Frames read at a time: the batches that ranks pull and the journal records")
+      ->capture_default_str();
   cmd->callback([=, &action] {
     r->threshold_given = cmd->count("--threshold") > 0;
     action = [=] {
       r->command_line = command_line;
       const auto s = pipelines::sfx_process_file(*r);
+      if (!runtime::World::get().is_root()) return 0;
       runtime::RunRecorder& record = runtime::RunRecorder::get();
       record.input(r->input), record.output(r->out), record.output(r->stream);
       record.metric("frames", static_cast<double>(s.frames));
@@ -67,9 +73,10 @@ void add_sfx_process(CLI::App* sfx, Action& action, const std::string& command_l
       record.metric("reflections", static_cast<double>(s.reflections));
       const double rate = s.hits ? 100.0 * static_cast<double>(s.indexed_frames) / static_cast<double>(s.hits) : 0.0;
       std::printf("xpulse sfx process: %zu frames of %zux%zu, %zu hits, %zu indexed (%.1f%% of hits), %zu lattices, "
-                  "%zu reflections, %.1f s (%.1f frames/s)\n",
+                  "%zu reflections, %.1f s (%.1f frames/s, %s)\n",
                   s.frames, s.ny, s.nx, s.hits, s.indexed_frames, rate, s.lattices, s.reflections, s.seconds,
-                  static_cast<double>(s.frames) / s.seconds);
+                  static_cast<double>(s.frames) / s.seconds, s.distribution.c_str());
+      if (s.resumed_frames > 0) std::printf("  resumed: %zu frames taken from the journal\n", s.resumed_frames);
       if (s.lattices > 0) {
         std::printf("  median %.0f peaks indexed per lattice, mean rms %.2f pixels\n", s.median_indexed_peaks,
                     s.mean_rms_px);

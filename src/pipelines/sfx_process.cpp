@@ -11,11 +11,15 @@
 #include "io/atomic_output.h"
 #include "io/geometry_file.h"
 #include "io/hdf5.h"
+#include "pipelines/job_identity.h"
 #include "pipelines/sfx_peaks.h"
 #include "pipelines/sfx_stream.h"
+#include "pipelines/still_result_payload.h"
 #include "runtime/progress.h"
 #include "runtime/run_recorder.h"
 #include "runtime/thread_pool.h"
+#include "runtime/work_queue.h"
+#include "runtime/world.h"
 
 namespace xpulse::pipelines {
 namespace {
@@ -142,11 +146,52 @@ void write_tables(io::Writer& w, const Tables& t, std::size_t frames) {
   w.write<std::uint8_t>("/frames/lattices", t.f_lattices, n);
 }
 
-}  // namespace
+// What a journal of this job must match to be resumed: the input and every option that changes the results.
+std::string process_identity(const SfxProcessRequest& r, const sfx::StillProcessorOptions& o, std::size_t batch) {
+  nlohmann::json j = job_identity("sfx process", r.input);
+  j["cell"] = r.cell, j["centering"] = r.centering, j["partiality"] = r.partiality, j["int_radius"] = r.int_radius;
+  j["bandwidth"] = o.prediction.bandwidth, j["tolerance"] = o.indexer.tolerance, j["multi"] = o.max_lattices;
+  j["min_peaks"] = o.min_peaks, j["geometry"] = r.geometry, j["frames_per_read"] = batch;
+  const sfx::PeakFinderOptions& p = o.peaks;
+  j["peaks"] = {p.threshold, p.min_snr, p.min_pixels, p.max_pixels, p.local_bg_radius, p.min_res, p.max_res,
+                p.max_peaks};
+  return j.dump();
+}
 
-SfxProcessSummary sfx_process_file(const SfxProcessRequest& r) {
+// Frames [first, first + count) read and processed on the pool; a non-finite unmasked pixel is an InputError.
+std::vector<sfx::StillResult> process_batch(const io::Reader& reader, const Input& in,
+                                            const sfx::StillProcessor& processor, runtime::ThreadPool& pool,
+                                            std::size_t first, std::size_t count) {
+  const std::size_t pixels = in.ny * in.nx;
+  const std::size_t offset[3] = {first, 0, 0}, size[3] = {count, in.ny, in.nx};
+  const std::vector<float> frames = reader.read<float>(kSfxData, offset, size);
+  std::vector<sfx::StillResult> results(count);
+  pool.parallel_for(count, [&](std::size_t i, unsigned) {
+    const float* frame = frames.data() + i * pixels;
+    for (std::size_t k = 0; k < pixels; ++k) {
+      if (!std::isfinite(frame[k]) && (in.mask.empty() || !in.mask[k])) {
+        throw InputError(fmt::format("frame {} pixel ({}, {}) holds {}", first + i, k / in.nx, k % in.nx, frame[k]));
+      }
+    }
+    results[i] = processor.process(frame);
+  });
+  return results;
+}
+
+void count_into(SfxProcessSummary& summary, const sfx::StillResult& s, std::vector<double>& indexed_peaks,
+                std::vector<double>& rms) {
+  summary.hits += s.hit;
+  summary.indexed_frames += !s.lattices.empty();
+  summary.lattices += s.lattices.size();
+  summary.reflections += s.reflections.size();
+  for (const auto& l : s.lattices) indexed_peaks.push_back(static_cast<double>(l.n_indexed)), rms.push_back(l.rms_px);
+}
+
+SfxProcessSummary sfx_process_unguarded(const SfxProcessRequest& r) {
   const auto start = std::chrono::steady_clock::now();
+  runtime::World& world = runtime::World::get();
   if (r.threads < 1) throw InvalidArgument("--threads must be >= 1");
+  if (r.frames_per_read < 1) throw InvalidArgument("--frames-per-read must be >= 1");
   if (r.cell.empty()) throw InvalidArgument("--cell is required: a,b,c,alpha,beta,gamma in Angstrom and degrees");
   const geometry::UnitCell cell = sfx::parse_cell(r.cell);
   const sfx::Centering centering = sfx::parse_centering(r.centering);
@@ -157,68 +202,94 @@ SfxProcessSummary sfx_process_file(const SfxProcessRequest& r) {
   options.validate();
   if (!r.stream.empty() && r.stream == r.out) throw InvalidArgument("--stream and --out must be different files");
 
-  io::Reader reader(r.input);
-  const Input in = open_input(reader, r);
-  options.integration.adu_per_photon = in.adu_per_photon;
-  // A threshold in photons when the file states its gain: 800 ADU (peakfinder8's usual) is 40 photons at 20 ADU
-  // per photon and loses most spots of a weak still.
-  if (!r.threshold_given && in.has_gain) {
-    options.peaks.threshold = static_cast<float>(SfxProcessRequest::kDefaultThresholdPhotons * in.adu_per_photon);
-  }
-  const sfx::StillProcessor processor(in.geometry.detector, in.mask, cell, centering, options);
-  io::AtomicOutput output(r.out);
-  std::unique_ptr<io::AtomicOutput> stream_output;
-  std::unique_ptr<StreamWriter> stream;
-  if (!r.stream.empty()) {
-    stream_output = std::make_unique<io::AtomicOutput>(r.stream);
-    stream = std::make_unique<StreamWriter>(stream_output->partial_path(), r.input, in.geometry.detector, cell,
-                                            centering, r.command_line, in.adu_per_photon);
-  }
-
-  runtime::ThreadPool pool(r.threads);
-  runtime::Progress progress("sfx process", in.n, "frames", "frames", r.progress);
-  Tables tables;
-  SfxProcessSummary summary;
-  std::vector<double> indexed_peaks, rms;
-  const std::size_t pixels = in.ny * in.nx, batch = std::max<std::size_t>(1, r.frames_per_read);
-  for (std::size_t first = 0; first < in.n; first += batch) {
-    const std::size_t count = std::min(batch, in.n - first);
-    const std::size_t offset[3] = {first, 0, 0}, size[3] = {count, in.ny, in.nx};
-    const std::vector<float> frames = reader.read<float>(kSfxData, offset, size);
-    std::vector<sfx::StillResult> results(count);
-    pool.parallel_for(count, [&](std::size_t i, unsigned) {
-      const float* frame = frames.data() + i * pixels;
-      for (std::size_t k = 0; k < pixels; ++k) {
-        if (!std::isfinite(frame[k]) && (in.mask.empty() || !in.mask[k])) {
-          throw InputError(fmt::format("frame {} pixel ({}, {}) holds {}", first + i, k / in.nx, k % in.nx, frame[k]));
-        }
-      }
-      results[i] = processor.process(frame);
-    });
-    for (std::size_t i = 0; i < count; ++i) {
-      const sfx::StillResult& s = results[i];
-      tables.add(static_cast<std::uint32_t>(first + i), s);
-      if (stream) stream->chunk(first + i, s);
-      summary.hits += s.hit;
-      summary.indexed_frames += !s.lattices.empty();
-      summary.lattices += s.lattices.size();
-      summary.reflections += s.reflections.size();
-      for (const auto& l : s.lattices) indexed_peaks.push_back(static_cast<double>(l.n_indexed)), rms.push_back(l.rms_px);
+  std::unique_ptr<io::Reader> reader;
+  Input in;
+  std::unique_ptr<sfx::StillProcessor> processor;
+  runtime::run_phase(world, [&] {
+    reader = std::make_unique<io::Reader>(r.input);
+    in = open_input(*reader, r);
+    options.integration.adu_per_photon = in.adu_per_photon;
+    // A threshold in photons when the file states its gain: 800 ADU (peakfinder8's usual) is 40 photons at 20 ADU
+    // per photon and loses most spots of a weak still.
+    if (!r.threshold_given && in.has_gain) {
+      options.peaks.threshold = static_cast<float>(SfxProcessRequest::kDefaultThresholdPhotons * in.adu_per_photon);
     }
-    progress.advance(count, count);
-    runtime::RunRecorder::get().progress(static_cast<double>(first + count) / static_cast<double>(in.n));
+    processor = std::make_unique<sfx::StillProcessor>(in.geometry.detector, in.mask, cell, centering, options);
+    // Checked now so that a bad output path fails before the work.
+    if (world.is_root()) io::AtomicOutput probe(r.out);
+  });
+
+  // Batches of frames are the work units: pulled from rank 0 by every rank and journaled when done.
+  const std::size_t batch = r.frames_per_read, units = (in.n + batch - 1) / batch;
+  const std::unique_ptr<runtime::Journal> journal =
+      runtime::Journal::open(world, r.out, process_identity(r, options, batch), r.resume);
+  std::vector<char> done(units, 0);
+  for (const runtime::Journal::Entry& e : journal->entries()) {
+    if (e.unit < units) done[e.unit] = 1;
   }
+  std::vector<std::size_t> todo;
+  for (std::size_t u = 0; u < units; ++u) {
+    if (!done[u]) todo.push_back(u);
+  }
+  SfxProcessSummary summary;
+  summary.resumed_frames = std::min(in.n, (units - todo.size()) * batch);
+  runtime::ThreadPool pool(r.threads);
+  runtime::Progress progress("sfx process", in.n, "frames", "frames", r.progress && world.is_root());
+  const auto frames_of = [&](std::size_t u) { return std::min(batch, in.n - u * batch); };
+  progress.advance(summary.resumed_frames, 0);
+  runtime::run_phase(world, [&] {
+    runtime::WorkQueue queue(world, todo, [&](std::size_t u) {
+      progress.advance(frames_of(u), frames_of(u));
+    });
+    while (const std::optional<std::size_t> u = queue.next()) {
+      if (world.failure_announced()) throw runtime::StoppedByOtherRank();
+      const std::vector<sfx::StillResult> results =
+          process_batch(*reader, in, *processor, pool, *u * batch, frames_of(*u));
+      runtime::PayloadWriter payload;
+      save_still_results(results, payload);
+      journal->append(*u, payload.bytes());
+      queue.finished(*u);
+    }
+  });
   progress.finish();
-  summary.frames = in.n, summary.ny = in.ny, summary.nx = in.nx;
-  if (!indexed_peaks.empty()) {
-    std::nth_element(indexed_peaks.begin(), indexed_peaks.begin() + static_cast<std::ptrdiff_t>(indexed_peaks.size() / 2),
-                     indexed_peaks.end());
-    summary.median_indexed_peaks = indexed_peaks[indexed_peaks.size() / 2];
-    double sum = 0;
-    for (double v : rms) sum += v;
-    summary.mean_rms_px = sum / static_cast<double>(rms.size());
-  }
-  {
+
+  // Rank 0 joins every rank's batches, in frame order, into the tables and the stream.
+  runtime::run_phase(world, [&] {
+    if (!world.is_root()) return;
+    const runtime::Journal all(r.out, process_identity(r, options, batch), world.rank());
+    std::vector<const runtime::Journal::Entry*> by_unit(units, nullptr);
+    for (const runtime::Journal::Entry& e : all.entries()) {
+      if (e.unit < units && !by_unit[e.unit]) by_unit[e.unit] = &e;
+    }
+    io::AtomicOutput output(r.out);
+    std::unique_ptr<io::AtomicOutput> stream_output;
+    std::unique_ptr<StreamWriter> stream;
+    if (!r.stream.empty()) {
+      stream_output = std::make_unique<io::AtomicOutput>(r.stream);
+      stream = std::make_unique<StreamWriter>(stream_output->partial_path(), r.input, in.geometry.detector, cell,
+                                              centering, r.command_line, in.adu_per_photon);
+    }
+    Tables tables;
+    std::vector<double> indexed_peaks, rms;
+    for (std::size_t u = 0; u < units; ++u) {
+      if (!by_unit[u]) throw Error(fmt::format("frames {}.. of '{}' were not processed", u * batch, r.input));
+      const std::vector<std::byte> bytes = all.load(*by_unit[u]);
+      runtime::PayloadReader payload(bytes);
+      const std::vector<sfx::StillResult> results = load_still_results(payload);
+      for (std::size_t i = 0; i < results.size(); ++i) {
+        tables.add(static_cast<std::uint32_t>(u * batch + i), results[i]);
+        if (stream) stream->chunk(u * batch + i, results[i]);
+        count_into(summary, results[i], indexed_peaks, rms);
+      }
+    }
+    if (!indexed_peaks.empty()) {
+      std::nth_element(indexed_peaks.begin(), indexed_peaks.begin() + static_cast<std::ptrdiff_t>(indexed_peaks.size() / 2),
+                       indexed_peaks.end());
+      summary.median_indexed_peaks = indexed_peaks[indexed_peaks.size() / 2];
+      double sum = 0;
+      for (double v : rms) sum += v;
+      summary.mean_rms_px = sum / static_cast<double>(rms.size());
+    }
     io::Writer w(output.partial_path());
     write_tables(w, tables, in.n);
     io::write_geometry(w, in.geometry);
@@ -232,12 +303,23 @@ SfxProcessSummary sfx_process_file(const SfxProcessRequest& r) {
     w.attribute("/indexing", "max_lattices", static_cast<double>(options.max_lattices));
     io::write_provenance(w, r.command_line, r.input);
     w.close();
-  }
-  if (stream) stream->close();
-  output.commit();
-  if (stream_output) stream_output->commit();
+    if (stream) stream->close();
+    output.commit();
+    if (stream_output) stream_output->commit();
+  });
+  if (world.is_root()) runtime::Journal::remove(r.out);
+  runtime::RunRecorder::get().progress(1.0);
+  summary.frames = in.n, summary.ny = in.ny, summary.nx = in.nx;
+  summary.distribution = world.describe();
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
+}
+
+}  // namespace
+
+SfxProcessSummary sfx_process_file(const SfxProcessRequest& request) {
+  return runtime::Journal::guard(request.out, runtime::World::get().is_root(),
+                                 [&] { return sfx_process_unguarded(request); });
 }
 
 }  // namespace xpulse::pipelines

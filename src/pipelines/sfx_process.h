@@ -1,7 +1,9 @@
 #pragma once
 // `xpulse sfx process`: every frame of a CXI stack of stills read once and taken from pixels to integrated
 // reflections (sfx/still_processor.h), in parallel over frames; the lattices and reflections written to HDF5 in
-// frame order (the same for any thread count), optionally also as a CrystFEL stream.
+// frame order (the same for any thread and rank count), optionally also as a CrystFEL stream. Batches of frames
+// are the work units: under MPI every rank pulls them from rank 0 (runtime/work_queue.h), each finished batch is
+// journaled (runtime/journal.h: a killed run resumes with --resume), and rank 0 joins them in frame order.
 //
 // Output (units as attributes): /indexing/{frame, lattice [L], ub [L,3,3] (columns a*, b*, c*, lab, 1/Angstrom,
 // s = UB h), cell [L,6] (Angstrom, degrees), n_peaks, n_indexed, rms_px, profile_radius [L]};
@@ -30,6 +32,7 @@ struct SfxProcessRequest {
   unsigned threads = 1;
   std::size_t frames_per_read = 32;
   bool progress = false;
+  bool resume = false;                   // continue from the batches journaled in OUT.journal by a killed run
   std::string command_line;
 };
 
@@ -38,6 +41,8 @@ struct SfxProcessSummary {
   double median_indexed_peaks = 0, mean_rms_px = 0;
   double seconds = 0;
   std::size_t ny = 0, nx = 0;
+  std::size_t resumed_frames = 0;        // taken from the journal of an earlier run
+  std::string distribution;              // "1 process", "3 MPI ranks"
 };
 
 SfxProcessSummary sfx_process_file(const SfxProcessRequest& request);
