@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "sfx/cell_parameters.h"
+#include "sfx/direction_scores.h"
 
 namespace xpulse::sfx {
 namespace {
@@ -33,18 +34,6 @@ Vec3 fibonacci_direction(std::size_t i, std::size_t n) {
 }
 
 double fractional_distance(double h) { return std::abs(h - std::nearbyint(h)); }
-
-// cos(2 pi x) in a form the compiler vectorises, in single precision (a score, not a measurement): x reduced to
-// f in [-1/2, 1/2] (rounded by adding and taking away 1.5 x 2^23, exact for |x| < 2^22, where floor() would not
-// vectorise), cos(pi f) by its Taylor series to the 10th power (error < 1e-6 on [-pi/2, pi/2]), then
-// cos(2a) = 2 cos(a)^2 - 1.
-inline float cos_two_pi(float x) {
-  const float nearest = (x + 12582912.0f) - 12582912.0f;
-  const float a = 3.14159265f * (x - nearest), a2 = a * a;
-  const float c = 1 + a2 * (-1.0f / 2 + a2 * (1.0f / 24 + a2 * (-1.0f / 720 + a2 * (1.0f / 40320 +
-                  a2 * (-1.0f / 3628800)))));
-  return 2 * c * c - 1;
-}
 
 // The search peaks' scattering vectors, by component, and room for one term per peak.
 struct SearchPeaks {
