@@ -24,7 +24,8 @@ constexpr std::size_t kFewestSearchPeaks = 20;
 constexpr double kAlignment = 0.4;   // largest rms index misfit of the indexed peaks, in tolerances
 constexpr std::size_t kRefined = 16;
 constexpr std::size_t kRanked = 1024;  // directions of step 1 ranked for the distinct best
-constexpr double kSameOrientation = 0.01;  // radians: candidates closer than this are one  // orientations of step 2 refined
+constexpr double kSameOrientation = 0.01;
+constexpr double kLargestIndex = 1e6;  // indices beyond this come from a degenerate matrix, not a peak  // radians: candidates closer than this are one  // orientations of step 2 refined
 
 Vec3 fibonacci_direction(std::size_t i, std::size_t n) {
   const double golden = std::numbers::pi * (3 - std::sqrt(5.0));
@@ -200,7 +201,8 @@ void KnownCellIndexer::assign(std::span<const Vec3> s, const std::vector<std::ui
   for (std::uint32_t p : peaks) {
     if (geometry::norm(s[p]) > radius) continue;
     const Vec3 h = geometry::mul(m3, s[p]);
-    if (std::max({fractional_distance(h[0]), fractional_distance(h[1]), fractional_distance(h[2])}) > tolerance) {
+    if (!(std::max({std::abs(h[0]), std::abs(h[1]), std::abs(h[2])}) < kLargestIndex) ||
+        std::max({fractional_distance(h[0]), fractional_distance(h[1]), fractional_distance(h[2])}) > tolerance) {
       continue;
     }
     const std::array<int, 3> i{static_cast<int>(std::nearbyint(h[0])), static_cast<int>(std::nearbyint(h[1])),
@@ -287,10 +289,15 @@ LatticeFit fit_lattice(std::span<const Vec3> s, const std::vector<std::uint32_t>
     p += step;
   }
   LatticeFit out{geometry::mul(small_rotation(p.data()), start.u), parameters.unpack(p.data() + 3, start.cell)};
+  // A fit that ran away (a cell far from the start, or no cell at all) leaves the start as it was.
   try {
     out.cell.validate();
   } catch (const InputError&) {
     return start;
+  }
+  for (auto [x, y] : {std::pair{out.cell.a, start.cell.a}, std::pair{out.cell.b, start.cell.b},
+                      std::pair{out.cell.c, start.cell.c}}) {
+    if (!(std::abs(x / y - 1) < 0.5)) return start;
   }
   return out;
 }
