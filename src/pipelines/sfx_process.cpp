@@ -187,6 +187,63 @@ void count_into(SfxProcessSummary& summary, const sfx::StillResult& s, std::vect
   for (const auto& l : s.lattices) indexed_peaks.push_back(static_cast<double>(l.n_indexed)), rms.push_back(l.rms_px);
 }
 
+// Rank 0: every rank's journaled batches, in frame order, into the tables, the stream and the summary; the
+// output files written and committed.
+void join_batches(const SfxProcessRequest& r, const Input& in, const geometry::UnitCell& cell,
+                  sfx::Centering centering, const sfx::StillProcessorOptions& options, std::size_t batch,
+                  std::size_t units, int rank, SfxProcessSummary& summary) {
+  const runtime::Journal all(r.out, process_identity(r, options, batch), rank);
+  std::vector<const runtime::Journal::Entry*> by_unit(units, nullptr);
+  for (const runtime::Journal::Entry& e : all.entries()) {
+    if (e.unit < units && !by_unit[e.unit]) by_unit[e.unit] = &e;
+  }
+  io::AtomicOutput output(r.out);
+  std::unique_ptr<io::AtomicOutput> stream_output;
+  std::unique_ptr<StreamWriter> stream;
+  if (!r.stream.empty()) {
+    stream_output = std::make_unique<io::AtomicOutput>(r.stream);
+    stream = std::make_unique<StreamWriter>(stream_output->partial_path(), r.input, in.geometry.detector, cell,
+                                            centering, r.command_line, in.adu_per_photon);
+  }
+  Tables tables;
+  std::vector<double> indexed_peaks, rms;
+  for (std::size_t u = 0; u < units; ++u) {
+    if (!by_unit[u]) throw Error(fmt::format("frames {}.. of '{}' were not processed", u * batch, r.input));
+    const std::vector<std::byte> bytes = all.load(*by_unit[u]);
+    runtime::PayloadReader payload(bytes);
+    const std::vector<sfx::StillResult> results = load_still_results(payload);
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      tables.add(static_cast<std::uint32_t>(u * batch + i), results[i]);
+      if (stream) stream->chunk(u * batch + i, results[i]);
+      count_into(summary, results[i], indexed_peaks, rms);
+    }
+  }
+  if (!indexed_peaks.empty()) {
+    std::nth_element(indexed_peaks.begin(), indexed_peaks.begin() + static_cast<std::ptrdiff_t>(indexed_peaks.size() / 2),
+                     indexed_peaks.end());
+    summary.median_indexed_peaks = indexed_peaks[indexed_peaks.size() / 2];
+    double sum = 0;
+    for (double v : rms) sum += v;
+    summary.mean_rms_px = sum / static_cast<double>(rms.size());
+  }
+  io::Writer w(output.partial_path());
+  write_tables(w, tables, in.n);
+  io::write_geometry(w, in.geometry);
+  w.attribute("/indexing", "cell", r.cell);
+  w.attribute("/indexing", "centering", std::string(1, sfx::centering_letter(centering)));
+  w.attribute("/indexing", "partiality", r.partiality);
+  w.attribute("/indexing", "int_radius", r.int_radius);
+  w.attribute("/indexing", "bandwidth", options.prediction.bandwidth);
+  w.attribute("/indexing", "adu_per_photon", in.adu_per_photon);
+  w.attribute("/indexing", "threshold_adu", static_cast<double>(options.peaks.threshold));
+  w.attribute("/indexing", "max_lattices", static_cast<double>(options.max_lattices));
+  io::write_provenance(w, r.command_line, r.input);
+  w.close();
+  if (stream) stream->close();
+  output.commit();
+  if (stream_output) stream_output->commit();
+}
+
 SfxProcessSummary sfx_process_unguarded(const SfxProcessRequest& r) {
   const auto start = std::chrono::steady_clock::now();
   runtime::World& world = runtime::World::get();
@@ -255,57 +312,7 @@ SfxProcessSummary sfx_process_unguarded(const SfxProcessRequest& r) {
 
   // Rank 0 joins every rank's batches, in frame order, into the tables and the stream.
   runtime::run_phase(world, [&] {
-    if (!world.is_root()) return;
-    const runtime::Journal all(r.out, process_identity(r, options, batch), world.rank());
-    std::vector<const runtime::Journal::Entry*> by_unit(units, nullptr);
-    for (const runtime::Journal::Entry& e : all.entries()) {
-      if (e.unit < units && !by_unit[e.unit]) by_unit[e.unit] = &e;
-    }
-    io::AtomicOutput output(r.out);
-    std::unique_ptr<io::AtomicOutput> stream_output;
-    std::unique_ptr<StreamWriter> stream;
-    if (!r.stream.empty()) {
-      stream_output = std::make_unique<io::AtomicOutput>(r.stream);
-      stream = std::make_unique<StreamWriter>(stream_output->partial_path(), r.input, in.geometry.detector, cell,
-                                              centering, r.command_line, in.adu_per_photon);
-    }
-    Tables tables;
-    std::vector<double> indexed_peaks, rms;
-    for (std::size_t u = 0; u < units; ++u) {
-      if (!by_unit[u]) throw Error(fmt::format("frames {}.. of '{}' were not processed", u * batch, r.input));
-      const std::vector<std::byte> bytes = all.load(*by_unit[u]);
-      runtime::PayloadReader payload(bytes);
-      const std::vector<sfx::StillResult> results = load_still_results(payload);
-      for (std::size_t i = 0; i < results.size(); ++i) {
-        tables.add(static_cast<std::uint32_t>(u * batch + i), results[i]);
-        if (stream) stream->chunk(u * batch + i, results[i]);
-        count_into(summary, results[i], indexed_peaks, rms);
-      }
-    }
-    if (!indexed_peaks.empty()) {
-      std::nth_element(indexed_peaks.begin(), indexed_peaks.begin() + static_cast<std::ptrdiff_t>(indexed_peaks.size() / 2),
-                       indexed_peaks.end());
-      summary.median_indexed_peaks = indexed_peaks[indexed_peaks.size() / 2];
-      double sum = 0;
-      for (double v : rms) sum += v;
-      summary.mean_rms_px = sum / static_cast<double>(rms.size());
-    }
-    io::Writer w(output.partial_path());
-    write_tables(w, tables, in.n);
-    io::write_geometry(w, in.geometry);
-    w.attribute("/indexing", "cell", r.cell);
-    w.attribute("/indexing", "centering", std::string(1, sfx::centering_letter(centering)));
-    w.attribute("/indexing", "partiality", r.partiality);
-    w.attribute("/indexing", "int_radius", r.int_radius);
-    w.attribute("/indexing", "bandwidth", options.prediction.bandwidth);
-    w.attribute("/indexing", "adu_per_photon", in.adu_per_photon);
-    w.attribute("/indexing", "threshold_adu", static_cast<double>(options.peaks.threshold));
-    w.attribute("/indexing", "max_lattices", static_cast<double>(options.max_lattices));
-    io::write_provenance(w, r.command_line, r.input);
-    w.close();
-    if (stream) stream->close();
-    output.commit();
-    if (stream_output) stream_output->commit();
+    if (world.is_root()) join_batches(r, in, cell, centering, options, batch, units, world.rank(), summary);
   });
   if (world.is_root()) runtime::Journal::remove(r.out);
   runtime::RunRecorder::get().progress(1.0);
