@@ -151,7 +151,7 @@ void PayloadWriter::append(const void* data, std::size_t n) {
 
 void PayloadReader::take(void* out, std::size_t n) {
   if (position_ + n > bytes_.size()) throw Error("journal record is shorter than its contents");
-  std::memcpy(out, bytes_.data() + position_, n);
+  if (n > 0) std::memcpy(out, bytes_.data() + position_, n);  // an empty span may have no data pointer
   position_ += n;
 }
 
