@@ -1,6 +1,7 @@
 #include "core/shape.h"
 
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <string>
 
@@ -30,6 +31,24 @@ std::vector<std::size_t> parse_shape(std::string_view text, std::size_t rank, st
     throw InvalidArgument(fmt::format("{} '{}' has {} dimensions, expected {}", what, text, dims.size(), rank));
   }
   return dims;
+}
+
+std::vector<double> parse_number_list(std::string_view text, std::string_view what, std::string_view hint) {
+  std::vector<double> values;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find(',', start);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view item = text.substr(start, end - start);
+    double value = 0;
+    auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), value);
+    if (item.empty() || ec != std::errc() || ptr != item.data() + item.size() || !std::isfinite(value)) {
+      throw InvalidArgument(fmt::format("{} '{}': '{}' is not a number{}", what, text, item, hint));
+    }
+    values.push_back(value);
+    start = end + 1;
+  }
+  return values;
 }
 
 std::pair<double, double> parse_range(std::string_view text, std::string_view what) {

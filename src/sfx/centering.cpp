@@ -2,13 +2,12 @@
 
 #include <cctype>
 #include <cmath>
-#include <cstdlib>
-#include <sstream>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/shape.h"
 
 namespace xpulse::sfx {
 namespace {
@@ -74,18 +73,8 @@ void check_centering(const geometry::UnitCell& cell, Centering centering) {
 }
 
 geometry::UnitCell parse_cell(const std::string& text) {
-  std::vector<double> v;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    char* end = nullptr;
-    const double x = std::strtod(item.c_str(), &end);
-    if (item.empty() || end == item.c_str() || *end != '\0' || !std::isfinite(x)) {
-      throw InvalidArgument(fmt::format("--cell '{}': '{}' is not a number (expected a,b,c,alpha,beta,gamma in "
-                                        "Angstrom and degrees)", text, item));
-    }
-    v.push_back(x);
-  }
+  const std::vector<double> v =
+      parse_number_list(text, "--cell", " (expected a,b,c,alpha,beta,gamma in Angstrom and degrees)");
   if (v.size() != 6) {
     throw InvalidArgument(fmt::format("--cell '{}' has {} values; expected 6: a,b,c,alpha,beta,gamma in Angstrom "
                                       "and degrees", text, v.size()));

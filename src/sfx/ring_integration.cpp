@@ -2,13 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
-#include <sstream>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/shape.h"
 
 namespace xpulse::sfx {
 namespace {
@@ -58,17 +57,7 @@ void RingRadii::validate() const {
 }
 
 RingRadii parse_ring_radii(const std::string& text) {
-  std::vector<double> v;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    char* end = nullptr;
-    const double x = std::strtod(item.c_str(), &end);
-    if (item.empty() || *end != '\0') {
-      throw InvalidArgument(fmt::format("--int-radius '{}': '{}' is not a number of pixels", text, item));
-    }
-    v.push_back(x);
-  }
+  const std::vector<double> v = parse_number_list(text, "--int-radius", " of pixels");
   if (v.size() != 3) throw InvalidArgument(fmt::format("--int-radius '{}' must be three radii r1,r2,r3", text));
   RingRadii r{v[0], v[1], v[2]};
   r.validate();
