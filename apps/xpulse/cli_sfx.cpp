@@ -57,6 +57,10 @@ void add_sfx_process(CLI::App* sfx, Action& action, const std::string& command_l
   cmd->add_option("--threads", r->threads, "Worker threads (default: all cores)")->capture_default_str();
   cmd->add_flag("--progress", r->progress, "Frames done, rate and time left on stderr");
   cmd->add_flag("--resume", r->resume, "Continue a killed run from the batches in OUT.journal");
+  cmd->add_option("--device", r->device,
+                  "auto | cpu | cuda: peakfinder8's passes over every pixel and step 1 of the indexing on the GPU")
+      ->capture_default_str();
+  cmd->add_option("--gpu", r->cuda_device, "CUDA device index")->capture_default_str();
   cmd->add_option("--frames-per-read", r->frames_per_read,
                   "Frames read at a time: the batches that ranks pull and the journal records")
       ->capture_default_str();
@@ -73,9 +77,9 @@ void add_sfx_process(CLI::App* sfx, Action& action, const std::string& command_l
       record.metric("reflections", static_cast<double>(s.reflections));
       const double rate = s.hits ? 100.0 * static_cast<double>(s.indexed_frames) / static_cast<double>(s.hits) : 0.0;
       std::printf("xpulse sfx process: %zu frames of %zux%zu, %zu hits, %zu indexed (%.1f%% of hits), %zu lattices, "
-                  "%zu reflections, %.1f s (%.1f frames/s, %s)\n",
+                  "%zu reflections, %.1f s (%.1f frames/s, %s, %s)\n",
                   s.frames, s.ny, s.nx, s.hits, s.indexed_frames, rate, s.lattices, s.reflections, s.seconds,
-                  static_cast<double>(s.frames) / s.seconds, s.distribution.c_str());
+                  static_cast<double>(s.frames) / s.seconds, s.distribution.c_str(), s.device.c_str());
       if (s.resumed_frames > 0) std::printf("  resumed: %zu frames taken from the journal\n", s.resumed_frames);
       if (s.lattices > 0) {
         std::printf("  median %.0f peaks indexed per lattice, mean rms %.2f pixels\n", s.median_indexed_peaks,

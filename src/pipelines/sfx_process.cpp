@@ -15,11 +15,13 @@
 #include "pipelines/sfx_peaks.h"
 #include "pipelines/sfx_stream.h"
 #include "pipelines/still_result_payload.h"
+#include "runtime/devices.h"
 #include "runtime/progress.h"
 #include "runtime/run_recorder.h"
 #include "runtime/thread_pool.h"
 #include "runtime/work_queue.h"
 #include "runtime/world.h"
+#include "sfx/cuda_peakfinder8.h"
 
 namespace xpulse::pipelines {
 namespace {
@@ -158,14 +160,25 @@ std::string process_identity(const SfxProcessRequest& r, const sfx::StillProcess
   return j.dump();
 }
 
+// The GPU's part with --device cuda: peakfinder8's passes over every pixel for a whole batch at a time, and step 1
+// of the indexing (the processor's DirectionScorer).
+struct GpuPath {
+  std::shared_ptr<sfx::CudaDirectionScores> scores;
+  std::unique_ptr<sfx::CudaPeakFinder8> finder;
+
+  sfx::DirectionScorer scorer() const {
+    if (!scores) return {};
+    return [s = scores](const sfx::ScorePeaks& p, double length, std::size_t n) { return s->scores(p, length, n); };
+  }
+};
+
 // Frames [first, first + count) read and processed on the pool; a non-finite unmasked pixel is an InputError.
 std::vector<sfx::StillResult> process_batch(const io::Reader& reader, const Input& in,
-                                            const sfx::StillProcessor& processor, runtime::ThreadPool& pool,
-                                            std::size_t first, std::size_t count) {
+                                            const sfx::StillProcessor& processor, GpuPath& gpu,
+                                            runtime::ThreadPool& pool, std::size_t first, std::size_t count) {
   const std::size_t pixels = in.ny * in.nx;
   const std::size_t offset[3] = {first, 0, 0}, size[3] = {count, in.ny, in.nx};
   const std::vector<float> frames = reader.read<float>(kSfxData, offset, size);
-  std::vector<sfx::StillResult> results(count);
   pool.parallel_for(count, [&](std::size_t i, unsigned) {
     const float* frame = frames.data() + i * pixels;
     for (std::size_t k = 0; k < pixels; ++k) {
@@ -173,7 +186,15 @@ std::vector<sfx::StillResult> process_batch(const io::Reader& reader, const Inpu
         throw InputError(fmt::format("frame {} pixel ({}, {}) holds {}", first + i, k / in.nx, k % in.nx, frame[k]));
       }
     }
-    results[i] = processor.process(frame);
+  });
+  // The GPU's candidates give the CPU's peak lists (sfx/cuda_peakfinder8.h).
+  std::vector<std::vector<std::uint32_t>> candidates;
+  if (gpu.finder) candidates = gpu.finder->candidates(frames.data(), count);
+  std::vector<sfx::StillResult> results(count);
+  pool.parallel_for(count, [&](std::size_t i, unsigned) {
+    const float* frame = frames.data() + i * pixels;
+    results[i] = gpu.finder ? processor.process_peaks(frame, processor.finder().peaks_from_candidates(frame, candidates[i]))
+                            : processor.process(frame);
   });
   return results;
 }
@@ -258,10 +279,13 @@ SfxProcessSummary sfx_process_unguarded(const SfxProcessRequest& r) {
   options.integration.radii = sfx::parse_ring_radii(r.int_radius);
   options.validate();
   if (!r.stream.empty() && r.stream == r.out) throw InvalidArgument("--stream and --out must be different files");
+  const int cuda_device = runtime::select_cuda_device(r.device, r.cuda_device);
+  const std::size_t batch = r.frames_per_read;
 
   std::unique_ptr<io::Reader> reader;
   Input in;
   std::unique_ptr<sfx::StillProcessor> processor;
+  GpuPath gpu;
   runtime::run_phase(world, [&] {
     reader = std::make_unique<io::Reader>(r.input);
     in = open_input(*reader, r);
@@ -271,13 +295,16 @@ SfxProcessSummary sfx_process_unguarded(const SfxProcessRequest& r) {
     if (!r.threshold_given && in.has_gain) {
       options.peaks.threshold = static_cast<float>(SfxProcessRequest::kDefaultThresholdPhotons * in.adu_per_photon);
     }
-    processor = std::make_unique<sfx::StillProcessor>(in.geometry.detector, in.mask, cell, centering, options);
+    if (cuda_device >= 0) gpu.scores = std::make_shared<sfx::CudaDirectionScores>(cuda_device);
+    processor = std::make_unique<sfx::StillProcessor>(in.geometry.detector, in.mask, cell, centering, options,
+                                                      gpu.scorer());
+    if (cuda_device >= 0) gpu.finder = std::make_unique<sfx::CudaPeakFinder8>(processor->finder(), batch, cuda_device);
     // Checked now so that a bad output path fails before the work.
     if (world.is_root()) io::AtomicOutput probe(r.out);
   });
 
   // Batches of frames are the work units: pulled from rank 0 by every rank and journaled when done.
-  const std::size_t batch = r.frames_per_read, units = (in.n + batch - 1) / batch;
+  const std::size_t units = (in.n + batch - 1) / batch;
   const std::unique_ptr<runtime::Journal> journal =
       runtime::Journal::open(world, r.out, process_identity(r, options, batch), r.resume);
   std::vector<char> done(units, 0);
@@ -301,7 +328,7 @@ SfxProcessSummary sfx_process_unguarded(const SfxProcessRequest& r) {
     while (const std::optional<std::size_t> u = queue.next()) {
       if (world.failure_announced()) throw runtime::StoppedByOtherRank();
       const std::vector<sfx::StillResult> results =
-          process_batch(*reader, in, *processor, pool, *u * batch, frames_of(*u));
+          process_batch(*reader, in, *processor, gpu, pool, *u * batch, frames_of(*u));
       runtime::PayloadWriter payload;
       save_still_results(results, payload);
       journal->append(*u, payload.bytes());
@@ -318,6 +345,7 @@ SfxProcessSummary sfx_process_unguarded(const SfxProcessRequest& r) {
   runtime::RunRecorder::get().progress(1.0);
   summary.frames = in.n, summary.ny = in.ny, summary.nx = in.nx;
   summary.distribution = world.describe();
+  summary.device = cuda_device >= 0 ? runtime::cuda_device_name(cuda_device) : "CPU";
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
 }

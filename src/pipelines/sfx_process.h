@@ -30,6 +30,8 @@ struct SfxProcessRequest {
   bool threshold_given = false;          // else peaks.threshold = kDefaultThresholdPhotons x the file's gain
   static constexpr double kDefaultThresholdPhotons = 5;
   unsigned threads = 1;
+  std::string device = "auto";           // auto | cpu | cuda: peakfinder8's pixel passes and indexing step 1
+  int cuda_device = 0;
   std::size_t frames_per_read = 32;
   bool progress = false;
   bool resume = false;                   // continue from the batches journaled in OUT.journal by a killed run
@@ -43,6 +45,7 @@ struct SfxProcessSummary {
   std::size_t ny = 0, nx = 0;
   std::size_t resumed_frames = 0;        // taken from the journal of an earlier run
   std::string distribution;              // "1 process", "3 MPI ranks"
+  std::string device;                    // "CPU" or the GPU's name
 };
 
 SfxProcessSummary sfx_process_file(const SfxProcessRequest& request);

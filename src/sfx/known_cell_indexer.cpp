@@ -87,8 +87,9 @@ geometry::UnitCell cell_of_ub(const Mat3& ub) {
           angle(real[1], real[2]), angle(real[0], real[2]), angle(real[0], real[1])};
 }
 
-KnownCellIndexer::KnownCellIndexer(const geometry::UnitCell& cell, Centering centering, const IndexerOptions& options)
-    : cell_(cell), centering_(centering), options_(options) {
+KnownCellIndexer::KnownCellIndexer(const geometry::UnitCell& cell, Centering centering, const IndexerOptions& options,
+                                   DirectionScorer scorer)
+    : cell_(cell), centering_(centering), options_(options), scorer_(std::move(scorer)) {
   cell.validate();
   options.validate();
   check_centering(cell, centering);
@@ -137,7 +138,10 @@ std::vector<KnownCellIndexer::Candidate> KnownCellIndexer::search(std::span<cons
   const std::size_t n = std::clamp<std::size_t>(static_cast<std::size_t>(std::ceil(kTwoPi / (delta * delta))), 500,
                                                 400000);
   std::vector<double> score(n);
-  {
+  if (scorer_) {
+    score = scorer_(ScorePeaks{peaks.x, peaks.y, peaks.z}, longest_length_, n);
+    if (score.size() != n) throw Error("the direction scorer returned the wrong number of scores");
+  } else {
     // The Fibonacci directions in order, their azimuth turned by the golden angle from one to the next (a rotation
     // applied step by step instead of a sine and a cosine per direction).
     const double golden = std::numbers::pi * (3 - std::sqrt(5.0)), cg = std::cos(golden), sg = std::sin(golden);

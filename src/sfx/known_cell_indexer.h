@@ -17,11 +17,13 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
 #include "geometry/lattice.h"
 #include "sfx/centering.h"
+#include "sfx/direction_scores.h"
 
 namespace xpulse::sfx {
 
@@ -51,10 +53,15 @@ geometry::UnitCell cell_of_ub(const geometry::Mat3& ub);
 std::vector<std::uint32_t> without(const std::vector<std::uint32_t>& active, const std::vector<std::uint32_t>& used,
                                    std::size_t peaks);
 
+// Step 1's score of every direction of a Fibonacci half-sphere (sfx/direction_scores.h), e.g. on a GPU; must be
+// thread-safe. Empty: the indexer's own loop on the calling thread.
+using DirectionScorer = std::function<std::vector<double>(const ScorePeaks& peaks, double length, std::size_t n)>;
+
 class KnownCellIndexer {
  public:
   // InvalidArgument when the centering is impossible for the cell (sfx/centering.h) or an option is out of range.
-  KnownCellIndexer(const geometry::UnitCell& cell, Centering centering, const IndexerOptions& options);
+  KnownCellIndexer(const geometry::UnitCell& cell, Centering centering, const IndexerOptions& options,
+                   DirectionScorer scorer = {});
 
   // Up to max_lattices lattices for scattering vectors s (lab, 1/Angstrom, no 2 pi): each searched on the peaks
   // the earlier ones left unexplained. Thread-safe.
@@ -89,6 +96,7 @@ class KnownCellIndexer {
   int longest_ = 0;                   // which real-space vector step 1 searches for
   double longest_length_ = 0, max_length_ = 0;
   std::vector<geometry::Mat3> symmetry_;  // B S B^-1 for the lattice's proper symmetries S
+  DirectionScorer scorer_;
 };
 
 }  // namespace xpulse::sfx

@@ -25,14 +25,14 @@ void StillProcessorOptions::validate() const {
 
 StillProcessor::StillProcessor(const geometry::Detector& detector, std::vector<std::uint8_t> mask,
                                const geometry::UnitCell& cell, Centering centering,
-                               const StillProcessorOptions& options)
+                               const StillProcessorOptions& options, DirectionScorer scorer)
     : detector_(detector),
       mask_(std::move(mask)),
       cell_(cell),
       centering_(centering),
       options_(options),
       finder_(detector.ny, detector.nx, detector.beam_center_x_px, detector.beam_center_y_px, mask_, options.peaks),
-      indexer_(cell, centering, options.indexer) {
+      indexer_(cell, centering, options.indexer, std::move(scorer)) {
   options.validate();
   detector.validate();
 }

@@ -59,15 +59,16 @@ std::vector<LatticeSolution> index_and_refine(const geometry::Detector& detector
 class StillProcessor {
  public:
   // mask: [ny][nx] nonzero = bad (may be empty). InvalidArgument for bad options or a centering the cell cannot
-  // have.
+  // have. scorer: where step 1 of the indexing runs (empty: on the calling thread).
   StillProcessor(const geometry::Detector& detector, std::vector<std::uint8_t> mask, const geometry::UnitCell& cell,
-                 Centering centering, const StillProcessorOptions& options);
+                 Centering centering, const StillProcessorOptions& options, DirectionScorer scorer = {});
   StillResult process(const float* frame) const;
   // The same from peaks already found (e.g. on a GPU, or by another program); frame may be null to skip integration.
   StillResult process_peaks(const float* frame, std::vector<Peak> peaks) const;
 
   const geometry::Detector& detector() const { return detector_; }
   const StillProcessorOptions& options() const { return options_; }
+  const PeakFinder8& finder() const { return finder_; }
 
  private:
   geometry::Detector detector_;

@@ -156,6 +156,8 @@ def run_bad(*args, cwd):
      "xpulse: error: --int-radius must be r1,r2,r3 with 0 < r1 <= r2 < r3 <= 64 pixels"),
     (["--cell", "131.448,88.701,115.912,90,105.33,90", "--partiality", "gauss"],
      "xpulse: error: --partiality must be xsphere, offset or unity; got 'gauss'"),
+    (["--cell", "131.448,88.701,115.912,90,105.33,90", "--device", "gpu"],
+     "xpulse: error: --device 'gpu' is not known; use cpu, cuda or auto"),
 ])
 def test_bad_options(monoclinic, tmp_path, options, message):
     cxi = monoclinic[0]
@@ -164,6 +166,25 @@ def test_bad_options(monoclinic, tmp_path, options, message):
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(message), r.stderr
     assert os.listdir(tmp_path) == []
+
+
+def test_device_cuda_gives_the_cpus_lattices_or_says_why_it_cannot(monoclinic, tmp_path, xpulse):
+    """On a machine with a GPU the CUDA path must find the CPU's lattices (the peak lists are the CPU's bits; step 1
+    of the indexing may differ in the last bit of a score); without one, --device cuda is refused in one line."""
+    cxi, out, _, _ = monoclinic
+    gpu = tmp_path / "gpu.h5"
+    r = run_bad("sfx", "process", cxi, "--cell", ",".join(map(str, CELL_2CEX)), "--centering", "C", "--multi", 2,
+                "--out", gpu, "--device", "cuda", cwd=tmp_path)
+    if r.returncode != 0:
+        assert r.returncode == 2, r.stderr
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("xpulse: error: --device cuda: no CUDA device can be used")
+        assert os.listdir(tmp_path) == []
+        return
+    with h5py.File(out, "r") as a, h5py.File(gpu, "r") as b:
+        np.testing.assert_array_equal(a["/peaks/x"][()], b["/peaks/x"][()])
+        np.testing.assert_array_equal(a["/indexing/frame"][()], b["/indexing/frame"][()])
+        np.testing.assert_allclose(a["/indexing/ub"][()], b["/indexing/ub"][()], atol=1e-6)
 
 
 def test_missing_cell_and_missing_geometry(tmp_path):

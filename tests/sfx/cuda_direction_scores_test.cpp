@@ -3,11 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <memory>
 #include <random>
 
 #include "core/error.h"
 #include "runtime/devices.h"
 #include "sfx/direction_scores.h"
+#include "sfx/known_cell_indexer.h"
+#include "sfx/misorientation.h"
 #include "still_peaks.h"
 
 namespace xpulse::sfx {
@@ -74,6 +77,30 @@ TEST(DirectionScores, CudaTwinGivesTheHostsScores) {
   EXPECT_GT(same, host.size() / 2);
   EXPECT_EQ(std::max_element(device.begin(), device.end()) - device.begin(),
             std::max_element(host.begin(), host.end()) - host.begin());
+}
+
+// The indexer with step 1 on the GPU finds the host's lattices.
+TEST(DirectionScores, IndexingWithTheCudaTwinFindsTheHostsLattices) {
+  if (runtime::cuda_device_count() == 0) GTEST_SKIP() << runtime::cuda_unavailable_reason();
+  const geometry::UnitCell cell{61, 74, 89, 90, 90, 90};
+  auto cuda = std::make_shared<CudaDirectionScores>(0);
+  const KnownCellIndexer host(cell, Centering::P, {});
+  const KnownCellIndexer device(cell, Centering::P, {}, [cuda](const ScorePeaks& p, double length, std::size_t n) {
+    return cuda->scores(p, length, n);
+  });
+  const geometry::Detector d = testing::still_detector();
+  std::mt19937_64 random(23);
+  int compared = 0;
+  for (int t = 0; t < 8; ++t) {
+    const testing::StillPeaks p =
+        testing::still_peaks(cell, testing::random_rotation(random), Centering::P, d, 5e-4, 0.3, random);
+    const auto a = host.index(p.s), b = device.index(p.s);
+    ASSERT_EQ(a.size(), b.size()) << t;
+    if (a.empty()) continue;
+    ++compared;
+    EXPECT_LT(misorientation_deg(a[0].ub, b[0].ub, cell), 1e-3) << t;
+  }
+  EXPECT_GE(compared, 6);
 }
 
 TEST(DirectionScores, WithoutCudaSaysSo) {

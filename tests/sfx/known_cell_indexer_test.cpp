@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <random>
 
 #include "core/error.h"
@@ -59,6 +60,33 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"hexagonal_P", {62, 62, 95, 90, 90, 120}, Centering::P},
                       Case{"triclinic_P", {51, 63, 72, 82, 77, 69}, Centering::P}),
     [](const auto& info) { return std::string(info.param.name); });
+
+// Step 1 through a DirectionScorer (here the host twin of the CUDA kernel, sfx/direction_scores.h) finds the
+// lattices of the indexer's own loop.
+TEST(KnownCellIndexer, AScorerOfStepOneFindsTheSameLattices) {
+  const UnitCell cell{131.4, 88.7, 115.9, 90, 105.3, 90};
+  std::atomic<int> calls{0};
+  const KnownCellIndexer own(cell, Centering::C, {});
+  const KnownCellIndexer scored(cell, Centering::C, {}, [&](const ScorePeaks& p, double length, std::size_t n) {
+    ++calls;
+    return direction_scores(p, length, n);
+  });
+  const geometry::Detector d = testing::still_detector();
+  std::mt19937_64 random(17);
+  int compared = 0;
+  for (int t = 0; t < 8; ++t) {
+    const geometry::Mat3 u = testing::random_rotation(random);
+    const testing::StillPeaks peaks = testing::still_peaks(cell, u, Centering::C, d, 0.0005, 0.3, random);
+    const auto a = own.index(peaks.s), b = scored.index(peaks.s);
+    ASSERT_EQ(a.size(), b.size()) << t;
+    if (a.empty()) continue;
+    ++compared;
+    EXPECT_LT(misorientation_deg(a[0].ub, b[0].ub, cell), 1e-3) << t;
+    EXPECT_EQ(a[0].hkl.size(), b[0].hkl.size()) << t;
+  }
+  EXPECT_GE(compared, 6);
+  EXPECT_GE(calls.load(), compared);
+}
 
 TEST(KnownCellIndexer, IndexesNoFrameOfShuffledPeaks) {
   // The peaks of real lattices with their azimuths drawn at random: the same resolutions, no lattice.
