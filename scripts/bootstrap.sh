@@ -14,6 +14,7 @@ packages=(
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libeigen3-dev libopenblas-dev libfftw3-dev
+  gemmi-dev libstb-dev python3-gemmi     # MTZ output of sfx merge (gemmi's writer needs stb_sprintf); read back in tests
   libxrl-dev                             # xraylib: atomic form factors (SPI simulation)
   libpng-dev                             # grey-level images as ptychography test objects
   libsqlite3-dev sqlite3                 # the run records (runtime/run_store.h), embedded

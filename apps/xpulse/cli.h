@@ -25,6 +25,7 @@ void add_spectra(CLI::App& app, Action& action, const std::string& command_line)
 void add_spi(CLI::App& app, Action& action, const std::string& command_line);
 void add_ptycho(CLI::App& app, Action& action, const std::string& command_line);
 void add_sfx(CLI::App& app, Action& action, const std::string& command_line);
+void add_sfx_merge(CLI::App* sfx, Action& action, const std::string& command_line);
 void add_runs(CLI::App& app, Action& action, const std::string& command_line);
 void add_serve(CLI::App& app, Action& action, const std::string& command_line);
 void add_q_binning_options(CLI::App* command, pipelines::QBinningRequest& request);

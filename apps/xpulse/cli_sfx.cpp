@@ -146,6 +146,7 @@ void add_sfx(CLI::App& app, Action& action, const std::string& command_line) {
     };
   });
   add_sfx_process(sfx, action, command_line);
+  add_sfx_merge(sfx, action, command_line);
 }
 
 }  // namespace xpulse::cli

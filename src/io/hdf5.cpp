@@ -252,6 +252,7 @@ XPULSE_READ(float)
 XPULSE_READ(double)
 XPULSE_READ(std::uint8_t)
 XPULSE_READ(std::uint32_t)
+XPULSE_READ(std::int32_t)
 #undef XPULSE_READ
 
 std::string Reader::string_attribute(const std::string& object, const std::string& name) const {

@@ -97,6 +97,13 @@ SfxSimulateSummary simulate_sfx_file(const SfxSimulateRequest& r) {
   w.attribute("/truth/spots", "description",
               "every predicted spot of every hit: centre (column x, row y), expected photons, and their expected "
               "error sqrt(I + n b) over a 3-sigma disc");
+  std::vector<std::int32_t> truth_hkl;
+  for (const auto& h : s.truth_hkl) truth_hkl.insert(truth_hkl.end(), h.begin(), h.end());
+  w.write<std::int32_t>("/truth/reflections/hkl", truth_hkl, std::vector<std::size_t>{s.truth_hkl.size(), 3});
+  w.write<double>("/truth/reflections/intensity", s.truth_intensity, std::vector<std::size_t>{s.truth_intensity.size()});
+  w.attribute("/truth/reflections", "description",
+              "every reflection within the resolution: |F|^2 / <|F|^2> times the Wilson factor exp(-B s^2 / 2), "
+              "what a merge of the spots' photons is proportional to");
   w.attribute("/truth", "resolution", s.resolution);
   w.attribute("/truth", "seed", static_cast<double>(o.seed));
   io::write_provenance(w, r.command_line, r.pdb);

@@ -114,8 +114,9 @@ void add_sfx_spots(const SfxScene& scene, const SfxOptions& o, std::size_t j, co
     if (partiality < 1e-3) continue;
     const double x = scene.cx + v[0] / v[2] / scene.pixel, y = scene.cy + v[1] / v[2] / scene.pixel;
     if (x < -0.5 || y < -0.5 || x > nx - 0.5 || y > ny - 0.5) continue;
-    const double c = v[2] / length;
-    const double photons = o.fluence * r.intensity * partiality * (1 - (v[0] / length) * (v[0] / length)) * c * c * c;
+    // A Bragg spot's photons do not depend on the solid angle of the pixels it falls on (an oblique spot covers
+    // more, smaller pixels); the beam's polarisation along x does reduce them.
+    const double photons = o.fluence * r.intensity * partiality * (1 - (v[0] / length) * (v[0] / length));
     if (photons < 0.5) continue;
     const std::size_t centre = static_cast<std::size_t>(std::lround(std::clamp(y, 0.0, ny - 1))) * scene.nx +
                                static_cast<std::size_t>(std::lround(std::clamp(x, 0.0, nx - 1)));

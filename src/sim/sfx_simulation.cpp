@@ -90,6 +90,9 @@ SfxSimulation simulate_sfx(const AtomSet& atoms, const geometry::UnitCell& cell,
   SfxSimulation sim;
   sim.resolution = scene.resolution;
   sim.reflections = scene.reflections.size();
+  for (const SfxReflection& r : scene.reflections) {
+    sim.truth_hkl.push_back({r.h, r.k, r.l}), sim.truth_intensity.push_back(r.intensity);
+  }
   sim.mask = scene.mask;
   const std::size_t batch = std::clamp<std::size_t>(
       std::max<std::size_t>((std::size_t{256} << 20) / (pixels * sizeof(float)), pool.size()), 1, n);

@@ -10,6 +10,7 @@
 // dead pixels and a panel gap (zero there). Blank frames have background only. Each pixel's noise comes from its
 // own counter-based stream (seed, frame, pixel), so the frames are the same for any thread count and, up to the
 // last bits of erf/exp/log on the two, on the CPU and the GPU. (sim/sfx_scene.h has the parts.)
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -66,6 +67,8 @@ struct SfxSimulation {
   std::vector<geometry::Quaternion> second_orientations;  // [N] (identity where no second crystal)
   std::vector<SfxSpot> spots;               // every spot of every hit, frame order
   std::size_t reflections = 0;              // unique hkl within the resolution
+  std::vector<std::array<int, 3>> truth_hkl;  // every reflection within the resolution (not only unique ones)
+  std::vector<double> truth_intensity;      // its |F|^2 / <|F|^2> x the Wilson factor
   double resolution = 0;                    // angstrom at the detector's corner
 };
 

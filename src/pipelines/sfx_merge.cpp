@@ -1,0 +1,366 @@
+#include "pipelines/sfx_merge.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <numeric>
+#include <random>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "io/atomic_output.h"
+#include "io/hdf5.h"
+#include "io/merged_reflection_files.h"
+#include "runtime/run_recorder.h"
+#include "sfx/centering.h"
+#include "sfx/possible_reflections.h"
+#include "sfx/reflection_prediction.h"
+
+namespace xpulse::pipelines {
+namespace {
+
+constexpr std::uint64_t kHalfSeed = 20120906;  // the split of crystals into half-datasets
+constexpr double kSameLength = 0.01, kSameAngle = 1.0;  // cells of the inputs must agree within these
+
+struct Crystal {
+  geometry::Mat3 ub{};
+  double radius = 0;
+};
+
+// One input table: its observations with crystal indices local to the file.
+struct Table {
+  std::string path;
+  geometry::UnitCell cell;
+  std::string cell_text;
+  char centering = 'P';
+  std::string partiality_model;
+  double bandwidth = 0, k = 0;  // relative; 1/Angstrom
+  double polarization_fraction = 1;  // of the beam's polarisation along x
+  std::vector<Crystal> crystals;
+  std::vector<std::array<int, 3>> hkl;
+  std::vector<std::uint32_t> crystal;
+  std::vector<double> intensity, sigma, partiality, d;
+  std::vector<std::uint8_t> flags;
+};
+
+double wavenumber(const io::Reader& in, const std::string& path) {
+  const std::string dataset = "/entry_1/instrument_1/source_1/energy";
+  if (!in.exists(dataset)) throw InputError(fmt::format("'{}' has no photon energy at '{}'", path, dataset));
+  const std::string units = in.string_attribute(dataset, "units");
+  const double scale = units == "J" ? 1 / 1.602176634e-19 : units == "keV" ? 1000 : 1;
+  const double ev = in.read_scalar(dataset) * scale;
+  if (!(ev > 0)) throw InputError(fmt::format("'{}' has a photon energy of {} eV", path, ev));
+  return ev / 12398.419843320026;  // 1 / lambda, lambda = h c / E
+}
+
+Table read_table(const std::string& path) {
+  const io::Reader in(path);
+  for (const char* name : {"/indexing/frame", "/indexing/lattice", "/indexing/ub", "/indexing/profile_radius",
+                           "/reflections/frame", "/reflections/lattice", "/reflections/hkl", "/reflections/intensity",
+                           "/reflections/sigma", "/reflections/partiality", "/reflections/d", "/reflections/flags"}) {
+    if (!in.exists(name)) {
+      throw InputError(fmt::format("'{}' has no '{}': not a reflection table of xpulse sfx process", path, name));
+    }
+  }
+  Table t;
+  t.path = path;
+  t.cell_text = in.string_attribute("/indexing", "cell");
+  if (t.cell_text.empty()) throw InputError(fmt::format("'{}' does not say the cell it was indexed with", path));
+  t.cell = sfx::parse_cell(t.cell_text);
+  const std::string centering = in.string_attribute("/indexing", "centering");
+  t.centering = centering.size() == 1 ? centering[0] : 'P';
+  t.partiality_model = in.string_attribute("/indexing", "partiality");
+  t.bandwidth = in.numeric_attribute("/indexing", "bandwidth").value_or(0.002);
+  t.k = wavenumber(in, path);
+  const std::string fraction = "/entry_1/instrument_1/source_1/polarization_fraction";
+  if (in.exists(fraction)) t.polarization_fraction = in.read_scalar(fraction);
+  const auto frames = in.read<std::uint32_t>("/indexing/frame"), lattices = in.read<std::uint32_t>("/indexing/lattice");
+  const auto ub = in.read<double>("/indexing/ub"), radius = in.read<double>("/indexing/profile_radius");
+  const std::size_t l = frames.size();
+  if (lattices.size() != l || ub.size() != 9 * l || radius.size() != l) {
+    throw InputError(fmt::format("the /indexing datasets of '{}' disagree in length", path));
+  }
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> row_of;
+  for (std::size_t i = 0; i < l; ++i) {
+    Crystal c;
+    for (int r = 0; r < 3; ++r) {
+      for (int col = 0; col < 3; ++col) c.ub[r][col] = ub[9 * i + 3 * r + col];
+    }
+    c.radius = radius[i];
+    t.crystals.push_back(c);
+    row_of[{frames[i], lattices[i]}] = static_cast<std::uint32_t>(i);
+  }
+  const auto rf = in.read<std::uint32_t>("/reflections/frame"), rl = in.read<std::uint32_t>("/reflections/lattice");
+  const auto hkl = in.read<std::int32_t>("/reflections/hkl");
+  t.intensity = in.read<double>("/reflections/intensity"), t.sigma = in.read<double>("/reflections/sigma");
+  t.partiality = in.read<double>("/reflections/partiality"), t.d = in.read<double>("/reflections/d");
+  t.flags = in.read<std::uint8_t>("/reflections/flags");
+  const std::size_t n = rf.size();
+  if (rl.size() != n || hkl.size() != 3 * n || t.intensity.size() != n || t.sigma.size() != n ||
+      t.partiality.size() != n || t.d.size() != n || t.flags.size() != n) {
+    throw InputError(fmt::format("the /reflections datasets of '{}' disagree in length", path));
+  }
+  t.crystal.resize(n), t.hkl.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto it = row_of.find({rf[i], rl[i]});
+    if (it == row_of.end()) {
+      throw InputError(fmt::format("reflection {} of '{}' names frame {} lattice {}, which /indexing lacks", i, path,
+                                   rf[i], rl[i]));
+    }
+    t.crystal[i] = it->second, t.hkl[i] = {hkl[3 * i], hkl[3 * i + 1], hkl[3 * i + 2]};
+  }
+  return t;
+}
+
+void check_same_cell(const Table& first, const Table& t) {
+  const geometry::UnitCell &a = first.cell, &b = t.cell;
+  const bool lengths = std::abs(a.a - b.a) <= kSameLength * a.a && std::abs(a.b - b.b) <= kSameLength * a.b &&
+                       std::abs(a.c - b.c) <= kSameLength * a.c;
+  const bool angles = std::abs(a.alpha - b.alpha) <= kSameAngle && std::abs(a.beta - b.beta) <= kSameAngle &&
+                      std::abs(a.gamma - b.gamma) <= kSameAngle;
+  if (!lengths || !angles || first.centering != t.centering) {
+    throw InputError(fmt::format("'{}' was indexed with the cell {} ({}), '{}' with {} ({}): merge one cell at a time",
+                                 first.path, first.cell_text, first.centering, t.path, t.cell_text, t.centering));
+  }
+}
+
+// The polarisation factor of reflection i: f (1 - (v_x / |v|)^2) + (1 - f) (1 - (v_y / |v|)^2) for the
+// scattered direction v = k_in + s.
+double polarization_of(const Table& t, std::size_t i) {
+  const Crystal& c = t.crystals[t.crystal[i]];
+  const auto& h = t.hkl[i];
+  geometry::Vec3 v{};
+  for (int r = 0; r < 3; ++r) v[r] = c.ub[r][0] * h[0] + c.ub[r][1] * h[1] + c.ub[r][2] * h[2];
+  v[2] += t.k;
+  const double n2 = geometry::dot(v, v), f = t.polarization_fraction;
+  return f * (1 - v[0] * v[0] / n2) + (1 - f) * (1 - v[1] * v[1] / n2);
+}
+
+struct Gathered {
+  std::vector<sfx::Observation> observations;
+  std::vector<sfx::CrystalModel> models;
+  std::size_t crystals = 0, absent = 0;
+};
+
+Gathered gather(const std::vector<Table>& tables, const sfx::MergeSymmetry& symmetry, const SfxMergeRequest& r) {
+  Gathered g;
+  std::vector<std::size_t> base;
+  for (const Table& t : tables) {
+    base.push_back(g.crystals), g.crystals += t.crystals.size();
+    // The starting crystal models: the process's refined lattice and profile radius (sfx/post_refinement.h).
+    std::vector<std::vector<double>> s_of(t.crystals.size());
+    for (std::size_t i = 0; i < t.hkl.size(); ++i) s_of[t.crystal[i]].push_back(1 / t.d[i]);
+    for (std::size_t c = 0; c < t.crystals.size(); ++c) {
+      sfx::CrystalModel m;
+      const double width = t.crystals[c].radius / 2;
+      std::vector<double>& s = s_of[c];
+      double s_median = 0.25;
+      if (!s.empty()) {
+        std::nth_element(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(s.size() / 2), s.end());
+        s_median = s[s.size() / 2];
+      }
+      m.ub = t.crystals[c].ub, m.k = t.k, m.bandwidth = t.bandwidth, m.radius = t.crystals[c].radius;
+      m.rho = width / std::sqrt(2.0), m.eta = width / std::sqrt(2.0) / s_median;
+      g.models.push_back(m);
+    }
+  }
+  // Whole crystals into one half or the other, drawn once with a fixed seed.
+  std::vector<std::uint8_t> half(g.crystals, 0);
+  std::vector<std::size_t> order(g.crystals);
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 random(kHalfSeed);
+  std::shuffle(order.begin(), order.end(), random);
+  for (std::size_t k = order.size() / 2; k < order.size(); ++k) half[order[k]] = 1;
+  for (std::size_t f = 0; f < tables.size(); ++f) {
+    const Table& t = tables[f];
+    for (std::size_t i = 0; i < t.hkl.size(); ++i) {
+      if (t.flags[i] != 0 || !std::isfinite(t.intensity[i]) || !(t.sigma[i] > 0) || !std::isfinite(t.sigma[i])) continue;
+      if ((r.min_res > 0 && t.d[i] > r.min_res) || (r.max_res > 0 && t.d[i] < r.max_res)) continue;
+      if (symmetry.absent(t.hkl[i])) {
+        ++g.absent;
+        continue;
+      }
+      sfx::Observation o;
+      o.crystal = static_cast<std::uint32_t>(base[f] + t.crystal[i]);
+      o.index = symmetry.asu(t.hkl[i]), o.hkl = t.hkl[i], o.polarization = polarization_of(t, i);
+      o.intensity = t.intensity[i], o.sigma = t.sigma[i], o.d = t.d[i], o.half = half[o.crystal];
+      g.observations.push_back(o);
+    }
+  }
+  return g;
+}
+
+std::vector<io::MergedRow> rows_of(const std::vector<sfx::MergedReflection>& merged, int which) {
+  std::vector<io::MergedRow> rows;
+  for (const sfx::MergedReflection& m : merged) {
+    const double value = which == 0 ? m.intensity : which == 1 ? m.half1 : m.half2;
+    if (!std::isfinite(value)) continue;
+    rows.push_back({m.index.hkl, value, m.sigma, m.observations, m.index.minus});
+  }
+  return rows;
+}
+
+void write_statistics(io::Writer& w, const SfxMergeSummary& s, const sfx::MergeResult& result) {
+  const auto& shells = s.statistics.shells;
+  const std::vector<std::size_t> n = {shells.size()};
+  const auto column = [&](const char* name, auto field, const char* units) {
+    std::vector<double> v;
+    for (const sfx::ShellStatistics& sh : shells) v.push_back(static_cast<double>(field(sh)));
+    w.write<double>(std::string("/statistics/") + name, v, n, units);
+    w.attribute("/statistics", std::string("overall_") + name, static_cast<double>(field(s.statistics.overall)));
+  };
+  column("d_max", [](const auto& x) { return x.d_max; }, "angstrom");
+  column("d_min", [](const auto& x) { return x.d_min; }, "angstrom");
+  column("unique", [](const auto& x) { return x.unique; }, "");
+  column("possible", [](const auto& x) { return x.possible; }, "");
+  column("observations", [](const auto& x) { return x.observations; }, "");
+  column("completeness", [](const auto& x) { return x.completeness; }, "fraction");
+  column("multiplicity", [](const auto& x) { return x.multiplicity; }, "");
+  column("mean_i_over_sigma", [](const auto& x) { return x.mean_i_over_sigma; }, "");
+  column("cc_half", [](const auto& x) { return x.cc_half; }, "");
+  column("cc_half_sigma_tau", [](const auto& x) { return x.cc_half_sigma_tau; }, "");
+  column("cc_star", [](const auto& x) { return x.cc_star; }, "");
+  column("r_split", [](const auto& x) { return x.r_split; }, "fraction");
+  column("pairs", [](const auto& x) { return x.pairs; }, "");
+  std::vector<double> g, b, cc;
+  std::vector<std::uint8_t> rejected;
+  std::vector<std::uint32_t> count;
+  for (const sfx::CrystalScale& c : result.crystals) {
+    g.push_back(c.g), b.push_back(c.b), cc.push_back(c.cc), rejected.push_back(c.rejected);
+    count.push_back(static_cast<std::uint32_t>(c.observations));
+  }
+  const std::vector<std::size_t> m = {g.size()};
+  w.write<double>("/crystals/g", g, m);
+  w.write<double>("/crystals/b", b, m, "angstrom^2");
+  w.write<double>("/crystals/cc", cc, m);
+  w.write<std::uint8_t>("/crystals/rejected", rejected, m);
+  w.write<std::uint32_t>("/crystals/observations", count, m);
+  w.attribute("/crystals", "description", "in input order: files, then their /indexing rows");
+  w.attribute("/statistics", "sd_fac", s.error_model.sd_fac);
+  w.attribute("/statistics", "sd_b", s.error_model.sd_b);
+  w.attribute("/statistics", "sd_add", s.error_model.sd_add);
+  w.attribute("/statistics", "point_group", s.point_group);
+  w.attribute("/statistics", "space_group", s.space_group);
+}
+
+void write_merged_h5(io::Writer& w, const std::vector<sfx::MergedReflection>& merged) {
+  std::vector<std::int32_t> hkl;
+  std::vector<std::uint8_t> minus;
+  std::vector<double> intensity, sigma, d;
+  std::vector<std::uint32_t> multiplicity;
+  for (const sfx::MergedReflection& m : merged) {
+    hkl.insert(hkl.end(), m.index.hkl.begin(), m.index.hkl.end());
+    minus.push_back(m.index.minus), intensity.push_back(m.intensity), sigma.push_back(m.sigma), d.push_back(m.d);
+    multiplicity.push_back(static_cast<std::uint32_t>(m.observations));
+  }
+  const std::vector<std::size_t> n = {merged.size()};
+  w.write<std::int32_t>("/merged/hkl", hkl, std::vector<std::size_t>{merged.size(), 3});
+  w.write<std::uint8_t>("/merged/minus", minus, n);
+  w.attribute("/merged/minus", "description", "anomalous data: 1 for the Friedel mate (I-) of hkl");
+  w.write<double>("/merged/intensity", intensity, n, "photons");
+  w.write<double>("/merged/sigma", sigma, n, "photons");
+  w.write<std::uint32_t>("/merged/multiplicity", multiplicity, n);
+  w.write<double>("/merged/d", d, n, "angstrom");
+}
+
+enum class Format { mtz, hkl, h5 };
+
+Format format_of(const std::string& out) {
+  const auto ends = [&](const char* e) { return out.size() > std::strlen(e) && out.ends_with(e); };
+  if (ends(".mtz")) return Format::mtz;
+  if (ends(".hkl")) return Format::hkl;
+  if (ends(".h5") || ends(".hdf5")) return Format::h5;
+  throw InvalidArgument(fmt::format("--out '{}': the extension must be .mtz, .hkl or .h5", out));
+}
+
+}  // namespace
+
+SfxMergeSummary sfx_merge_files(const SfxMergeRequest& r) {
+  const auto start = std::chrono::steady_clock::now();
+  if (r.inputs.empty()) throw InvalidArgument("no reflection tables given");
+  const Format format = format_of(r.out);
+  const sfx::PartialityModel model = sfx::parse_partiality_model(r.model);
+  sfx::MergeOptions options;
+  options.scale = sfx::parse_scale_model(r.scale);
+  if (r.error_model != "ev11" && r.error_model != "none") {
+    throw InvalidArgument(fmt::format("--error-model must be ev11 or none; got '{}'", r.error_model));
+  }
+  options.error_model = r.error_model == "ev11";
+  options.model = model;
+  options.cycles = r.iterations;
+  options.min_partiality = r.min_partiality;
+  options.validate();
+  if (r.shells < 1 || r.shells > 100) throw InvalidArgument(fmt::format("--shells must lie in 1..100, got {}", r.shells));
+  if (r.min_res < 0 || r.max_res < 0 || (r.min_res > 0 && r.max_res > 0 && r.max_res >= r.min_res)) {
+    throw InvalidArgument(fmt::format("--min-res {} and --max-res {}: the low-resolution limit must be the larger d",
+                                      r.min_res, r.max_res));
+  }
+  std::vector<Table> tables;
+  for (const std::string& path : r.inputs) {
+    tables.push_back(read_table(path));
+    check_same_cell(tables.front(), tables.back());
+  }
+  const sfx::MergeSymmetry symmetry(r.point_group, tables.front().centering, r.anomalous);
+  Gathered g = gather(tables, symmetry, r);
+  if (g.observations.empty()) {
+    throw InputError(r.min_res > 0 || r.max_res > 0 ? "no observation lies within --min-res and --max-res"
+                                                    : "the reflection tables hold no usable observation");
+  }
+  SfxMergeSummary summary;
+  summary.files = tables.size(), summary.crystals = g.crystals, summary.observations = g.observations.size();
+  summary.point_group = symmetry.point_group(), summary.space_group = symmetry.space_group();
+  sfx::MergeResult result = sfx::scale_and_merge(std::move(g.observations), g.crystals, options, g.models);
+  std::erase_if(result.reflections,
+                [&](const sfx::MergedReflection& m) { return m.observations < r.min_measurements; });
+  if (result.reflections.empty()) {
+    throw InputError(fmt::format("no reflection was measured at least {} times (--min-measurements)",
+                                 r.min_measurements));
+  }
+  for (const sfx::CrystalScale& c : result.crystals) summary.rejected_crystals += c.rejected;
+  summary.reflections = result.reflections.size(), summary.error_model = result.error_model;
+
+  double d_max = 0, d_min = 1e300;
+  for (const sfx::MergedReflection& m : result.reflections) d_max = std::max(d_max, m.d), d_min = std::min(d_min, m.d);
+  if (r.min_res > 0) d_max = r.min_res;
+  if (r.max_res > 0) d_min = r.max_res;
+  if (!(d_max > d_min)) throw InputError(fmt::format("the merged reflections span no resolution range (d = {} A)", d_max));
+  const std::vector<double> edges = sfx::shell_edges(d_max, d_min, r.shells);
+  const std::vector<sfx::ReflectionSummary> reflections = sfx::summaries(result);
+  summary.statistics =
+      sfx::merge_statistics(reflections, edges, sfx::possible_reflections(tables.front().cell, symmetry, edges));
+
+  // The outputs, each written under a partial name and committed together.
+  io::MergedListInfo info{tables.front().cell, symmetry.space_group(), symmetry.point_group(), r.anomalous,
+                          1 / tables.front().k, r.command_line};
+  std::vector<std::unique_ptr<io::AtomicOutput>> outputs;
+  const auto output = [&](const std::string& path) {
+    outputs.push_back(std::make_unique<io::AtomicOutput>(path));
+    return outputs.back()->partial_path();
+  };
+  if (format == Format::mtz) io::write_mtz(output(r.out), rows_of(result.reflections, 0), info);
+  if (format == Format::hkl) {
+    io::write_crystfel_hkl(output(r.out), rows_of(result.reflections, 0), info);
+    io::write_crystfel_hkl(output(r.out + "1"), rows_of(result.reflections, 1), info);
+    io::write_crystfel_hkl(output(r.out + "2"), rows_of(result.reflections, 2), info);
+  }
+  summary.statistics_file = format == Format::h5 ? r.out : r.out + ".stats.h5";
+  {
+    io::Writer w(output(summary.statistics_file));
+    if (format == Format::h5) write_merged_h5(w, result.reflections);
+    write_statistics(w, summary, result);
+    const geometry::UnitCell& c = tables.front().cell;
+    w.write<double>("/statistics/cell", std::vector<double>{c.a, c.b, c.c, c.alpha, c.beta, c.gamma},
+                    std::vector<std::size_t>{6});
+    io::write_provenance(w, r.command_line, r.inputs.front());
+    w.close();
+  }
+  for (auto& o : outputs) o->commit();
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return summary;
+}
+
+}  // namespace xpulse::pipelines

@@ -1,0 +1,364 @@
+#include "sfx/scaled_merge.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include <Eigen/Dense>
+#include <fmt/format.h>
+
+#include "core/error.h"
+
+namespace xpulse::sfx {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr std::size_t kErrorBins = 16;  // intensity bins of the error model's fit
+
+bool index_less(const AsuIndex& a, const AsuIndex& b) {
+  return a.hkl != b.hkl ? a.hkl < b.hkl : a.minus < b.minus;
+}
+
+// exp(-B / (2 d^2)) = exp(-2 B (sin theta / lambda)^2).
+double b_factor(double b, double d) { return std::exp(-b / (2 * d * d)); }
+
+struct Merger {
+  std::vector<Observation>& obs;
+  const std::vector<std::size_t>& starts;  // group g: obs [starts[g], starts[g + 1])
+  const MergeOptions& options;
+  std::vector<CrystalScale>& crystals;
+  ErrorModel& model;
+
+  bool partial() const { return options.model != PartialityModel::unity; }
+  std::vector<double> peak;  // per crystal: its largest partiality (the cut is relative to it)
+
+  bool usable(const Observation& o) const {
+    return (!partial() || o.partiality >= options.min_partiality * peak[o.crystal]) && o.partiality > 0;
+  }
+  void update_peaks() {
+    peak.assign(crystals.size(), 0.0);
+    for (const Observation& o : obs) peak[o.crystal] = std::max(peak[o.crystal], o.partiality);
+  }
+  bool used(const Observation& o) const { return !crystals[o.crystal].rejected && usable(o); }
+  // The observation's correction factor G e P p.
+  double factor(const Observation& o) const {
+    const CrystalScale& c = crystals[o.crystal];
+    return c.g * b_factor(c.b, o.d) * o.polarization * (partial() ? o.partiality : 1.0);
+  }
+  // Its sigma under the error model, in the units of the merge (corrected), given the merged value.
+  double sigma(const Observation& o, double merged) const {
+    const double f = factor(o), s = o.sigma / f, m = std::max(merged, 0.0);
+    const double v = model.sd_fac * model.sd_fac * (s * s + model.sd_b * m + model.sd_add * model.sd_add * m * m);
+    return std::sqrt(std::max(v, 1e-30));
+  }
+
+  // Weighted means of every group, of its two halves, and the spread of its corrected observations.
+  std::vector<MergedReflection> merge(const std::vector<MergedReflection>& previous) const {
+    std::vector<MergedReflection> out;
+    out.reserve(starts.size() - 1);
+    for (std::size_t g = 0; g + 1 < starts.size(); ++g) {
+      const double prior = previous.empty() ? 0.0 : previous[g].intensity;
+      double sw = 0, swv = 0, h_sw[2] = {0, 0}, h_swv[2] = {0, 0}, sv = 0, svv = 0;
+      std::size_t n = 0;
+      for (std::size_t i = starts[g]; i < starts[g + 1]; ++i) {
+        const Observation& o = obs[i];
+        if (!used(o)) continue;
+        const double v = o.intensity / factor(o), s = previous.empty() ? o.sigma / factor(o) : sigma(o, prior);
+        const double w = 1 / (s * s);
+        if (!(w > 0) || !std::isfinite(w) || !std::isfinite(v)) continue;
+        sw += w, swv += w * v, h_sw[o.half] += w, h_swv[o.half] += w * v, sv += v, svv += v * v, ++n;
+      }
+      MergedReflection r;
+      r.index = obs[starts[g]].index, r.d = obs[starts[g]].d, r.observations = n;
+      r.intensity = n ? swv / sw : kNaN;
+      r.sigma = n ? 1 / std::sqrt(sw) : kNaN;
+      r.half1 = h_sw[0] > 0 ? h_swv[0] / h_sw[0] : kNaN;
+      r.half2 = h_sw[1] > 0 ? h_swv[1] / h_sw[1] : kNaN;
+      const double mean = n ? sv / static_cast<double>(n) : 0;
+      r.error_variance = n >= 2 ? std::max(0.0, svv - static_cast<double>(n) * mean * mean) /
+                                      (static_cast<double>(n - 1) * static_cast<double>(n))
+                                : kNaN;
+      out.push_back(r);
+    }
+    return out;
+  }
+
+  // G (and B) of every crystal against the merge, then normalised to a median G of 1.
+  void scale(const std::vector<MergedReflection>& merged, const std::vector<std::size_t>& group_of) {
+    const std::size_t nc = crystals.size();
+    std::vector<std::vector<std::size_t>> members(nc);
+    for (std::size_t i = 0; i < obs.size(); ++i) {
+      const double ih = merged[group_of[i]].intensity;
+      const Observation& o = obs[i];
+      if (std::isfinite(ih) && usable(o)) {
+        members[o.crystal].push_back(i);
+      }
+    }
+    for (std::size_t c = 0; c < nc; ++c) {
+      CrystalScale& cs = crystals[c];
+      if (members[c].size() < options.min_observations_per_crystal) {
+        cs.rejected = true;
+        continue;
+      }
+      fit_crystal(cs, members[c], merged, group_of);
+    }
+    normalise_scales();
+  }
+
+  // Weighted least squares of I against G exp(-B / 2d^2) p I_h: G in closed form, or Gauss-Newton on (G, B).
+  void fit_crystal(CrystalScale& cs, const std::vector<std::size_t>& members,
+                   const std::vector<MergedReflection>& merged, const std::vector<std::size_t>& group_of) const {
+    const auto model_of = [&](const Observation& o, std::size_t i) {
+      return merged[group_of[i]].intensity * o.polarization * (partial() ? o.partiality : 1.0);
+    };
+    const auto weight = [&](const Observation& o, std::size_t i) {
+      // The error model's sigma in the observation's own units.
+      const double s = sigma(o, merged[group_of[i]].intensity) * factor(o);
+      return 1 / (s * s);
+    };
+    if (options.scale == ScaleModel::linear) {
+      double num = 0, den = 0;
+      for (std::size_t i : members) {
+        const Observation& o = obs[i];
+        const double m = model_of(o, i), w = weight(o, i);
+        num += w * o.intensity * m, den += w * m * m;
+      }
+      cs.g = num / den, cs.b = 0;
+    } else {
+      double g = cs.g, b = cs.b;
+      for (int it = 0; it < 8; ++it) {
+        Eigen::Matrix2d jtj = Eigen::Matrix2d::Zero();
+        Eigen::Vector2d jtr = Eigen::Vector2d::Zero();
+        for (std::size_t i : members) {
+          const Observation& o = obs[i];
+          const double x = 1 / (2 * o.d * o.d), e = std::exp(-b * x), m = model_of(o, i), w = weight(o, i);
+          const Eigen::Vector2d j{e * m, -x * g * e * m};
+          jtj += w * j * j.transpose(), jtr += w * j * (o.intensity - g * e * m);
+        }
+        jtj.diagonal() *= 1.0 + 1e-9;
+        const Eigen::Vector2d step = jtj.ldlt().solve(jtr);
+        if (!step.allFinite()) break;
+        g += step[0], b = std::clamp(b + step[1], -100.0, 300.0);
+        if (std::abs(step[0]) < 1e-6 * std::abs(g) && std::abs(step[1]) < 1e-4) break;
+      }
+      cs.g = g, cs.b = b;
+    }
+    if (!(cs.g > 0) || !std::isfinite(cs.g) || !std::isfinite(cs.b)) cs.rejected = true, cs.g = 1, cs.b = 0;
+  }
+
+  // Every crystal post-refined against the merge (sfx/post_refinement.h), its partialities recomputed; crystals
+  // the model cannot describe rejected; G normalised to a median of 1.
+  void post_refine_all(const std::vector<MergedReflection>& merged, const std::vector<std::size_t>& group_of) {
+    const std::size_t nc = crystals.size();
+    std::vector<std::vector<std::size_t>> members(nc);
+    for (std::size_t i = 0; i < obs.size(); ++i) {
+      if (std::isfinite(merged[group_of[i]].intensity)) members[obs[i].crystal].push_back(i);
+    }
+    const PostRefinementOptions what{options.scale != ScaleModel::none, options.scale == ScaleModel::linear_b, true};
+    std::vector<double> residuals;
+    for (std::size_t c = 0; c < nc; ++c) {
+      CrystalScale& cs = crystals[c];
+      if (cs.rejected) continue;
+      if (members[c].size() < options.min_observations_per_crystal) {
+        cs.rejected = true;
+        continue;
+      }
+      std::vector<PostRefinementTerm> terms;
+      for (std::size_t i : members[c]) {
+        const Observation& o = obs[i];
+        const double ih = merged[group_of[i]].intensity;
+        terms.push_back({o.hkl, o.intensity, sigma(o, ih) * factor_without_partiality(o) * std::max(o.partiality, 1e-3),
+                         ih, o.d, o.polarization});
+      }
+      CrystalModel start = cs.model;
+      start.g = cs.g, start.b = cs.b;
+      const CrystalModel refined = post_refine(start, terms, options.model, what, nullptr, &cs.residual);
+      cs.model = refined, cs.g = refined.g, cs.b = refined.b;
+      if (!(cs.g > 0) || !std::isfinite(cs.g)) {
+        cs.rejected = true;
+        continue;
+      }
+      for (std::size_t i : members[c]) obs[i].partiality = model_partiality(refined, obs[i].hkl, options.model);
+      residuals.push_back(cs.residual);
+    }
+    update_peaks();
+    if (!residuals.empty()) {
+      std::nth_element(residuals.begin(), residuals.begin() + static_cast<std::ptrdiff_t>(residuals.size() / 2),
+                       residuals.end());
+      const double limit = options.reject_residual * residuals[residuals.size() / 2];
+      for (CrystalScale& cs : crystals) cs.rejected = cs.rejected || cs.residual > limit;
+    }
+    normalise_scales();
+  }
+
+  double factor_without_partiality(const Observation& o) const {
+    const CrystalScale& c = crystals[o.crystal];
+    return c.g * b_factor(c.b, o.d) * o.polarization;
+  }
+
+  void normalise_scales() {
+    std::vector<double> gs;
+    for (const CrystalScale& c : crystals) {
+      if (!c.rejected) gs.push_back(c.g);
+    }
+    if (gs.empty()) return;
+    std::nth_element(gs.begin(), gs.begin() + static_cast<std::ptrdiff_t>(gs.size() / 2), gs.end());
+    const double median = gs[gs.size() / 2];
+    for (CrystalScale& c : crystals) c.g /= median, c.model.g = c.g;
+  }
+
+  // The ev11 parameters that bring the variance of the normalised deviations to 1 in every bin of merged
+  // intensity: Levenberg-Marquardt on ln(mean delta^2) per bin, with SdFac = e^p0, SdB = p1^2, SdAdd = p2^2.
+  void fit_error_model(const std::vector<MergedReflection>& merged, const std::vector<std::size_t>& group_of) {
+    // Each observation against the mean of the others of its reflection (leave one out, weighted as the merge
+    // weights them now): delta^2 = (v - m_-i)^2 / (sigma'_v^2 + var(m_-i)). A mean that includes v would pull
+    // the deviations of the heavily weighted observations towards 0 and the fitted SdFac below the truth.
+    struct Term {
+      double a, s2, m, other;  // (v - m_-i)^2, the counting variance (corrected units), max(I_h, 0), var(m_-i)
+      std::size_t bin;
+    };
+    std::vector<double> sw(starts.size(), 0.0), swv(starts.size(), 0.0), weight(obs.size(), 0.0);
+    std::vector<std::pair<double, std::size_t>> by_intensity;
+    for (std::size_t i = 0; i < obs.size(); ++i) {
+      const MergedReflection& r = merged[group_of[i]];
+      if (!used(obs[i]) || r.observations < 2 || !std::isfinite(r.intensity)) continue;
+      const double s = sigma(obs[i], r.intensity);
+      weight[i] = 1 / (s * s);
+      sw[group_of[i]] += weight[i], swv[group_of[i]] += weight[i] * obs[i].intensity / factor(obs[i]);
+      by_intensity.emplace_back(r.intensity, i);
+    }
+    if (by_intensity.size() < 10 * kErrorBins) return;
+    std::sort(by_intensity.begin(), by_intensity.end());
+    std::vector<Term> terms;
+    terms.reserve(by_intensity.size());
+    for (std::size_t k = 0; k < by_intensity.size(); ++k) {
+      const std::size_t i = by_intensity[k].second, g = group_of[i];
+      const Observation& o = obs[i];
+      const double f = factor(o), v = o.intensity / f, s = o.sigma / f;
+      const double rest = sw[g] - weight[i];
+      if (!(rest > 1e-12 * sw[g])) continue;
+      const double others = (swv[g] - weight[i] * v) / rest;
+      terms.push_back({(v - others) * (v - others), s * s, std::max(merged[g].intensity, 0.0), 1 / rest,
+                       k * kErrorBins / by_intensity.size()});
+    }
+    if (terms.size() < 10 * kErrorBins) return;
+    using Bins = Eigen::Matrix<double, kErrorBins, 1>;
+    const auto residuals = [&](const Eigen::Vector3d& p) {
+      const double fac2 = std::exp(2 * p[0]), sb = p[1] * p[1], sa = p[2] * p[2];
+      std::array<double, kErrorBins> sum{}, count{};
+      for (const Term& t : terms) {
+        sum[t.bin] += t.a / (fac2 * (t.s2 + sb * t.m + sa * sa * t.m * t.m) + t.other + 1e-30);
+        count[t.bin] += 1;
+      }
+      Bins r;
+      for (std::size_t b = 0; b < kErrorBins; ++b) r[static_cast<Eigen::Index>(b)] = std::log(sum[b] / count[b] + 1e-30);
+      return r;
+    };
+    Eigen::Vector3d p{0.0, 0.1, 0.2};
+    double lambda = 1e-3, cost = residuals(p).squaredNorm();
+    for (int it = 0; it < 60; ++it) {
+      const Bins r = residuals(p);
+      Eigen::Matrix<double, kErrorBins, 3> j;
+      for (int k = 0; k < 3; ++k) {
+        Eigen::Vector3d q = p;
+        const double h = 1e-6 * std::max(1.0, std::abs(p[k]));
+        q[k] += h;
+        j.col(k) = (residuals(q) - r) / h;
+      }
+      Eigen::Matrix3d a = j.transpose() * j;
+      a.diagonal() *= 1 + lambda;
+      const Eigen::Vector3d step = a.ldlt().solve(-j.transpose() * r);
+      const Eigen::Vector3d next = p + step;
+      const double next_cost = residuals(next).squaredNorm();
+      if (std::isfinite(next_cost) && next_cost < cost) {
+        const bool done = cost - next_cost < 1e-10 * cost;
+        p = next, cost = next_cost, lambda = std::max(lambda / 10, 1e-9);
+        if (done) break;
+      } else {
+        lambda *= 10;
+        if (lambda > 1e8) break;
+      }
+    }
+    model = {std::exp(p[0]), p[1] * p[1], p[2] * p[2]};
+  }
+};
+
+}  // namespace
+
+ScaleModel parse_scale_model(const std::string& name) {
+  if (name == "none") return ScaleModel::none;
+  if (name == "linear") return ScaleModel::linear;
+  if (name == "linear-b") return ScaleModel::linear_b;
+  throw InvalidArgument(fmt::format("--scale must be linear, linear-b or none; got '{}'", name));
+}
+
+void MergeOptions::validate() const {
+  if (cycles > 100) throw InvalidArgument(fmt::format("--iterations must lie in 0..100, got {}", cycles));
+  if (!(min_partiality >= 0 && min_partiality < 1)) {
+    throw InvalidArgument(fmt::format("the smallest partiality merged must lie in [0, 1), got {}", min_partiality));
+  }
+}
+
+MergeResult scale_and_merge(std::vector<Observation> observations, std::size_t crystals, const MergeOptions& options,
+                            const std::vector<CrystalModel>& models) {
+  options.validate();
+  if (!models.empty() && models.size() != crystals) throw InvalidArgument("scale_and_merge: one model per crystal");
+  std::stable_sort(observations.begin(), observations.end(),
+                   [](const Observation& a, const Observation& b) { return index_less(a.index, b.index); });
+  std::vector<std::size_t> starts, group_of(observations.size());
+  for (std::size_t i = 0; i < observations.size(); ++i) {
+    if (observations[i].crystal >= crystals) throw InvalidArgument("an observation names a crystal beyond the count");
+    if (i == 0 || observations[i].index != observations[i - 1].index) starts.push_back(i);
+    group_of[i] = starts.size() - 1;
+  }
+  starts.push_back(observations.size());
+  if (observations.empty()) throw InvalidArgument("there are no observations to merge");
+
+  MergeResult result;
+  result.crystals.assign(crystals, CrystalScale{});
+  for (std::size_t c = 0; c < models.size(); ++c) result.crystals[c].model = models[c];
+  const bool post_refinement = !models.empty() && options.model != PartialityModel::unity;
+  if (post_refinement) {
+    for (Observation& o : observations) o.partiality = model_partiality(models[o.crystal], o.hkl, options.model);
+  }
+  Merger m{observations, starts, options, result.crystals, result.error_model, {}};
+  m.update_peaks();
+  std::vector<MergedReflection> merged = m.merge({});
+  for (std::size_t cycle = 0; cycle < options.cycles; ++cycle) {
+    if (post_refinement) {
+      m.post_refine_all(merged, group_of), merged = m.merge(merged);
+    } else if (options.scale != ScaleModel::none) {
+      m.scale(merged, group_of), merged = m.merge(merged);
+    }
+    if (options.error_model) m.fit_error_model(merged, group_of), merged = m.merge(merged);
+  }
+  // Each crystal's observation count and the correlation of its corrected observations with the merge.
+  std::vector<std::vector<double>> mine(crystals), theirs(crystals);
+  for (std::size_t i = 0; i < observations.size(); ++i) {
+    const Observation& o = observations[i];
+    if (!m.used(o) || !std::isfinite(merged[group_of[i]].intensity)) continue;
+    mine[o.crystal].push_back(o.intensity / m.factor(o)), theirs[o.crystal].push_back(merged[group_of[i]].intensity);
+  }
+  for (std::size_t c = 0; c < crystals; ++c) {
+    result.crystals[c].observations = mine[c].size();
+    result.crystals[c].cc = pearson(mine[c], theirs[c]);
+  }
+  for (const MergedReflection& r : merged) {
+    if (r.observations > 0) result.reflections.push_back(r);
+  }
+  if (result.reflections.empty()) throw InvalidArgument("no observation could be merged");
+  return result;
+}
+
+std::vector<ReflectionSummary> summaries(const MergeResult& result) {
+  std::vector<ReflectionSummary> out;
+  out.reserve(result.reflections.size());
+  for (const MergedReflection& r : result.reflections) {
+    out.push_back({r.d, r.intensity, r.sigma, r.observations, r.half1, r.half2, r.error_variance});
+  }
+  return out;
+}
+
+}  // namespace xpulse::sfx
