@@ -8,6 +8,7 @@
 #include <numeric>
 #include <random>
 #include <cstring>
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -250,11 +251,12 @@ void write_statistics(io::Writer& w, const SfxMergeSummary& s, const sfx::MergeR
 void write_merged_h5(io::Writer& w, const std::vector<sfx::MergedReflection>& merged) {
   std::vector<std::int32_t> hkl;
   std::vector<std::uint8_t> minus;
-  std::vector<double> intensity, sigma, d;
+  std::vector<double> intensity, sigma, d, half1, half2;
   std::vector<std::uint32_t> multiplicity;
   for (const sfx::MergedReflection& m : merged) {
     hkl.insert(hkl.end(), m.index.hkl.begin(), m.index.hkl.end());
     minus.push_back(m.index.minus), intensity.push_back(m.intensity), sigma.push_back(m.sigma), d.push_back(m.d);
+    half1.push_back(m.half1), half2.push_back(m.half2);
     multiplicity.push_back(static_cast<std::uint32_t>(m.observations));
   }
   const std::vector<std::size_t> n = {merged.size()};
@@ -265,6 +267,10 @@ void write_merged_h5(io::Writer& w, const std::vector<sfx::MergedReflection>& me
   w.write<double>("/merged/sigma", sigma, n, "photons");
   w.write<std::uint32_t>("/merged/multiplicity", multiplicity, n);
   w.write<double>("/merged/d", d, n, "angstrom");
+  w.write<double>("/merged/half1", half1, n, "photons");
+  w.write<double>("/merged/half2", half2, n, "photons");
+  w.attribute("/merged", "halves", "half1, half2: the means of the two half-datasets (whole crystals drawn with a "
+                                   "fixed seed), NaN where a half has no observation");
 }
 
 enum class Format { mtz, hkl, h5 };
@@ -283,7 +289,16 @@ SfxMergeSummary sfx_merge_files(const SfxMergeRequest& r) {
   const auto start = std::chrono::steady_clock::now();
   if (r.inputs.empty()) throw InvalidArgument("no reflection tables given");
   const Format format = format_of(r.out);
+  if (r.model != "unity" && r.model != "xsphere" && r.model != "offset") {
+    throw InvalidArgument(fmt::format("--model must be offset, xsphere or unity; got '{}'", r.model));
+  }
   const sfx::PartialityModel model = sfx::parse_partiality_model(r.model);
+  for (const std::string& in : r.inputs) {
+    std::error_code ec;
+    if (in == r.out || std::filesystem::equivalent(in, r.out, ec)) {
+      throw InvalidArgument(fmt::format("--out '{}' is one of the inputs", r.out));
+    }
+  }
   sfx::MergeOptions options;
   options.scale = sfx::parse_scale_model(r.scale);
   if (r.error_model != "ev11" && r.error_model != "none") {

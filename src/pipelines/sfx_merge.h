@@ -4,7 +4,7 @@
 // (sfx/merge_statistics.h). Written by the output's extension:
 //   .mtz: H K L IMEAN SIGIMEAN N (I(+)/I(-) with --anomalous), cell and space group set;
 //   .hkl: a CrystFEL reflection list 2.0, with .hkl1/.hkl2 beside it from the two half-datasets;
-//   .h5:  /merged/{hkl [R,3], minus, intensity, sigma, multiplicity, d} [R].
+//   .h5:  /merged/{hkl [R,3], minus, intensity, sigma, multiplicity, d, half1, half2} [R].
 // Every format also gets the statistics, the crystals' scales and the error model in HDF5: in the .h5 output
 // itself, else in OUT.stats.h5 (/statistics/{d_max, d_min, unique, possible, completeness, multiplicity,
 // mean_i_over_sigma, cc_half, cc_half_sigma_tau, cc_star, r_split, pairs} per shell, and /statistics/overall_*).

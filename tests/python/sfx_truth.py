@@ -101,3 +101,17 @@ def score(cxi, reflections, cell, min_true_spots=15, strong=20.0):
                     true_i.append(s_photons[sel[j]]), mine_i.append(ri[k]), mine_s.append(rs[k])
     out["true"], out["intensity"], out["sigma"] = np.array(true_i), np.array(mine_i), np.array(mine_s)
     return out
+
+
+def write_pdb(path, cell, space_group, atoms=400, seed=3):
+    """A made-up crystal: random C/N/O atoms in the asymmetric unit of the cell."""
+    rng = np.random.default_rng(seed)
+    lines = ["CRYST1{:9.3f}{:9.3f}{:9.3f}{:7.2f}{:7.2f}{:7.2f} {:<11s}   4".format(*cell, space_group)]
+    for i in range(atoms):
+        x, y, z = rng.uniform(0, 1, 3) * np.array(cell[:3]) * np.array([0.5, 0.5, 1.0])
+        element = "CNO"[i % 3]
+        lines.append("ATOM  {:5d}  {:<3s} ALA A{:4d}    {:8.3f}{:8.3f}{:8.3f}  1.00 20.00          {:>2s}".format(
+            i + 1, element, i // 5 + 1, x, y, z, element))
+    lines.append("END")
+    path.write_text("\n".join(lines) + "\n")
+    return path

@@ -15,20 +15,6 @@ CELL_2CEX = [131.448, 88.701, 115.912, 90, 105.33, 90]
 CELL_P212121 = [61.0, 74.0, 89.0, 90, 90, 90]
 
 
-def write_pdb(path, cell, space_group, atoms=400, seed=3):
-    """A made-up crystal: random C/N/O atoms in the asymmetric unit of the cell."""
-    rng = np.random.default_rng(seed)
-    lines = ["CRYST1{:9.3f}{:9.3f}{:9.3f}{:7.2f}{:7.2f}{:7.2f} {:<11s}   4".format(*cell, space_group)]
-    for i in range(atoms):
-        x, y, z = rng.uniform(0, 1, 3) * np.array(cell[:3]) * np.array([0.5, 0.5, 1.0])
-        element = "CNO"[i % 3]
-        lines.append("ATOM  {:5d}  {:<3s} ALA A{:4d}    {:8.3f}{:8.3f}{:8.3f}  1.00 20.00          {:>2s}".format(
-            i + 1, element, i // 5 + 1, x, y, z, element))
-    lines.append("END")
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
 def check(score, two_lattice):
     m = score["misorientation_deg"]
     assert score["single_hits"] >= 10
@@ -70,7 +56,7 @@ def test_monoclinic_c_with_two_crystal_frames(monoclinic):
 
 def test_orthorhombic_p_with_the_defaults(tmp_path, xpulse):
     """A made-up P 21 21 21 crystal on 512x512 pixels at 6 cm (3.1 A at the corner); process's defaults."""
-    pdb = write_pdb(tmp_path / "p212121.pdb", CELL_P212121, "P 21 21 21")
+    pdb = sfx_truth.write_pdb(tmp_path / "p212121.pdb", CELL_P212121, "P 21 21 21")
     cxi, out = tmp_path / "stills.cxi", tmp_path / "reflections.h5"
     xpulse("simulate", "sfx", "--pdb", pdb, "--out", cxi, "--frames", 30, "--pixels", "512x512", "--distance", 0.06,
            "--hit-fraction", 0.7, "--seed", 5, "--threads", 2)
