@@ -50,6 +50,7 @@ void add_sfx_merge(CLI::App* sfx, Action& action, const std::string& command_lin
       ->capture_default_str();
   cmd->add_option("--max-res", r->max_res, "Highest resolution merged, Angstrom (smallest d; 0: all)")
       ->capture_default_str();
+  cmd->add_option("--threads", r->threads, "Worker threads (default: all cores)")->capture_default_str();
   cmd->add_option("--shells", r->shells, "Resolution shells of the statistics (equal volumes)")->capture_default_str();
   cmd->add_option("--min-measurements", r->min_measurements, "Fewest observations of a merged reflection")
       ->capture_default_str();

@@ -26,6 +26,7 @@ void bind_spi(py::module_& m);
 void bind_ptycho(py::module_& m);
 void bind_sfx(py::module_& m);
 void bind_sfx_process(py::module_& m);
+void bind_sfx_merge(py::module_& m);
 
 // A numpy array that takes over a std::vector's memory (no copy), with the given shape.
 template <class T>

@@ -32,6 +32,7 @@ PYBIND11_MODULE(_xpulse, m) {
   bind_ptycho(m);
   bind_sfx(m);
   bind_sfx_process(m);
+  bind_sfx_merge(m);
 }
 
 }  // namespace xpulse::python

@@ -21,6 +21,7 @@ Compiled functions (numpy in, numpy out, the GIL released while they compute; se
     find_peaks(frames, mask=..., ...)             peakfinder8 per frame, as `xpulse sfx peaks`
     index_peaks(peaks, detector=..., cell=...)    known-cell indexing and refinement, as `xpulse sfx process`
     integrate(frame, positions, ...)              ring integration of spots, as `xpulse sfx process`
+    merge(hkl, intensity, sigma, crystal, d, ...) scaling, merging and statistics, as `xpulse sfx merge`
 
 Pure-Python parts: ``xpulse.plot`` draws figures from xpulse output files (importing the package does not import
 matplotlib). Errors in input raise ValueError (OSError for files) with the command line's messages.
@@ -29,13 +30,13 @@ matplotlib). Errors in input raise ValueError (OSError for files) with the comma
 _COMPILED = ("simulate_pump_probe", "fit_damped_cosine", "FIT_STATUS_CODES", "dispersion", "reduce", "read",
              "Detector", "Crystal", "load_geometry", "momentum_maps", "NufftPlan", "simulate_spi", "spi_reconstruct",
              "spi_score", "simulate_ptycho", "ptycho_reconstruct", "ptycho_score",
-             "simulate_sfx", "find_peaks", "index_peaks", "integrate")
+             "simulate_sfx", "find_peaks", "index_peaks", "integrate", "merge")
 
 try:
     from ._xpulse import (FIT_STATUS_CODES, Crystal, Detector, NufftPlan, __version__, dispersion,
                           fit_damped_cosine, load_geometry, momentum_maps, read, reduce, simulate_pump_probe,
                           simulate_spi, spi_reconstruct, spi_score, simulate_ptycho, ptycho_reconstruct,
-                          ptycho_score, simulate_sfx, find_peaks, index_peaks, integrate)
+                          ptycho_score, simulate_sfx, find_peaks, index_peaks, integrate, merge)
 except ImportError as _error:  # the compiled module is built by CMake (scripts/build.sh) into this folder
     _missing = _error
 

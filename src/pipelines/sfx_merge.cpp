@@ -169,13 +169,6 @@ Gathered gather(const std::vector<Table>& tables, const sfx::MergeSymmetry& symm
       g.models.push_back(m);
     }
   }
-  // Whole crystals into one half or the other, drawn once with a fixed seed.
-  std::vector<std::uint8_t> half(g.crystals, 0);
-  std::vector<std::size_t> order(g.crystals);
-  std::iota(order.begin(), order.end(), 0);
-  std::mt19937_64 random(kHalfSeed);
-  std::shuffle(order.begin(), order.end(), random);
-  for (std::size_t k = order.size() / 2; k < order.size(); ++k) half[order[k]] = 1;
   for (std::size_t f = 0; f < tables.size(); ++f) {
     const Table& t = tables[f];
     for (std::size_t i = 0; i < t.hkl.size(); ++i) {
@@ -188,7 +181,7 @@ Gathered gather(const std::vector<Table>& tables, const sfx::MergeSymmetry& symm
       sfx::Observation o;
       o.crystal = static_cast<std::uint32_t>(base[f] + t.crystal[i]);
       o.index = symmetry.asu(t.hkl[i]), o.hkl = t.hkl[i], o.polarization = polarization_of(t, i);
-      o.intensity = t.intensity[i], o.sigma = t.sigma[i], o.d = t.d[i], o.half = half[o.crystal];
+      o.intensity = t.intensity[i], o.sigma = t.sigma[i], o.d = t.d[i];
       g.observations.push_back(o);
     }
   }
@@ -285,34 +278,112 @@ Format format_of(const std::string& out) {
 
 }  // namespace
 
-SfxMergeSummary sfx_merge_files(const SfxMergeRequest& r) {
-  const auto start = std::chrono::steady_clock::now();
-  if (r.inputs.empty()) throw InvalidArgument("no reflection tables given");
-  const Format format = format_of(r.out);
+sfx::MergeOptions merge_options(const SfxMergeRequest& r) {
   if (r.model != "unity" && r.model != "xsphere" && r.model != "offset") {
     throw InvalidArgument(fmt::format("--model must be offset, xsphere or unity; got '{}'", r.model));
   }
-  const sfx::PartialityModel model = sfx::parse_partiality_model(r.model);
+  if (r.error_model != "ev11" && r.error_model != "none") {
+    throw InvalidArgument(fmt::format("--error-model must be ev11 or none; got '{}'", r.error_model));
+  }
+  if (r.threads < 1) throw InvalidArgument("--threads must be >= 1");
+  if (r.shells < 1 || r.shells > 100) throw InvalidArgument(fmt::format("--shells must lie in 1..100, got {}", r.shells));
+  if (r.min_res < 0 || r.max_res < 0 || (r.min_res > 0 && r.max_res > 0 && r.max_res >= r.min_res)) {
+    throw InvalidArgument(fmt::format("--min-res {} and --max-res {}: the low-resolution limit must be the larger d",
+                                      r.min_res, r.max_res));
+  }
+  sfx::MergeOptions options;
+  options.scale = sfx::parse_scale_model(r.scale);
+  options.error_model = r.error_model == "ev11";
+  options.model = sfx::parse_partiality_model(r.model);
+  options.cycles = r.iterations, options.min_partiality = r.min_partiality, options.threads = r.threads;
+  options.validate();
+  return options;
+}
+
+void assign_halves(std::vector<sfx::Observation>& observations, std::size_t crystals) {
+  std::vector<std::uint8_t> half(crystals, 0);
+  std::vector<std::size_t> order(crystals);
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 random(kHalfSeed);
+  std::shuffle(order.begin(), order.end(), random);
+  for (std::size_t k = order.size() / 2; k < order.size(); ++k) half[order[k]] = 1;
+  for (sfx::Observation& o : observations) o.half = half[o.crystal];
+}
+
+MergedDataset merge_dataset(std::vector<sfx::Observation> observations, std::size_t crystals,
+                            const std::vector<sfx::CrystalModel>& models, const geometry::UnitCell& cell,
+                            const sfx::MergeSymmetry& symmetry, const SfxMergeRequest& r) {
+  const sfx::MergeOptions options = merge_options(r);
+  if (observations.empty()) {
+    throw InputError(r.min_res > 0 || r.max_res > 0 ? "no observation lies within --min-res and --max-res"
+                                                    : "the reflection tables hold no usable observation");
+  }
+  assign_halves(observations, crystals);
+  MergedDataset out;
+  out.result = sfx::scale_and_merge(std::move(observations), crystals, options, models);
+  std::erase_if(out.result.reflections,
+                [&](const sfx::MergedReflection& m) { return m.observations < r.min_measurements; });
+  if (out.result.reflections.empty()) {
+    throw InputError(fmt::format("no reflection was measured at least {} times (--min-measurements)",
+                                 r.min_measurements));
+  }
+  double d_max = 0, d_min = 1e300;
+  for (const sfx::MergedReflection& m : out.result.reflections) d_max = std::max(d_max, m.d), d_min = std::min(d_min, m.d);
+  if (r.min_res > 0) d_max = r.min_res;
+  if (r.max_res > 0) d_min = r.max_res;
+  if (!(d_max > d_min)) throw InputError(fmt::format("the merged reflections span no resolution range (d = {} A)", d_max));
+  const std::vector<double> edges = sfx::shell_edges(d_max, d_min, r.shells);
+  out.statistics = sfx::merge_statistics(sfx::summaries(out.result), edges,
+                                         sfx::possible_reflections(cell, symmetry, edges));
+  return out;
+}
+
+namespace {
+
+// The outputs, each written under a partial name and committed together.
+void write_outputs(const SfxMergeRequest& r, const Table& first, const sfx::MergeSymmetry& symmetry,
+                   const MergedDataset& merged, SfxMergeSummary& summary) {
+  const Format format = format_of(r.out);
+  const auto& reflections = merged.result.reflections;
+  io::MergedListInfo info{first.cell, symmetry.space_group(), symmetry.point_group(), r.anomalous, 1 / first.k,
+                          r.command_line};
+  std::vector<std::unique_ptr<io::AtomicOutput>> outputs;
+  const auto output = [&](const std::string& path) {
+    outputs.push_back(std::make_unique<io::AtomicOutput>(path));
+    return outputs.back()->partial_path();
+  };
+  if (format == Format::mtz) io::write_mtz(output(r.out), rows_of(reflections, 0), info);
+  if (format == Format::hkl) {
+    io::write_crystfel_hkl(output(r.out), rows_of(reflections, 0), info);
+    io::write_crystfel_hkl(output(r.out + "1"), rows_of(reflections, 1), info);
+    io::write_crystfel_hkl(output(r.out + "2"), rows_of(reflections, 2), info);
+  }
+  summary.statistics_file = format == Format::h5 ? r.out : r.out + ".stats.h5";
+  {
+    io::Writer w(output(summary.statistics_file));
+    if (format == Format::h5) write_merged_h5(w, reflections);
+    write_statistics(w, summary, merged.result);
+    const geometry::UnitCell& c = first.cell;
+    w.write<double>("/statistics/cell", std::vector<double>{c.a, c.b, c.c, c.alpha, c.beta, c.gamma},
+                    std::vector<std::size_t>{6});
+    io::write_provenance(w, r.command_line, r.inputs.front());
+    w.close();
+  }
+  for (auto& o : outputs) o->commit();
+}
+
+}  // namespace
+
+SfxMergeSummary sfx_merge_files(const SfxMergeRequest& r) {
+  const auto start = std::chrono::steady_clock::now();
+  if (r.inputs.empty()) throw InvalidArgument("no reflection tables given");
+  format_of(r.out);
+  merge_options(r);
   for (const std::string& in : r.inputs) {
     std::error_code ec;
     if (in == r.out || std::filesystem::equivalent(in, r.out, ec)) {
       throw InvalidArgument(fmt::format("--out '{}' is one of the inputs", r.out));
     }
-  }
-  sfx::MergeOptions options;
-  options.scale = sfx::parse_scale_model(r.scale);
-  if (r.error_model != "ev11" && r.error_model != "none") {
-    throw InvalidArgument(fmt::format("--error-model must be ev11 or none; got '{}'", r.error_model));
-  }
-  options.error_model = r.error_model == "ev11";
-  options.model = model;
-  options.cycles = r.iterations;
-  options.min_partiality = r.min_partiality;
-  options.validate();
-  if (r.shells < 1 || r.shells > 100) throw InvalidArgument(fmt::format("--shells must lie in 1..100, got {}", r.shells));
-  if (r.min_res < 0 || r.max_res < 0 || (r.min_res > 0 && r.max_res > 0 && r.max_res >= r.min_res)) {
-    throw InvalidArgument(fmt::format("--min-res {} and --max-res {}: the low-resolution limit must be the larger d",
-                                      r.min_res, r.max_res));
   }
   std::vector<Table> tables;
   for (const std::string& path : r.inputs) {
@@ -321,59 +392,15 @@ SfxMergeSummary sfx_merge_files(const SfxMergeRequest& r) {
   }
   const sfx::MergeSymmetry symmetry(r.point_group, tables.front().centering, r.anomalous);
   Gathered g = gather(tables, symmetry, r);
-  if (g.observations.empty()) {
-    throw InputError(r.min_res > 0 || r.max_res > 0 ? "no observation lies within --min-res and --max-res"
-                                                    : "the reflection tables hold no usable observation");
-  }
   SfxMergeSummary summary;
   summary.files = tables.size(), summary.crystals = g.crystals, summary.observations = g.observations.size();
   summary.point_group = symmetry.point_group(), summary.space_group = symmetry.space_group();
-  sfx::MergeResult result = sfx::scale_and_merge(std::move(g.observations), g.crystals, options, g.models);
-  std::erase_if(result.reflections,
-                [&](const sfx::MergedReflection& m) { return m.observations < r.min_measurements; });
-  if (result.reflections.empty()) {
-    throw InputError(fmt::format("no reflection was measured at least {} times (--min-measurements)",
-                                 r.min_measurements));
-  }
-  for (const sfx::CrystalScale& c : result.crystals) summary.rejected_crystals += c.rejected;
-  summary.reflections = result.reflections.size(), summary.error_model = result.error_model;
-
-  double d_max = 0, d_min = 1e300;
-  for (const sfx::MergedReflection& m : result.reflections) d_max = std::max(d_max, m.d), d_min = std::min(d_min, m.d);
-  if (r.min_res > 0) d_max = r.min_res;
-  if (r.max_res > 0) d_min = r.max_res;
-  if (!(d_max > d_min)) throw InputError(fmt::format("the merged reflections span no resolution range (d = {} A)", d_max));
-  const std::vector<double> edges = sfx::shell_edges(d_max, d_min, r.shells);
-  const std::vector<sfx::ReflectionSummary> reflections = sfx::summaries(result);
-  summary.statistics =
-      sfx::merge_statistics(reflections, edges, sfx::possible_reflections(tables.front().cell, symmetry, edges));
-
-  // The outputs, each written under a partial name and committed together.
-  io::MergedListInfo info{tables.front().cell, symmetry.space_group(), symmetry.point_group(), r.anomalous,
-                          1 / tables.front().k, r.command_line};
-  std::vector<std::unique_ptr<io::AtomicOutput>> outputs;
-  const auto output = [&](const std::string& path) {
-    outputs.push_back(std::make_unique<io::AtomicOutput>(path));
-    return outputs.back()->partial_path();
-  };
-  if (format == Format::mtz) io::write_mtz(output(r.out), rows_of(result.reflections, 0), info);
-  if (format == Format::hkl) {
-    io::write_crystfel_hkl(output(r.out), rows_of(result.reflections, 0), info);
-    io::write_crystfel_hkl(output(r.out + "1"), rows_of(result.reflections, 1), info);
-    io::write_crystfel_hkl(output(r.out + "2"), rows_of(result.reflections, 2), info);
-  }
-  summary.statistics_file = format == Format::h5 ? r.out : r.out + ".stats.h5";
-  {
-    io::Writer w(output(summary.statistics_file));
-    if (format == Format::h5) write_merged_h5(w, result.reflections);
-    write_statistics(w, summary, result);
-    const geometry::UnitCell& c = tables.front().cell;
-    w.write<double>("/statistics/cell", std::vector<double>{c.a, c.b, c.c, c.alpha, c.beta, c.gamma},
-                    std::vector<std::size_t>{6});
-    io::write_provenance(w, r.command_line, r.inputs.front());
-    w.close();
-  }
-  for (auto& o : outputs) o->commit();
+  const MergedDataset merged =
+      merge_dataset(std::move(g.observations), g.crystals, g.models, tables.front().cell, symmetry, r);
+  for (const sfx::CrystalScale& c : merged.result.crystals) summary.rejected_crystals += c.rejected;
+  summary.reflections = merged.result.reflections.size(), summary.error_model = merged.result.error_model;
+  summary.statistics = merged.statistics;
+  write_outputs(r, tables.front(), symmetry, merged, summary);
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
 }

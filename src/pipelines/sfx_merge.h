@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "geometry/lattice.h"
 #include "sfx/merge_statistics.h"
 #include "sfx/scaled_merge.h"
 
@@ -44,5 +45,18 @@ struct SfxMergeSummary {
 };
 
 SfxMergeSummary sfx_merge_files(const SfxMergeRequest& request);
+
+// The steps of sfx_merge_files for callers with observations in memory (the Python module): the request's
+// options checked and converted (InvalidArgument naming the option); whole crystals split into two halves with a
+// fixed seed; scaling, post-refinement (with models) and merging, then the statistics in request.shells shells.
+sfx::MergeOptions merge_options(const SfxMergeRequest& request);
+void assign_halves(std::vector<sfx::Observation>& observations, std::size_t crystals);
+struct MergedDataset {
+  sfx::MergeResult result;
+  sfx::MergeStatistics statistics;
+};
+MergedDataset merge_dataset(std::vector<sfx::Observation> observations, std::size_t crystals,
+                            const std::vector<sfx::CrystalModel>& models, const geometry::UnitCell& cell,
+                            const sfx::MergeSymmetry& symmetry, const SfxMergeRequest& request);
 
 }  // namespace xpulse::pipelines

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "runtime/thread_pool.h"
 
 namespace xpulse::sfx {
 namespace {
@@ -32,6 +33,7 @@ struct Merger {
   ErrorModel& model;
 
   bool partial() const { return options.model != PartialityModel::unity; }
+  runtime::ThreadPool& pool;
   std::vector<double> peak;  // per crystal: its largest partiality (the cut is relative to it)
 
   bool usable(const Observation& o) const {
@@ -157,13 +159,13 @@ struct Merger {
       if (std::isfinite(merged[group_of[i]].intensity)) members[obs[i].crystal].push_back(i);
     }
     const PostRefinementOptions what{options.scale != ScaleModel::none, options.scale == ScaleModel::linear_b, true};
-    std::vector<double> residuals;
-    for (std::size_t c = 0; c < nc; ++c) {
+    // Each crystal touches only its own observations and scale: in parallel, the same bits for any thread count.
+    pool.parallel_for(nc, [&](std::size_t c, unsigned) {
       CrystalScale& cs = crystals[c];
-      if (cs.rejected) continue;
+      if (cs.rejected) return;
       if (members[c].size() < options.min_observations_per_crystal) {
         cs.rejected = true;
-        continue;
+        return;
       }
       std::vector<PostRefinementTerm> terms;
       for (std::size_t i : members[c]) {
@@ -178,12 +180,15 @@ struct Merger {
       cs.model = refined, cs.g = refined.g, cs.b = refined.b;
       if (!(cs.g > 0) || !std::isfinite(cs.g)) {
         cs.rejected = true;
-        continue;
+        return;
       }
       for (std::size_t i : members[c]) obs[i].partiality = model_partiality(refined, obs[i].hkl, options.model);
-      residuals.push_back(cs.residual);
-    }
+    });
     update_peaks();
+    std::vector<double> residuals;
+    for (const CrystalScale& cs : crystals) {
+      if (!cs.rejected) residuals.push_back(cs.residual);
+    }
     if (!residuals.empty()) {
       std::nth_element(residuals.begin(), residuals.begin() + static_cast<std::ptrdiff_t>(residuals.size() / 2),
                        residuals.end());
@@ -323,7 +328,8 @@ MergeResult scale_and_merge(std::vector<Observation> observations, std::size_t c
   if (post_refinement) {
     for (Observation& o : observations) o.partiality = model_partiality(models[o.crystal], o.hkl, options.model);
   }
-  Merger m{observations, starts, options, result.crystals, result.error_model, {}};
+  runtime::ThreadPool pool(options.threads);
+  Merger m{observations, starts, options, result.crystals, result.error_model, pool, {}};
   m.update_peaks();
   std::vector<MergedReflection> merged = m.merge({});
   for (std::size_t cycle = 0; cycle < options.cycles; ++cycle) {

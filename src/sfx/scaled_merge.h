@@ -49,6 +49,7 @@ struct MergeOptions {
   double min_partiality = 0.3;    // relative to the crystal's largest; CrystFEL's partialator merges above 0.3
   std::size_t min_observations_per_crystal = 10;  // fewer: the crystal is not scaled, and not merged
   double reject_residual = 5;
+  unsigned threads = 1;          // post-refinement runs in parallel over crystals
   void validate() const;
 };
 

@@ -179,3 +179,33 @@ def test_bad_input(processed, tmp_path, xpulse):
                    "the reflection tables hold no usable observation", tmp_path, before)
     assert_refused(run_bad("sfx", "merge", tmp_path / "missing.h5", "--point-group", "222", "--out", out,
                            cwd=tmp_path), "", tmp_path, before)
+
+
+def test_python_merge_gives_the_command_lines_numbers(processed, xpulse):
+    """xpulse.merge on the table's observations (unity model: the command line's post-refinement needs lattices)."""
+    import xpulse as xp
+    folder, _, table, _, _ = processed
+    cli = folder / "unity.h5"
+    xpulse("sfx", "merge", table, "--point-group", "222", "--out", cli, "--model", "unity")
+    with h5py.File(table, "r") as f:
+        frames, lattices, ub = f["/indexing/frame"][()], f["/indexing/lattice"][()], f["/indexing/ub"][()]
+        energy = f["/entry_1/instrument_1/source_1/energy"][()]
+        r = {name: f["/reflections/" + name][()] for name in ("frame", "lattice", "hkl", "intensity", "sigma", "d",
+                                                              "flags")}
+    row = {(a, b): i for i, (a, b) in enumerate(zip(frames, lattices))}
+    crystal = np.array([row[(a, b)] for a, b in zip(r["frame"], r["lattice"])])
+    keep = (r["flags"] == 0) & (r["sigma"] > 0)
+    v = np.einsum("nij,nj->ni", ub[crystal], r["hkl"].astype(float))
+    v[:, 2] += energy / 12398.419843320026
+    polarization = 1 - v[:, 0] ** 2 / np.sum(v * v, axis=1)
+    out = xp.merge(r["hkl"][keep], r["intensity"][keep], r["sigma"][keep], crystal[keep], r["d"][keep],
+                   polarization=polarization[keep], point_group="222", cell=CELL)
+    with h5py.File(cli, "r") as f:
+        np.testing.assert_array_equal(out["hkl"], f["/merged/hkl"][()])
+        np.testing.assert_allclose(out["intensity"], f["/merged/intensity"][()], rtol=1e-7)
+        np.testing.assert_allclose(out["sigma"], f["/merged/sigma"][()], rtol=1e-7)
+        np.testing.assert_allclose(out["statistics"]["cc_half"], f["/statistics/cc_half"][()], rtol=1e-7)
+    assert 0 < out["statistics"]["overall"]["cc_half"] <= 1
+    with pytest.raises(ValueError, match="'7/m' is neither a point group"):
+        xp.merge(r["hkl"][:10], r["intensity"][:10], r["sigma"][:10], crystal[:10], r["d"][:10], point_group="7/m",
+                 cell=CELL)
