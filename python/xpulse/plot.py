@@ -531,6 +531,40 @@ def sfx_indexed(frames_path, reflections_path, out, frame=None, dpi=120):
     return _save(fig, out, dpi)
 
 
+def sfx_stats(statistics_path, out, dpi=120):
+    """`xpulse sfx merge` statistics against resolution: CC1/2 (and by sigma-tau) with CC*, completeness,
+    <I/sigma> and Rsplit per shell, at each shell's middle in 1/d^2."""
+    with _open(statistics_path) as f:
+        if "statistics/cc_half" not in f:
+            raise PlotError(f"'{statistics_path}' has no /statistics: not an output of 'xpulse sfx merge' "
+                            "(for .mtz and .hkl outputs, give OUT.stats.h5)")
+        st = {k: f["/statistics/" + k][()] for k in ("d_max", "d_min", "cc_half", "cc_half_sigma_tau", "cc_star",
+                                                      "completeness", "mean_i_over_sigma", "r_split")}
+        group = f["/statistics"].attrs.get("point_group", "")
+    x = 0.5 * (st["d_max"] ** -2.0 + st["d_min"] ** -2.0)
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7.5), constrained_layout=True)
+    panels = [(axes[0, 0], [("cc_half", "CC1/2"), ("cc_half_sigma_tau", "CC1/2 (sigma-tau)"), ("cc_star", "CC*")],
+               "correlation", (0, 1.02)),
+              (axes[0, 1], [("completeness", "completeness")], "completeness (%)", None),
+              (axes[1, 0], [("mean_i_over_sigma", "<I/sigma>")], "<I/sigma>", None),
+              (axes[1, 1], [("r_split", "Rsplit")], "Rsplit (%)", None)]
+    for ax, series, label, limits in panels:
+        for key, name in series:
+            scale = 100 if key in ("completeness", "r_split") else 1
+            ax.plot(x, st[key] * scale, "o-", ms=4, label=name)
+        ax.set_ylabel(label)
+        ax.set_xlabel("1/d² (1/Å²)")
+        if limits:
+            ax.set_ylim(*limits)
+        if len(series) > 1:
+            ax.legend(fontsize=8)
+        top = ax.secondary_xaxis("top", functions=(lambda v: np.sqrt(1 / np.maximum(v, 1e-6)),
+                                                   lambda d: 1 / np.maximum(d, 1e-6) ** 2))
+        top.set_xlabel("d (Å)")
+    fig.suptitle(f"merge statistics, point group {group}, {len(x)} shells of equal volume")
+    return _save(fig, out, dpi)
+
+
 def sfx(frames_path, peaks_path, out, frame=None, dpi=120):
     """`xpulse sfx peaks` output over its input: one frame (default: the one with most peaks) with its peaks
     circled, the virtual powder pattern with resolution rings, and the peak count and running hit rate over
@@ -690,6 +724,9 @@ def _parser():
     which.add_argument("--reflections", help="output of 'xpulse sfx process': predictions and indexed peaks")
     x.add_argument("--frame", type=int, help="frame to draw (default: the one with most peaks)")
     x.add_argument("--out", required=True)
+    ms = sub.add_parser("sfx-stats", help="merge statistics: CC1/2, CC*, completeness, <I/sigma>, Rsplit by shell")
+    ms.add_argument("statistics", help="the .h5 output of 'xpulse sfx merge' (or OUT.stats.h5 beside .mtz/.hkl)")
+    ms.add_argument("--out", required=True)
     w = sub.add_parser("weather", help="a recorded run's work units per rank along time, coloured by rate")
     w.add_argument("run", type=int, help="run id (xpulse runs list)")
     w.add_argument("--db", default=os.environ.get("XPULSE_DB") or os.path.expanduser("~/.local/share/xpulse/runs.db"),
@@ -762,6 +799,8 @@ def main(argv=None):
             written = [ptycho(args.reconstruction, args.out)]
         elif args.figure == "weather":
             written = [weather(args.db, args.run, args.out, units_json=args.units)]
+        elif args.figure == "sfx-stats":
+            written = [sfx_stats(args.statistics, args.out)]
         elif args.figure == "sfx":
             written = [sfx(args.frames, args.peaks, args.out, frame=args.frame) if args.peaks else
                        sfx_indexed(args.frames, args.reflections, args.out, frame=args.frame)]

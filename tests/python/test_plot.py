@@ -25,16 +25,17 @@ def outputs(tmp_path_factory, xpulse):
     return files
 
 
-def assert_drawn(path, width, height):
-    """The PNG exists, has the expected size and shows a picture, not a blank canvas."""
+def assert_drawn(path, width, height, colours=200, white=0.9):
+    """The PNG exists, has the expected size and shows a picture, not a blank canvas (line plots: fewer colours
+    and more white than images)."""
     assert os.path.exists(path)
     assert not os.path.exists(str(path) + ".partial.png")
     image = matplotlib.image.imread(path)
     assert image.shape[:2] == (height, width)
     rgb = image[..., :3].reshape(-1, 3)
     assert rgb.std() > 0.05
-    assert len(np.unique(np.round(rgb * 255).astype(int), axis=0)) > 200  # colour maps, not just text
-    assert np.mean(np.all(rgb > 0.98, axis=1)) < 0.9  # mostly not white
+    assert len(np.unique(np.round(rgb * 255).astype(int), axis=0)) > colours  # colour maps or lines, not just text
+    assert np.mean(np.all(rgb > 0.98, axis=1)) < white  # mostly not white
 
 
 def test_fit_maps(outputs, tmp_path):
@@ -185,6 +186,23 @@ def test_sfx_predicted_reflections_and_indexed_peaks(tmp_path, xpulse):
     r = subprocess.run([PLOT, "sfx", sim, "--reflections", sim, "--out", tmp_path / "bad.png"], capture_output=True,
                        text=True)
     assert r.returncode == 2 and "not an output of 'xpulse sfx process'" in r.stderr
+    assert not os.path.exists(tmp_path / "bad.png")
+
+
+def test_sfx_merge_statistics(tmp_path, xpulse):
+    pdb = os.path.join(os.path.dirname(__file__), os.pardir, "data", "2cex.pdb")
+    sim, table, merged = tmp_path / "sim.cxi", tmp_path / "reflections.h5", tmp_path / "merged.mtz"
+    xpulse("simulate", "sfx", "--pdb", pdb, "--out", sim, "--frames", 40, "--pixels", "512x512", "--hit-fraction",
+           1, "--seed", 3, "--threads", 2)
+    xpulse("sfx", "process", sim, "--cell", "131.448,88.701,115.912,90,105.33,90", "--centering", "C", "--out",
+           table, "--threads", 2)
+    xpulse("sfx", "merge", table, "--point-group", "2", "--out", merged, "--shells", 5)
+    r = subprocess.run([PLOT, "sfx-stats", str(merged) + ".stats.h5", "--out", tmp_path / "s.png"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert_drawn(tmp_path / "s.png", 1320, 900, colours=30, white=0.97)
+    r = subprocess.run([PLOT, "sfx-stats", table, "--out", tmp_path / "bad.png"], capture_output=True, text=True)
+    assert r.returncode == 2 and "not an output of 'xpulse sfx merge'" in r.stderr
     assert not os.path.exists(tmp_path / "bad.png")
 
 
