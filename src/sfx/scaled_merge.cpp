@@ -17,10 +17,7 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::size_t kErrorBins = 16;  // intensity bins of the error model's fit
-
-bool index_less(const AsuIndex& a, const AsuIndex& b) {
-  return a.hkl != b.hkl ? a.hkl < b.hkl : a.minus < b.minus;
-}
+constexpr std::size_t kTermsPerBin = 4096;
 
 // exp(-B / (2 d^2)) = exp(-2 B (sin theta / lambda)^2).
 double b_factor(double b, double d) { return std::exp(-b / (2 * d * d)); }
@@ -98,14 +95,14 @@ struct Merger {
         members[o.crystal].push_back(i);
       }
     }
-    for (std::size_t c = 0; c < nc; ++c) {
+    pool.parallel_for(nc, [&](std::size_t c, unsigned) {
       CrystalScale& cs = crystals[c];
       if (members[c].size() < options.min_observations_per_crystal) {
         cs.rejected = true;
-        continue;
+        return;
       }
       fit_crystal(cs, members[c], merged, group_of);
-    }
+    });
     normalise_scales();
   }
 
@@ -225,58 +222,88 @@ struct Merger {
       std::size_t bin;
     };
     std::vector<double> sw(starts.size(), 0.0), swv(starts.size(), 0.0), weight(obs.size(), 0.0);
-    std::vector<std::pair<double, std::size_t>> by_intensity;
+    std::vector<std::size_t> count(starts.size(), 0);
+    std::size_t total = 0;
     for (std::size_t i = 0; i < obs.size(); ++i) {
       const MergedReflection& r = merged[group_of[i]];
       if (!used(obs[i]) || r.observations < 2 || !std::isfinite(r.intensity)) continue;
       const double s = sigma(obs[i], r.intensity);
       weight[i] = 1 / (s * s);
       sw[group_of[i]] += weight[i], swv[group_of[i]] += weight[i] * obs[i].intensity / factor(obs[i]);
-      by_intensity.emplace_back(r.intensity, i);
+      ++count[group_of[i]], ++total;
     }
-    if (by_intensity.size() < 10 * kErrorBins) return;
-    std::sort(by_intensity.begin(), by_intensity.end());
+    if (total < 10 * kErrorBins) return;
+    // Bins of equal numbers of observations in the order of their reflections' merged intensity (reflections
+    // sorted, not observations: their observations lie together).
+    std::vector<std::size_t> groups;
+    for (std::size_t g = 0; g + 1 < starts.size(); ++g) {
+      if (count[g] > 0) groups.push_back(g);
+    }
+    std::sort(groups.begin(), groups.end(), [&](std::size_t a, std::size_t b) {
+      return merged[a].intensity < merged[b].intensity || (merged[a].intensity == merged[b].intensity && a < b);
+    });
     std::vector<Term> terms;
-    terms.reserve(by_intensity.size());
-    for (std::size_t k = 0; k < by_intensity.size(); ++k) {
-      const std::size_t i = by_intensity[k].second, g = group_of[i];
-      const Observation& o = obs[i];
-      const double f = factor(o), v = o.intensity / f, s = o.sigma / f;
-      const double rest = sw[g] - weight[i];
-      if (!(rest > 1e-12 * sw[g])) continue;
-      const double others = (swv[g] - weight[i] * v) / rest;
-      terms.push_back({(v - others) * (v - others), s * s, std::max(merged[g].intensity, 0.0), 1 / rest,
-                       k * kErrorBins / by_intensity.size()});
+    // Three parameters from kErrorBins bins need no more than a few thousand deviations a bin: every stride-th
+    // in that order (the same choice on every run).
+    const std::size_t stride = std::max<std::size_t>(1, total / (kErrorBins * kTermsPerBin));
+    terms.reserve(total / stride + 1);
+    std::size_t k = 0;
+    for (std::size_t g : groups) {
+      for (std::size_t i = starts[g]; i < starts[g + 1]; ++i) {
+        if (weight[i] == 0) continue;
+        const std::size_t position = k++;
+        if (position % stride != 0) continue;
+        const Observation& o = obs[i];
+        const double f = factor(o), v = o.intensity / f, s = o.sigma / f;
+        const double rest = sw[g] - weight[i];
+        if (!(rest > 1e-12 * sw[g])) continue;
+        const double others = (swv[g] - weight[i] * v) / rest;
+        terms.push_back({(v - others) * (v - others), s * s, std::max(merged[g].intensity, 0.0), 1 / rest,
+                         position * kErrorBins / total});
+      }
     }
     if (terms.size() < 10 * kErrorBins) return;
-    using Bins = Eigen::Matrix<double, kErrorBins, 1>;
+    using Bins = std::array<double, kErrorBins>;
     const auto residuals = [&](const Eigen::Vector3d& p) {
       const double fac2 = std::exp(2 * p[0]), sb = p[1] * p[1], sa = p[2] * p[2];
-      std::array<double, kErrorBins> sum{}, count{};
+      Bins sum{}, count{};
       for (const Term& t : terms) {
         sum[t.bin] += t.a / (fac2 * (t.s2 + sb * t.m + sa * sa * t.m * t.m) + t.other + 1e-30);
         count[t.bin] += 1;
       }
-      Bins r;
-      for (std::size_t b = 0; b < kErrorBins; ++b) r[static_cast<Eigen::Index>(b)] = std::log(sum[b] / count[b] + 1e-30);
-      return r;
+      for (std::size_t b = 0; b < kErrorBins; ++b) sum[b] = std::log(sum[b] / count[b] + 1e-30);
+      return sum;
+    };
+    const auto squared = [](const Bins& r) {
+      double total = 0;
+      for (double v : r) total += v * v;
+      return total;
     };
     Eigen::Vector3d p{0.0, 0.1, 0.2};
-    double lambda = 1e-3, cost = residuals(p).squaredNorm();
+    double lambda = 1e-3, cost = squared(residuals(p));
     for (int it = 0; it < 60; ++it) {
       const Bins r = residuals(p);
-      Eigen::Matrix<double, kErrorBins, 3> j;
+      std::array<Bins, 3> j{};
       for (int k = 0; k < 3; ++k) {
         Eigen::Vector3d q = p;
         const double h = 1e-6 * std::max(1.0, std::abs(p[k]));
         q[k] += h;
-        j.col(k) = (residuals(q) - r) / h;
+        const Bins moved = residuals(q);
+        for (std::size_t b = 0; b < kErrorBins; ++b) j[k][b] = (moved[b] - r[b]) / h;
       }
-      Eigen::Matrix3d a = j.transpose() * j;
+      Eigen::Matrix3d a;
+      Eigen::Vector3d g;
+      for (int x = 0; x < 3; ++x) {
+        g[x] = 0;
+        for (std::size_t b = 0; b < kErrorBins; ++b) g[x] -= j[x][b] * r[b];
+        for (int y = 0; y < 3; ++y) {
+          a(x, y) = 0;
+          for (std::size_t b = 0; b < kErrorBins; ++b) a(x, y) += j[x][b] * j[y][b];
+        }
+      }
       a.diagonal() *= 1 + lambda;
-      const Eigen::Vector3d step = a.ldlt().solve(-j.transpose() * r);
-      const Eigen::Vector3d next = p + step;
-      const double next_cost = residuals(next).squaredNorm();
+      const Eigen::Vector3d next = p + a.ldlt().solve(g);
+      const double next_cost = squared(residuals(next));
       if (std::isfinite(next_cost) && next_cost < cost) {
         const bool done = cost - next_cost < 1e-10 * cost;
         p = next, cost = next_cost, lambda = std::max(lambda / 10, 1e-9);
@@ -310,8 +337,24 @@ MergeResult scale_and_merge(std::vector<Observation> observations, std::size_t c
                             const std::vector<CrystalModel>& models) {
   options.validate();
   if (!models.empty() && models.size() != crystals) throw InvalidArgument("scale_and_merge: one model per crystal");
-  std::stable_sort(observations.begin(), observations.end(),
-                   [](const Observation& a, const Observation& b) { return index_less(a.index, b.index); });
+  // Grouped by reflection: the observations' order sorted by index (ties kept in input order), then moved.
+  {
+    // The key orders as index_less does: h, k, l offset to 21 bits each, then the Friedel flag; then the input
+    // position.
+    std::vector<std::pair<std::uint64_t, std::size_t>> order(observations.size());
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      const AsuIndex& x = observations[i].index;
+      for (int v : x.hkl) {
+        if (std::abs(v) >= (1 << 20)) throw InvalidArgument(fmt::format("Miller index {} is out of range", v));
+      }
+      const auto field = [](int v) { return static_cast<std::uint64_t>(v + (1 << 20)); };
+      order[i] = {field(x.hkl[0]) << 43 | field(x.hkl[1]) << 22 | field(x.hkl[2]) << 1 | (x.minus ? 1u : 0u), i};
+    }
+    std::sort(order.begin(), order.end());
+    std::vector<Observation> sorted(observations.size());
+    for (std::size_t i = 0; i < order.size(); ++i) sorted[i] = observations[order[i].second];
+    observations = std::move(sorted);
+  }
   std::vector<std::size_t> starts, group_of(observations.size());
   for (std::size_t i = 0; i < observations.size(); ++i) {
     if (observations[i].crystal >= crystals) throw InvalidArgument("an observation names a crystal beyond the count");
@@ -340,16 +383,26 @@ MergeResult scale_and_merge(std::vector<Observation> observations, std::size_t c
     }
     if (options.error_model) m.fit_error_model(merged, group_of), merged = m.merge(merged);
   }
-  // Each crystal's observation count and the correlation of its corrected observations with the merge.
-  std::vector<std::vector<double>> mine(crystals), theirs(crystals);
+  // Each crystal's observation count and the correlation of its corrected observations with the merge, from
+  // running sums.
+  struct Pairs {
+    double n = 0, x = 0, y = 0, xx = 0, yy = 0, xy = 0;
+  };
+  std::vector<Pairs> pairs(crystals);
   for (std::size_t i = 0; i < observations.size(); ++i) {
     const Observation& o = observations[i];
-    if (!m.used(o) || !std::isfinite(merged[group_of[i]].intensity)) continue;
-    mine[o.crystal].push_back(o.intensity / m.factor(o)), theirs[o.crystal].push_back(merged[group_of[i]].intensity);
+    const double y = merged[group_of[i]].intensity;
+    if (!m.used(o) || !std::isfinite(y)) continue;
+    const double x = o.intensity / m.factor(o);
+    Pairs& p = pairs[o.crystal];
+    p.n += 1, p.x += x, p.y += y, p.xx += x * x, p.yy += y * y, p.xy += x * y;
   }
   for (std::size_t c = 0; c < crystals; ++c) {
-    result.crystals[c].observations = mine[c].size();
-    result.crystals[c].cc = pearson(mine[c], theirs[c]);
+    const Pairs& p = pairs[c];
+    result.crystals[c].observations = static_cast<std::size_t>(p.n);
+    const double sxx = p.xx - p.x * p.x / p.n, syy = p.yy - p.y * p.y / p.n, sxy = p.xy - p.x * p.y / p.n;
+    result.crystals[c].cc = p.n >= 2 && sxx > 0 && syy > 0 ? sxy / std::sqrt(sxx * syy)
+                                                          : std::numeric_limits<double>::quiet_NaN();
   }
   for (const MergedReflection& r : merged) {
     if (r.observations > 0) result.reflections.push_back(r);

@@ -209,3 +209,18 @@ def test_python_merge_gives_the_command_lines_numbers(processed, xpulse):
     with pytest.raises(ValueError, match="'7/m' is neither a point group"):
         xp.merge(r["hkl"][:10], r["intensity"][:10], r["sigma"][:10], crystal[:10], r["d"][:10], point_group="7/m",
                  cell=CELL)
+
+
+def test_the_readmes_example(tmp_path, xpulse):
+    """README: simulate sfx with its defaults, process with the 2CEX cell, merge in point group 2 to an MTZ; the
+    merge against the truth (the same merge written as HDF5 for the score)."""
+    pdb = os.path.join(os.path.dirname(__file__), os.pardir, "data", "2cex.pdb")
+    cxi, table = tmp_path / "stills.cxi", tmp_path / "reflections.h5"
+    xpulse("simulate", "sfx", "--pdb", pdb, "--out", cxi)
+    xpulse("sfx", "process", cxi, "--cell", "131.448,88.701,115.912,90,105.33,90", "--centering", "C", "--out", table)
+    xpulse("sfx", "merge", table, "--point-group", "2", "--out", tmp_path / "merged.mtz")
+    mtz = gemmi.read_mtz_file(str(tmp_path / "merged.mtz"))
+    assert mtz.spacegroup.hm == "C 1 2 1" and mtz.nreflections >= 500
+    xpulse("sfx", "merge", table, "--point-group", "2", "--out", tmp_path / "merged.h5")
+    score = merge_truth.score(cxi, tmp_path / "merged.h5", "C 1 2 1")
+    assert score["cc"] >= 0.95 and 0.8 <= score["z_std"] <= 1.25, score
