@@ -1,5 +1,6 @@
 """Deterministic corruption suite: seeded byte flips, zeroed blocks and truncations of small inputs in several
-layouts and filters, run through fit, reduce, sfx peaks, sfx process, spi reconstruct and ptycho reconstruct.
+layouts and filters, run through fit, reduce, sfx peaks, sfx process, sfx merge, spi reconstruct and ptycho
+reconstruct.
 Every run must end by itself (no hang) with exit 0, or exit 2 and one line `xpulse: error: ...`; no signal death,
 no internal error, and nothing left under the output's name (nor anywhere else in the run's folder) after a
 failure."""
@@ -86,6 +87,11 @@ def inputs(tmp_path_factory):
     make("simulate", "pump-probe", "--out", d / "stack.h5", "--shape", "24x16x16", "--seed", 4)
     make("simulate", "sfx", "--pdb", PDB, "--out", d / "sfx.cxi", "--frames", 4, "--pixels", "96x96",
          "--hit-fraction", 0.5, "--seed", 6, "--threads", 2)
+    # A reflection table with indexed crystals for sfx merge.
+    make("simulate", "sfx", "--pdb", PDB, "--out", d / "merge.cxi", "--frames", 12, "--pixels", "256x256",
+         "--distance", 0.05, "--hit-fraction", 1, "--seed", 6, "--threads", 2)
+    make("sfx", "process", d / "merge.cxi", "--cell", "131.448,88.701,115.912,90,105.33,90", "--centering", "C",
+         "--out", d / "table.h5", "--threads", 2)
     make("simulate", "spi", "--pdb", PDB, "--out", d / "spi.h5", "--images", 40, "--pixels", 16, "--grid", 11,
          "--photons", "1e15", "--seed", 5, "--threads", 2)
     make("simulate", "ptycho", "--out", d / "ptycho.cxi", "--object-size", 64, "--probe-size", 24, "--positions",
@@ -102,6 +108,8 @@ def inputs(tmp_path_factory):
                                               **hdf5plugin.Bitshuffle())}, 16),
         "sfx process": ([("sfx", "process", "{in}", "--out", "{out}", "--cell", "131.448,88.701,115.912,90,105.33,90",
                           "--centering", "C", "--threads", 2)], {"default": d / "sfx.cxi"}, 24),
+        "sfx merge": ([("sfx", "merge", "{in}", "--out", "{out}", "--point-group", "2", "--threads", 2)],
+                      {"default": d / "table.h5"}, 24),
         "spi reconstruct": ([("spi", "reconstruct", "{in}", "--out", "{out}", "--grid", 11, "--generations", 1,
                               "--orientations", 100, "--threads", 2)],
                             {"default": d / "spi.h5",
@@ -145,7 +153,7 @@ def check_one(command, args, layout, name, blob, folder):
     return None
 
 
-@pytest.mark.parametrize("command", ["fit", "reduce", "sfx peaks", "sfx process", "spi reconstruct",
+@pytest.mark.parametrize("command", ["fit", "reduce", "sfx peaks", "sfx process", "sfx merge", "spi reconstruct",
                                      "ptycho reconstruct"])
 def test_corrupt_inputs_end_cleanly(command, inputs, tmp_path):
     commands, files, per_file = inputs[command]
