@@ -39,6 +39,8 @@ void add_sfx_merge(CLI::App* sfx, Action& action, const std::string& command_lin
       ->required();
   cmd->add_option("--out", r->out, "Output: .mtz, .hkl (CrystFEL, with .hkl1/.hkl2 halves) or .h5")->required();
   cmd->add_flag("--anomalous", r->anomalous, "Keep Friedel mates apart");
+  cmd->add_option("--reference", r->reference,
+                  "MTZ (IMEAN, or amplitudes squared) to scale and post-refine against instead of the merge itself");
   cmd->add_option("--model", r->model, "Partiality: unity | xsphere | offset")->capture_default_str();
   cmd->add_option("--scale", r->scale, "Per-crystal scale: linear | linear-b | none")->capture_default_str();
   cmd->add_option("--error-model", r->error_model, "ev11 | none")->capture_default_str();

@@ -70,6 +70,44 @@ void write_mtz(const std::string& path, const std::vector<MergedRow>& rows, cons
   }
 }
 
+ReferenceList read_mtz_reference(const std::string& path) {
+  gemmi::Mtz mtz;
+  try {
+    mtz = gemmi::read_mtz_file(path);
+  } catch (const std::exception& e) {
+    throw InputError(fmt::format("cannot read the reference MTZ '{}': {}", path, e.what()));
+  }
+  ReferenceList out;
+  const gemmi::Mtz::Column* column = mtz.imean_column();
+  bool squared = false;
+  if (!column) {
+    for (const gemmi::Mtz::Column& c : mtz.columns) {
+      if (c.type == 'J' && !column) column = &c;
+    }
+  }
+  if (!column) {
+    for (const gemmi::Mtz::Column& c : mtz.columns) {
+      if (c.type == 'F' && !column) column = &c, squared = true;
+    }
+  }
+  if (!column || mtz.columns.size() < 3) {
+    throw InputError(fmt::format("the reference MTZ '{}' has no intensity (J) or amplitude (F) column", path));
+  }
+  const gemmi::UnitCell& c = mtz.get_cell();
+  out.cell = {c.a, c.b, c.c, c.alpha, c.beta, c.gamma};
+  out.space_group = mtz.spacegroup ? mtz.spacegroup->hm : "";
+  out.column = squared ? column->label + "^2" : column->label;
+  for (std::size_t r = 0; r < static_cast<std::size_t>(mtz.nreflections); ++r) {
+    const double v = (*column)[r];
+    if (!std::isfinite(v)) continue;
+    out.hkl.push_back({static_cast<int>(mtz.columns[0][r]), static_cast<int>(mtz.columns[1][r]),
+                       static_cast<int>(mtz.columns[2][r])});
+    out.intensity.push_back(squared ? v * v : v);
+  }
+  if (out.hkl.empty()) throw InputError(fmt::format("the reference MTZ '{}' holds no reflection", path));
+  return out;
+}
+
 void write_crystfel_hkl(const std::string& path, const std::vector<MergedRow>& rows, const MergedListInfo& info) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "w"), std::fclose);
   if (!f) throw InputError(fmt::format("cannot write the reflection list '{}'", path));

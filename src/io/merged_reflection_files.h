@@ -30,6 +30,17 @@ struct MergedListInfo {
   std::string history;       // the command line
 };
 
+// A reference dataset read from an MTZ: its cell, space group and one intensity per hkl (the IMEAN-like column,
+// else the squares of an amplitude column). InputError naming the file when it cannot be read or has neither.
+struct ReferenceList {
+  geometry::UnitCell cell;
+  std::string space_group;
+  std::string column;       // what was read, e.g. "IMEAN" or "FP^2"
+  std::vector<std::array<int, 3>> hkl;
+  std::vector<double> intensity;
+};
+ReferenceList read_mtz_reference(const std::string& path);
+
 // InputError when the file cannot be written.
 void write_mtz(const std::string& path, const std::vector<MergedRow>& rows, const MergedListInfo& info);
 void write_crystfel_hkl(const std::string& path, const std::vector<MergedRow>& rows, const MergedListInfo& info);

@@ -117,13 +117,14 @@ Table read_table(const std::string& path) {
   return t;
 }
 
+bool same_cell(const geometry::UnitCell& a, const geometry::UnitCell& b) {
+  return std::abs(a.a - b.a) <= kSameLength * a.a && std::abs(a.b - b.b) <= kSameLength * a.b &&
+         std::abs(a.c - b.c) <= kSameLength * a.c && std::abs(a.alpha - b.alpha) <= kSameAngle &&
+         std::abs(a.beta - b.beta) <= kSameAngle && std::abs(a.gamma - b.gamma) <= kSameAngle;
+}
+
 void check_same_cell(const Table& first, const Table& t) {
-  const geometry::UnitCell &a = first.cell, &b = t.cell;
-  const bool lengths = std::abs(a.a - b.a) <= kSameLength * a.a && std::abs(a.b - b.b) <= kSameLength * a.b &&
-                       std::abs(a.c - b.c) <= kSameLength * a.c;
-  const bool angles = std::abs(a.alpha - b.alpha) <= kSameAngle && std::abs(a.beta - b.beta) <= kSameAngle &&
-                      std::abs(a.gamma - b.gamma) <= kSameAngle;
-  if (!lengths || !angles || first.centering != t.centering) {
+  if (!same_cell(first.cell, t.cell) || first.centering != t.centering) {
     throw InputError(fmt::format("'{}' was indexed with the cell {} ({}), '{}' with {} ({}): merge one cell at a time",
                                  first.path, first.cell_text, first.centering, t.path, t.cell_text, t.centering));
   }
@@ -266,6 +267,22 @@ void write_merged_h5(io::Writer& w, const std::vector<sfx::MergedReflection>& me
                                    "fixed seed), NaN where a half has no observation");
 }
 
+// The reference MTZ's intensities in the asymmetric unit of the merge (absent reflections dropped).
+sfx::ReferenceIntensities read_reference(const std::string& path, const Table& first,
+                                         const sfx::MergeSymmetry& symmetry) {
+  const io::ReferenceList list = io::read_mtz_reference(path);
+  if (!same_cell(first.cell, list.cell)) {
+    const geometry::UnitCell& c = list.cell;
+    throw InputError(fmt::format("the reference '{}' has the cell {:g},{:g},{:g},{:g},{:g},{:g}; the tables {}", path,
+                                 c.a, c.b, c.c, c.alpha, c.beta, c.gamma, first.cell_text));
+  }
+  sfx::ReferenceIntensities out;
+  for (std::size_t i = 0; i < list.hkl.size(); ++i) {
+    if (!symmetry.absent(list.hkl[i])) out.emplace_back(symmetry.asu(list.hkl[i]), list.intensity[i]);
+  }
+  return out;
+}
+
 enum class Format { mtz, hkl, h5 };
 
 Format format_of(const std::string& out) {
@@ -312,7 +329,8 @@ void assign_halves(std::vector<sfx::Observation>& observations, std::size_t crys
 
 MergedDataset merge_dataset(std::vector<sfx::Observation> observations, std::size_t crystals,
                             const std::vector<sfx::CrystalModel>& models, const geometry::UnitCell& cell,
-                            const sfx::MergeSymmetry& symmetry, const SfxMergeRequest& r) {
+                            const sfx::MergeSymmetry& symmetry, const SfxMergeRequest& r,
+                            const sfx::ReferenceIntensities& reference) {
   const sfx::MergeOptions options = merge_options(r);
   if (observations.empty()) {
     throw InputError(r.min_res > 0 || r.max_res > 0 ? "no observation lies within --min-res and --max-res"
@@ -320,7 +338,7 @@ MergedDataset merge_dataset(std::vector<sfx::Observation> observations, std::siz
   }
   assign_halves(observations, crystals);
   MergedDataset out;
-  out.result = sfx::scale_and_merge(std::move(observations), crystals, options, models);
+  out.result = sfx::scale_and_merge(std::move(observations), crystals, options, models, reference);
   std::erase_if(out.result.reflections,
                 [&](const sfx::MergedReflection& m) { return m.observations < r.min_measurements; });
   if (out.result.reflections.empty()) {
@@ -395,8 +413,10 @@ SfxMergeSummary sfx_merge_files(const SfxMergeRequest& r) {
   SfxMergeSummary summary;
   summary.files = tables.size(), summary.crystals = g.crystals, summary.observations = g.observations.size();
   summary.point_group = symmetry.point_group(), summary.space_group = symmetry.space_group();
+  const sfx::ReferenceIntensities reference =
+      r.reference.empty() ? sfx::ReferenceIntensities{} : read_reference(r.reference, tables.front(), symmetry);
   const MergedDataset merged =
-      merge_dataset(std::move(g.observations), g.crystals, g.models, tables.front().cell, symmetry, r);
+      merge_dataset(std::move(g.observations), g.crystals, g.models, tables.front().cell, symmetry, r, reference);
   for (const sfx::CrystalScale& c : merged.result.crystals) summary.rejected_crystals += c.rejected;
   summary.reflections = merged.result.reflections.size(), summary.error_model = merged.result.error_model;
   summary.statistics = merged.statistics;

@@ -8,7 +8,9 @@
 // Every format also gets the statistics, the crystals' scales and the error model in HDF5: in the .h5 output
 // itself, else in OUT.stats.h5 (/statistics/{d_max, d_min, unique, possible, completeness, multiplicity,
 // mean_i_over_sigma, cc_half, cc_half_sigma_tau, cc_star, r_split, pairs} per shell, and /statistics/overall_*).
-// Each crystal goes wholly into one half-dataset, drawn with a fixed seed.
+// Each crystal goes wholly into one half-dataset, drawn with a fixed seed. --reference F.mtz: the crystals are
+// scaled and post-refined against its intensities (IMEAN, or the squares of an amplitude column), in the
+// asymmetric unit of the merge; its cell must be the tables'.
 #include <string>
 #include <vector>
 
@@ -22,6 +24,7 @@ struct SfxMergeRequest {
   std::vector<std::string> inputs;
   std::string out;
   std::string point_group;            // or a space group
+  std::string reference;              // optional MTZ to scale and post-refine against
   bool anomalous = false;
   std::string model = "offset";       // unity | xsphere | offset: the partiality model (sfx/post_refinement.h)
   std::string scale = "linear";       // linear | linear-b | none
@@ -57,6 +60,7 @@ struct MergedDataset {
 };
 MergedDataset merge_dataset(std::vector<sfx::Observation> observations, std::size_t crystals,
                             const std::vector<sfx::CrystalModel>& models, const geometry::UnitCell& cell,
-                            const sfx::MergeSymmetry& symmetry, const SfxMergeRequest& request);
+                            const sfx::MergeSymmetry& symmetry, const SfxMergeRequest& request,
+                            const sfx::ReferenceIntensities& reference = {});
 
 }  // namespace xpulse::pipelines

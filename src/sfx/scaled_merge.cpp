@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <unordered_map>
 
 #include <Eigen/Dense>
 #include <fmt/format.h>
@@ -18,6 +19,12 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::size_t kErrorBins = 16;  // intensity bins of the error model's fit
 constexpr std::size_t kTermsPerBin = 4096;
+
+// A key that orders asymmetric-unit indices by h, k, l (offset to 21 bits each), then the Friedel flag.
+std::uint64_t packed(const AsuIndex& x) {
+  const auto field = [](int v) { return static_cast<std::uint64_t>(v + (1 << 20)); };
+  return field(x.hkl[0]) << 43 | field(x.hkl[1]) << 22 | field(x.hkl[2]) << 1 | (x.minus ? 1u : 0u);
+}
 
 // exp(-B / (2 d^2)) = exp(-2 B (sin theta / lambda)^2).
 double b_factor(double b, double d) { return std::exp(-b / (2 * d * d)); }
@@ -334,7 +341,7 @@ void MergeOptions::validate() const {
 }
 
 MergeResult scale_and_merge(std::vector<Observation> observations, std::size_t crystals, const MergeOptions& options,
-                            const std::vector<CrystalModel>& models) {
+                            const std::vector<CrystalModel>& models, const ReferenceIntensities& reference) {
   options.validate();
   if (!models.empty() && models.size() != crystals) throw InvalidArgument("scale_and_merge: one model per crystal");
   // Grouped by reflection: the observations' order sorted by index (ties kept in input order), then moved.
@@ -347,8 +354,7 @@ MergeResult scale_and_merge(std::vector<Observation> observations, std::size_t c
       for (int v : x.hkl) {
         if (std::abs(v) >= (1 << 20)) throw InvalidArgument(fmt::format("Miller index {} is out of range", v));
       }
-      const auto field = [](int v) { return static_cast<std::uint64_t>(v + (1 << 20)); };
-      order[i] = {field(x.hkl[0]) << 43 | field(x.hkl[1]) << 22 | field(x.hkl[2]) << 1 | (x.minus ? 1u : 0u), i};
+      order[i] = {packed(x), i};
     }
     std::sort(order.begin(), order.end());
     std::vector<Observation> sorted(observations.size());
@@ -374,12 +380,37 @@ MergeResult scale_and_merge(std::vector<Observation> observations, std::size_t c
   runtime::ThreadPool pool(options.threads);
   Merger m{observations, starts, options, result.crystals, result.error_model, pool, {}};
   m.update_peaks();
+  // The reference's intensity of every group (NaN where it has none).
+  std::vector<double> reference_of(starts.size() - 1, kNaN);
+  if (!reference.empty()) {
+    std::unordered_map<std::uint64_t, double> by_key;
+    for (const auto& [index, value] : reference) by_key.emplace(packed(index), value);
+    for (std::size_t g = 0; g + 1 < starts.size(); ++g) {
+      const auto it = by_key.find(packed(observations[starts[g]].index));
+      if (it != by_key.end()) reference_of[g] = it->second;
+    }
+  }
+  // The reference on the current merge's scale (least squares over the reflections both have), so that the
+  // crystals' G stay near 1 and do not trade against their profile widths.
+  const auto target = [&](const std::vector<MergedReflection>& merged) {
+    if (reference.empty()) return merged;
+    double num = 0, den = 0;
+    for (std::size_t g = 0; g < merged.size(); ++g) {
+      if (std::isfinite(merged[g].intensity) && std::isfinite(reference_of[g])) {
+        num += merged[g].intensity * reference_of[g], den += reference_of[g] * reference_of[g];
+      }
+    }
+    if (!(den > 0) || !(num > 0)) throw InvalidArgument("the reference shares no reflection with the data");
+    std::vector<MergedReflection> t = merged;
+    for (std::size_t g = 0; g < t.size(); ++g) t[g].intensity = num / den * reference_of[g];
+    return t;
+  };
   std::vector<MergedReflection> merged = m.merge({});
   for (std::size_t cycle = 0; cycle < options.cycles; ++cycle) {
     if (post_refinement) {
-      m.post_refine_all(merged, group_of), merged = m.merge(merged);
+      m.post_refine_all(target(merged), group_of), merged = m.merge(merged);
     } else if (options.scale != ScaleModel::none) {
-      m.scale(merged, group_of), merged = m.merge(merged);
+      m.scale(target(merged), group_of), merged = m.merge(merged);
     }
     if (options.error_model) m.fit_error_model(merged, group_of), merged = m.merge(merged);
   }

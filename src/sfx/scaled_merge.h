@@ -7,6 +7,7 @@
 //   scaling fits G_c (and B_c) to the current merge by weighted least squares; with crystal models and a
 //   partiality model, post-refinement (sfx/post_refinement.h) fits them together with each crystal's small
 //   rotations and profile width, and the partialities are recomputed;
+//   with a reference dataset, scaling and post-refinement are against it instead of the current merge;
 //   a crystal is rejected when it has fewer than min_observations_per_crystal observations, or when its weighted
 //   residual per observation after post-refinement exceeds reject_residual times the median crystal's (a crystal
 //   the model cannot describe: misindexed, split, or another cell);
@@ -81,9 +82,12 @@ struct MergeResult {
 };
 
 // observations: any order; crystals: how many (indices below it). models: one per crystal for post-refinement
-// (empty: the observations' partialities are kept). Throws InvalidArgument when nothing can be merged.
+// (empty: the observations' partialities are kept). reference: intensities by asymmetric-unit index to scale and
+// post-refine against instead of the current merge (reflections it lacks take no part in scaling). Throws
+// InvalidArgument when nothing can be merged.
+using ReferenceIntensities = std::vector<std::pair<AsuIndex, double>>;
 MergeResult scale_and_merge(std::vector<Observation> observations, std::size_t crystals, const MergeOptions& options,
-                            const std::vector<CrystalModel>& models = {});
+                            const std::vector<CrystalModel>& models = {}, const ReferenceIntensities& reference = {});
 
 // The summaries merge_statistics() takes.
 std::vector<ReflectionSummary> summaries(const MergeResult& result);

@@ -224,3 +224,46 @@ def test_the_readmes_example(tmp_path, xpulse):
     xpulse("sfx", "merge", table, "--point-group", "2", "--out", tmp_path / "merged.h5")
     score = merge_truth.score(cxi, tmp_path / "merged.h5", "C 1 2 1")
     assert score["cc"] >= 0.95 and 0.8 <= score["z_std"] <= 1.25, score
+
+
+def write_reference(path, cxi, space_group, cell, column_type="J"):
+    """An MTZ of the simulator's truth (IMEAN, or its square root as FP with column_type F), written by gemmi."""
+    table = merge_truth.truth_in_asu(cxi, space_group)
+    mtz = gemmi.Mtz(with_base=True)
+    mtz.spacegroup = gemmi.find_spacegroup_by_name(space_group)
+    mtz.set_cell_for_all(gemmi.UnitCell(*cell))
+    mtz.add_dataset("truth")
+    mtz.add_column("IMEAN" if column_type == "J" else "FP", column_type)
+    rows = [[*h, v if column_type == "J" else np.sqrt(v)] for h, v in table.items()]
+    mtz.set_data(np.array(rows, dtype=np.float32))
+    mtz.write_to_file(str(path))
+
+
+def test_a_reference_scales_few_crystals_better(tmp_path, xpulse):
+    """About 20 crystals of 2CEX merged against the truth as a reference (intensities, or amplitudes that are
+    squared) beat the merge scaled against itself; a reference of another cell is refused."""
+    pdb = os.path.join(os.path.dirname(__file__), os.pardir, "data", "2cex.pdb")
+    cxi, table = tmp_path / "stills.cxi", tmp_path / "reflections.h5"
+    xpulse("simulate", "sfx", "--pdb", pdb, "--out", cxi, "--frames", 40, "--pixels", "512x512", "--distance", 0.06,
+           "--hit-fraction", 0.5, "--seed", 4, "--threads", 2)
+    xpulse("sfx", "process", cxi, "--cell", "131.448,88.701,115.912,90,105.33,90", "--centering", "C", "--out", table,
+           "--threads", 2)
+    cell = [131.448, 88.701, 115.912, 90, 105.33, 90]
+    write_reference(tmp_path / "truth.mtz", cxi, "C 1 2 1", cell)
+    write_reference(tmp_path / "truth_f.mtz", cxi, "C 1 2 1", cell, column_type="F")
+    scores = {}
+    for name, extra in [("self", []), ("reference", ["--reference", tmp_path / "truth.mtz"]),
+                        ("amplitudes", ["--reference", tmp_path / "truth_f.mtz"])]:
+        out = tmp_path / f"{name}.h5"
+        xpulse("sfx", "merge", table, "--point-group", "2", "--out", out, *extra)
+        scores[name] = merge_truth.score(cxi, out, "C 1 2 1")
+    assert scores["reference"]["cc"] >= scores["self"]["cc"], scores
+    assert abs(scores["amplitudes"]["cc"] - scores["reference"]["cc"]) < 1e-3, scores
+    write_reference(tmp_path / "other.mtz", cxi, "C 1 2 1", [120, 88.701, 115.912, 90, 105.33, 90])
+    before = sorted(os.listdir(tmp_path))
+    r = run_bad("sfx", "merge", table, "--point-group", "2", "--out", tmp_path / "x.h5", "--reference",
+                tmp_path / "other.mtz", cwd=tmp_path)
+    assert_refused(r, f"the reference '{tmp_path / 'other.mtz'}' has the cell 120,", tmp_path, before)
+    r = run_bad("sfx", "merge", table, "--point-group", "2", "--out", tmp_path / "x.h5", "--reference",
+                tmp_path / "missing.mtz", cwd=tmp_path)
+    assert_refused(r, "cannot read the reference MTZ", tmp_path, before)
