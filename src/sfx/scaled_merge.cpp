@@ -340,36 +340,102 @@ void MergeOptions::validate() const {
   }
 }
 
+namespace {
+
+struct Groups {
+  std::vector<std::size_t> starts;    // group g: observations [starts[g], starts[g + 1])
+  std::vector<std::size_t> group_of;  // per observation
+};
+
+// The observations sorted by reflection (ties kept in input order) and their groups.
+Groups group_by_reflection(std::vector<Observation>& observations, std::size_t crystals) {
+  std::vector<std::pair<std::uint64_t, std::size_t>> order(observations.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const AsuIndex& x = observations[i].index;
+    for (int v : x.hkl) {
+      if (std::abs(v) >= (1 << 20)) throw InvalidArgument(fmt::format("Miller index {} is out of range", v));
+    }
+    if (observations[i].crystal >= crystals) throw InvalidArgument("an observation names a crystal beyond the count");
+    order[i] = {packed(x), i};
+  }
+  std::sort(order.begin(), order.end());
+  std::vector<Observation> sorted(observations.size());
+  for (std::size_t i = 0; i < order.size(); ++i) sorted[i] = observations[order[i].second];
+  observations = std::move(sorted);
+  Groups g;
+  g.group_of.resize(observations.size());
+  for (std::size_t i = 0; i < observations.size(); ++i) {
+    if (i == 0 || observations[i].index != observations[i - 1].index) g.starts.push_back(i);
+    g.group_of[i] = g.starts.size() - 1;
+  }
+  g.starts.push_back(observations.size());
+  return g;
+}
+
+// The reference's intensity of every group (NaN where it has none).
+std::vector<double> reference_by_group(const ReferenceIntensities& reference,
+                                       const std::vector<Observation>& observations, const Groups& groups) {
+  std::vector<double> out(groups.starts.size() - 1, kNaN);
+  if (reference.empty()) return out;
+  std::unordered_map<std::uint64_t, double> by_key;
+  for (const auto& [index, value] : reference) by_key.emplace(packed(index), value);
+  for (std::size_t g = 0; g + 1 < groups.starts.size(); ++g) {
+    const auto it = by_key.find(packed(observations[groups.starts[g]].index));
+    if (it != by_key.end()) out[g] = it->second;
+  }
+  return out;
+}
+
+// The reference on the current merge's scale (least squares over the reflections both have), so that the
+// crystals' G stay near 1 and do not trade against their profile widths.
+std::vector<MergedReflection> scaled_reference(const std::vector<MergedReflection>& merged,
+                                               const std::vector<double>& reference_of) {
+  double num = 0, den = 0;
+  for (std::size_t g = 0; g < merged.size(); ++g) {
+    if (std::isfinite(merged[g].intensity) && std::isfinite(reference_of[g])) {
+      num += merged[g].intensity * reference_of[g], den += reference_of[g] * reference_of[g];
+    }
+  }
+  if (!(den > 0) || !(num > 0)) throw InvalidArgument("the reference shares no reflection with the data");
+  std::vector<MergedReflection> t = merged;
+  for (std::size_t g = 0; g < t.size(); ++g) t[g].intensity = num / den * reference_of[g];
+  return t;
+}
+
+// Each crystal's merged observation count and the correlation of its corrected observations with the merge,
+// from running sums.
+void crystal_correlations(const Merger& m, const std::vector<Observation>& observations,
+                          const std::vector<MergedReflection>& merged, const std::vector<std::size_t>& group_of,
+                          std::vector<CrystalScale>& crystals) {
+  struct Pairs {
+    double n = 0, x = 0, y = 0, xx = 0, yy = 0, xy = 0;
+  };
+  std::vector<Pairs> pairs(crystals.size());
+  for (std::size_t i = 0; i < observations.size(); ++i) {
+    const Observation& o = observations[i];
+    const double y = merged[group_of[i]].intensity;
+    if (!m.used(o) || !std::isfinite(y)) continue;
+    const double x = o.intensity / m.factor(o);
+    Pairs& p = pairs[o.crystal];
+    p.n += 1, p.x += x, p.y += y, p.xx += x * x, p.yy += y * y, p.xy += x * y;
+  }
+  for (std::size_t c = 0; c < crystals.size(); ++c) {
+    const Pairs& p = pairs[c];
+    crystals[c].observations = static_cast<std::size_t>(p.n);
+    const double sxx = p.xx - p.x * p.x / p.n, syy = p.yy - p.y * p.y / p.n, sxy = p.xy - p.x * p.y / p.n;
+    crystals[c].cc = p.n >= 2 && sxx > 0 && syy > 0 ? sxy / std::sqrt(sxx * syy) : kNaN;
+  }
+}
+
+}  // namespace
+
 MergeResult scale_and_merge(std::vector<Observation> observations, std::size_t crystals, const MergeOptions& options,
                             const std::vector<CrystalModel>& models, const ReferenceIntensities& reference) {
   options.validate();
   if (!models.empty() && models.size() != crystals) throw InvalidArgument("scale_and_merge: one model per crystal");
-  // Grouped by reflection: the observations' order sorted by index (ties kept in input order), then moved.
-  {
-    // The key orders as index_less does: h, k, l offset to 21 bits each, then the Friedel flag; then the input
-    // position.
-    std::vector<std::pair<std::uint64_t, std::size_t>> order(observations.size());
-    for (std::size_t i = 0; i < order.size(); ++i) {
-      const AsuIndex& x = observations[i].index;
-      for (int v : x.hkl) {
-        if (std::abs(v) >= (1 << 20)) throw InvalidArgument(fmt::format("Miller index {} is out of range", v));
-      }
-      order[i] = {packed(x), i};
-    }
-    std::sort(order.begin(), order.end());
-    std::vector<Observation> sorted(observations.size());
-    for (std::size_t i = 0; i < order.size(); ++i) sorted[i] = observations[order[i].second];
-    observations = std::move(sorted);
-  }
-  std::vector<std::size_t> starts, group_of(observations.size());
-  for (std::size_t i = 0; i < observations.size(); ++i) {
-    if (observations[i].crystal >= crystals) throw InvalidArgument("an observation names a crystal beyond the count");
-    if (i == 0 || observations[i].index != observations[i - 1].index) starts.push_back(i);
-    group_of[i] = starts.size() - 1;
-  }
-  starts.push_back(observations.size());
   if (observations.empty()) throw InvalidArgument("there are no observations to merge");
-
+  const Groups groups = group_by_reflection(observations, crystals);
+  const std::vector<std::size_t>& group_of = groups.group_of;
   MergeResult result;
   result.crystals.assign(crystals, CrystalScale{});
   for (std::size_t c = 0; c < models.size(); ++c) result.crystals[c].model = models[c];
@@ -378,32 +444,11 @@ MergeResult scale_and_merge(std::vector<Observation> observations, std::size_t c
     for (Observation& o : observations) o.partiality = model_partiality(models[o.crystal], o.hkl, options.model);
   }
   runtime::ThreadPool pool(options.threads);
-  Merger m{observations, starts, options, result.crystals, result.error_model, pool, {}};
+  Merger m{observations, groups.starts, options, result.crystals, result.error_model, pool, {}};
   m.update_peaks();
-  // The reference's intensity of every group (NaN where it has none).
-  std::vector<double> reference_of(starts.size() - 1, kNaN);
-  if (!reference.empty()) {
-    std::unordered_map<std::uint64_t, double> by_key;
-    for (const auto& [index, value] : reference) by_key.emplace(packed(index), value);
-    for (std::size_t g = 0; g + 1 < starts.size(); ++g) {
-      const auto it = by_key.find(packed(observations[starts[g]].index));
-      if (it != by_key.end()) reference_of[g] = it->second;
-    }
-  }
-  // The reference on the current merge's scale (least squares over the reflections both have), so that the
-  // crystals' G stay near 1 and do not trade against their profile widths.
+  const std::vector<double> reference_of = reference_by_group(reference, observations, groups);
   const auto target = [&](const std::vector<MergedReflection>& merged) {
-    if (reference.empty()) return merged;
-    double num = 0, den = 0;
-    for (std::size_t g = 0; g < merged.size(); ++g) {
-      if (std::isfinite(merged[g].intensity) && std::isfinite(reference_of[g])) {
-        num += merged[g].intensity * reference_of[g], den += reference_of[g] * reference_of[g];
-      }
-    }
-    if (!(den > 0) || !(num > 0)) throw InvalidArgument("the reference shares no reflection with the data");
-    std::vector<MergedReflection> t = merged;
-    for (std::size_t g = 0; g < t.size(); ++g) t[g].intensity = num / den * reference_of[g];
-    return t;
+    return reference.empty() ? merged : scaled_reference(merged, reference_of);
   };
   std::vector<MergedReflection> merged = m.merge({});
   for (std::size_t cycle = 0; cycle < options.cycles; ++cycle) {
@@ -414,27 +459,7 @@ MergeResult scale_and_merge(std::vector<Observation> observations, std::size_t c
     }
     if (options.error_model) m.fit_error_model(merged, group_of), merged = m.merge(merged);
   }
-  // Each crystal's observation count and the correlation of its corrected observations with the merge, from
-  // running sums.
-  struct Pairs {
-    double n = 0, x = 0, y = 0, xx = 0, yy = 0, xy = 0;
-  };
-  std::vector<Pairs> pairs(crystals);
-  for (std::size_t i = 0; i < observations.size(); ++i) {
-    const Observation& o = observations[i];
-    const double y = merged[group_of[i]].intensity;
-    if (!m.used(o) || !std::isfinite(y)) continue;
-    const double x = o.intensity / m.factor(o);
-    Pairs& p = pairs[o.crystal];
-    p.n += 1, p.x += x, p.y += y, p.xx += x * x, p.yy += y * y, p.xy += x * y;
-  }
-  for (std::size_t c = 0; c < crystals; ++c) {
-    const Pairs& p = pairs[c];
-    result.crystals[c].observations = static_cast<std::size_t>(p.n);
-    const double sxx = p.xx - p.x * p.x / p.n, syy = p.yy - p.y * p.y / p.n, sxy = p.xy - p.x * p.y / p.n;
-    result.crystals[c].cc = p.n >= 2 && sxx > 0 && syy > 0 ? sxy / std::sqrt(sxx * syy)
-                                                          : std::numeric_limits<double>::quiet_NaN();
-  }
+  crystal_correlations(m, observations, merged, group_of, result.crystals);
   for (const MergedReflection& r : merged) {
     if (r.observations > 0) result.reflections.push_back(r);
   }
