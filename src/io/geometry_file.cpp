@@ -61,18 +61,7 @@ void read_hdf5(const std::string& path, PartialGeometry& g) {
   scalar(kDetector + "beam_center_x", g.center_x);
   scalar(kDetector + "beam_center_y", g.center_y);
   matrix(kDetector + "rotation", g.rotation);
-  if (in.exists(kSource + "energy")) {
-    const std::string units = in.string_attribute(kSource + "energy", "units");
-    double scale = 1.0;
-    if (units == "keV") {
-      scale = 1e3;
-    } else if (units == "J") {
-      scale = 1.0 / 1.602176634e-19;  // CXI's own unit for the photon energy
-    } else if (!units.empty() && units != "eV") {
-      throw InputError(fmt::format("'{}energy' in '{}' has units '{}'; expected eV, keV or J", kSource, path, units));
-    }
-    g.energy = in.read_scalar(kSource + "energy") * scale;
-  }
+  g.energy = read_photon_energy_ev(in, path);
   scalar(kSource + "polarization_fraction", g.polarization);
   if (in.exists(kSample + "unit_cell")) {
     const std::vector<double> c = in.read<double>(kSample + "unit_cell");
@@ -196,6 +185,20 @@ void read_toml(const std::string& path, PartialGeometry& g) {
 }
 
 }  // namespace
+
+std::optional<double> read_photon_energy_ev(const Reader& in, const std::string& path) {
+  if (!in.exists(kSource + "energy")) return std::nullopt;
+  const std::string units = in.string_attribute(kSource + "energy", "units");
+  double scale = 1.0;
+  if (units == "keV") {
+    scale = 1e3;
+  } else if (units == "J") {
+    scale = 1.0 / 1.602176634e-19;  // CXI's own unit for the photon energy
+  } else if (!units.empty() && units != "eV") {
+    throw InputError(fmt::format("'{}energy' in '{}' has units '{}'; expected eV, keV or J", kSource, path, units));
+  }
+  return in.read_scalar(kSource + "energy") * scale;
+}
 
 ExperimentGeometry load_geometry(const std::string& hdf5_path, const std::string& toml_path, std::size_t ny,
                                  std::size_t nx) {

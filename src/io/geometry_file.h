@@ -23,6 +23,7 @@
 
 namespace xpulse::io {
 
+class Reader;
 class Writer;
 
 struct ExperimentGeometry {
@@ -35,6 +36,10 @@ struct ExperimentGeometry {
 // InputError naming the missing or bad quantity and where it may be given.
 ExperimentGeometry load_geometry(const std::string& hdf5_path, const std::string& toml_path, std::size_t ny,
                                  std::size_t nx);
+
+// The photon energy at /entry_1/instrument_1/source_1/energy in eV (units eV, keV or J; none is eV), or nullopt
+// when the file has none. InputError for other units.
+std::optional<double> read_photon_energy_ev(const Reader& in, const std::string& path);
 
 // Writes the geometry under the CXI paths above, so that outputs carry what they were computed with.
 void write_geometry(Writer& writer, const ExperimentGeometry& geometry);

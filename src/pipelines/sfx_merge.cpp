@@ -6,17 +6,18 @@
 #include <map>
 #include <memory>
 #include <numeric>
-#include <random>
 #include <cstring>
 #include <filesystem>
+#include <optional>
+#include <random>
 
 #include <fmt/format.h>
 
 #include "core/error.h"
 #include "io/atomic_output.h"
+#include "io/geometry_file.h"
 #include "io/hdf5.h"
 #include "io/merged_reflection_files.h"
-#include "runtime/run_recorder.h"
 #include "sfx/centering.h"
 #include "sfx/possible_reflections.h"
 #include "sfx/reflection_prediction.h"
@@ -38,31 +39,27 @@ struct Table {
   geometry::UnitCell cell;
   std::string cell_text;
   char centering = 'P';
-  std::string partiality_model;
   double bandwidth = 0, k = 0;  // relative; 1/Angstrom
   double polarization_fraction = 1;  // of the beam's polarisation along x
   std::vector<Crystal> crystals;
   std::vector<std::array<int, 3>> hkl;
   std::vector<std::uint32_t> crystal;
-  std::vector<double> intensity, sigma, partiality, d;
+  std::vector<double> intensity, sigma, d;
   std::vector<std::uint8_t> flags;
 };
 
 double wavenumber(const io::Reader& in, const std::string& path) {
-  const std::string dataset = "/entry_1/instrument_1/source_1/energy";
-  if (!in.exists(dataset)) throw InputError(fmt::format("'{}' has no photon energy at '{}'", path, dataset));
-  const std::string units = in.string_attribute(dataset, "units");
-  const double scale = units == "J" ? 1 / 1.602176634e-19 : units == "keV" ? 1000 : 1;
-  const double ev = in.read_scalar(dataset) * scale;
-  if (!(ev > 0)) throw InputError(fmt::format("'{}' has a photon energy of {} eV", path, ev));
-  return ev / 12398.419843320026;  // 1 / lambda, lambda = h c / E
+  const std::optional<double> ev = io::read_photon_energy_ev(in, path);
+  if (!ev) throw InputError(fmt::format("'{}' has no photon energy at '/entry_1/instrument_1/source_1/energy'", path));
+  if (!(*ev > 0)) throw InputError(fmt::format("'{}' has a photon energy of {} eV", path, *ev));
+  return *ev / 12398.419843320026;  // 1 / lambda, lambda = h c / E
 }
 
 Table read_table(const std::string& path) {
   const io::Reader in(path);
   for (const char* name : {"/indexing/frame", "/indexing/lattice", "/indexing/ub", "/indexing/profile_radius",
                            "/reflections/frame", "/reflections/lattice", "/reflections/hkl", "/reflections/intensity",
-                           "/reflections/sigma", "/reflections/partiality", "/reflections/d", "/reflections/flags"}) {
+                           "/reflections/sigma", "/reflections/d", "/reflections/flags"}) {
     if (!in.exists(name)) {
       throw InputError(fmt::format("'{}' has no '{}': not a reflection table of xpulse sfx process", path, name));
     }
@@ -74,7 +71,6 @@ Table read_table(const std::string& path) {
   t.cell = sfx::parse_cell(t.cell_text);
   const std::string centering = in.string_attribute("/indexing", "centering");
   t.centering = centering.size() == 1 ? centering[0] : 'P';
-  t.partiality_model = in.string_attribute("/indexing", "partiality");
   t.bandwidth = in.numeric_attribute("/indexing", "bandwidth").value_or(0.002);
   t.k = wavenumber(in, path);
   const std::string fraction = "/entry_1/instrument_1/source_1/polarization_fraction";
@@ -98,11 +94,11 @@ Table read_table(const std::string& path) {
   const auto rf = in.read<std::uint32_t>("/reflections/frame"), rl = in.read<std::uint32_t>("/reflections/lattice");
   const auto hkl = in.read<std::int32_t>("/reflections/hkl");
   t.intensity = in.read<double>("/reflections/intensity"), t.sigma = in.read<double>("/reflections/sigma");
-  t.partiality = in.read<double>("/reflections/partiality"), t.d = in.read<double>("/reflections/d");
+  t.d = in.read<double>("/reflections/d");
   t.flags = in.read<std::uint8_t>("/reflections/flags");
   const std::size_t n = rf.size();
   if (rl.size() != n || hkl.size() != 3 * n || t.intensity.size() != n || t.sigma.size() != n ||
-      t.partiality.size() != n || t.d.size() != n || t.flags.size() != n) {
+      t.d.size() != n || t.flags.size() != n) {
     throw InputError(fmt::format("the /reflections datasets of '{}' disagree in length", path));
   }
   t.crystal.resize(n), t.hkl.resize(n);
@@ -145,7 +141,7 @@ double polarization_of(const Table& t, std::size_t i) {
 struct Gathered {
   std::vector<sfx::Observation> observations;
   std::vector<sfx::CrystalModel> models;
-  std::size_t crystals = 0, absent = 0;
+  std::size_t crystals = 0;
 };
 
 Gathered gather(const std::vector<Table>& tables, const sfx::MergeSymmetry& symmetry, const SfxMergeRequest& r) {
@@ -175,10 +171,7 @@ Gathered gather(const std::vector<Table>& tables, const sfx::MergeSymmetry& symm
     for (std::size_t i = 0; i < t.hkl.size(); ++i) {
       if (t.flags[i] != 0 || !std::isfinite(t.intensity[i]) || !(t.sigma[i] > 0) || !std::isfinite(t.sigma[i])) continue;
       if ((r.min_res > 0 && t.d[i] > r.min_res) || (r.max_res > 0 && t.d[i] < r.max_res)) continue;
-      if (symmetry.absent(t.hkl[i])) {
-        ++g.absent;
-        continue;
-      }
+      if (symmetry.absent(t.hkl[i])) continue;
       sfx::Observation o;
       o.crystal = static_cast<std::uint32_t>(base[f] + t.crystal[i]);
       o.index = symmetry.asu(t.hkl[i]), o.hkl = t.hkl[i], o.polarization = polarization_of(t, i);
