@@ -14,19 +14,17 @@ xpulse's.
     /usr/bin/python3 bench/compare_dials_index.py [--frames 40] [--keep DIR]
 """
 import argparse
-import glob
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 import h5py
 import numpy as np
 
 from bench_common import run
-from compare_dials import write_smv
+from dials_stills import stills_process
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -76,42 +74,12 @@ def main():
         print(text.strip())
         ours = sfx_truth.score(sim, out, CELL)
         with h5py.File(sim, "r") as f:
-            frames = f["/entry_1/data_1/data"][()]
-            det = f["/entry_1/instrument_1/detector_1"]
-            pixel_mm, distance_mm = det["x_pixel_size"][()] * 1e3, det["distance"][()] * 1e3
-            centre = (det["beam_center_x"][()], det["beam_center_y"][()])
-            gain = det["adu_per_photon"][()]
-            wavelength = 1.98644586e-25 / f["/entry_1/instrument_1/source_1/energy"][()] * 1e10
+            gain = f["/entry_1/instrument_1/detector_1/adu_per_photon"][()]
             hit = f["/truth/hit"][()].astype(bool)
             q = f["/truth/orientations"][()]
             truth = {k: f["/truth/spots/" + k][()] for k in ("frame", "x", "y", "photons")}
-        smv = os.path.join(folder, "smv")
-        os.makedirs(smv, exist_ok=True)
-        # dxtbx puts pixel centres at +0.5: xpulse's beam centre (pixel centres at integers) is half a pixel on.
-        names = write_smv(smv, frames, pixel_mm, distance_mm, wavelength, (centre[0] + 0.5, centre[1] + 0.5))
-        stub = os.path.join(folder, "stub")
-        os.makedirs(stub, exist_ok=True)
-        open(os.path.join(stub, "xfel_mono_sim_ext.py"), "w").close()
-        phil = os.path.join(folder, "stills.phil")
-        with open(phil, "w") as f:
-            f.write(f"""spotfinder.threshold.dispersion.gain={gain}
-spotfinder.filter.min_spot_size=2
-indexing.known_symmetry.space_group=C2
-indexing.known_symmetry.unit_cell={','.join(map(str, CELL))}
-integration.integrator=stills
-profile.gaussian_rs.centroid_definition=com
-output.output_dir={os.path.join(folder, 'dials_out')}
-output.composite_output=False
-mp.nproc=1
-""")
-        os.makedirs(os.path.join(folder, "dials_out"), exist_ok=True)
-        env = dict(os.environ, PYTHONPATH=stub + os.pathsep + os.environ.get("PYTHONPATH", ""))
-        start = time.perf_counter()
-        r = subprocess.run(["dials.stills_process", phil, *names], cwd=folder, capture_output=True, text=True, env=env)
-        dials_wall = time.perf_counter() - start
-        if r.returncode != 0:
-            sys.exit(f"dials.stills_process failed: {r.stderr[-2000:]}")
-        listing = subprocess.run([sys.executable, "-c", READ_DIALS, os.path.join(folder, "dials_out")],
+        dials_out, dials_wall, env = stills_process(folder, sim, CELL)
+        listing = subprocess.run([sys.executable, "-c", READ_DIALS, dials_out],
                                  capture_output=True, text=True, env=env)
         if listing.returncode != 0:
             sys.exit(f"reading DIALS's output failed: {listing.stderr[-2000:]}")

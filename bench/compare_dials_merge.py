@@ -26,7 +26,7 @@ import h5py
 import numpy as np
 
 from bench_common import run
-from compare_dials import write_smv
+from dials_stills import stills_process
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -38,39 +38,8 @@ CELL = [131.448, 88.701, 115.912, 90, 105.33, 90]
 
 def dials(folder, sim):
     """stills_process, scale and merge; returns (merged MTZ path, seconds of scale + merge)."""
-    with h5py.File(sim, "r") as f:
-        frames = f["/entry_1/data_1/data"][()]
-        det = f["/entry_1/instrument_1/detector_1"]
-        pixel_mm, distance_mm = det["x_pixel_size"][()] * 1e3, det["distance"][()] * 1e3
-        centre = (det["beam_center_x"][()], det["beam_center_y"][()])
-        gain = det["adu_per_photon"][()]
-        wavelength = 1.98644586e-25 / f["/entry_1/instrument_1/source_1/energy"][()] * 1e10
-    smv = os.path.join(folder, "smv")
-    os.makedirs(smv, exist_ok=True)
-    names = write_smv(smv, frames, pixel_mm, distance_mm, wavelength, (centre[0] + 0.5, centre[1] + 0.5))
-    stub = os.path.join(folder, "stub")
-    os.makedirs(stub, exist_ok=True)
-    open(os.path.join(stub, "xfel_mono_sim_ext.py"), "w").close()
-    out = os.path.join(folder, "dials_out")
-    os.makedirs(out, exist_ok=True)
-    phil = os.path.join(folder, "stills.phil")
-    with open(phil, "w") as f:
-        f.write(f"""spotfinder.threshold.dispersion.gain={gain}
-spotfinder.filter.min_spot_size=2
-indexing.known_symmetry.space_group=C2
-indexing.known_symmetry.unit_cell={','.join(map(str, CELL))}
-integration.integrator=stills
-profile.gaussian_rs.centroid_definition=com
-output.output_dir={out}
-output.composite_output=False
-mp.nproc=1
-""")
-    env = dict(os.environ, PYTHONPATH=stub + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    start = time.perf_counter()
-    r = subprocess.run(["dials.stills_process", phil, *names], cwd=folder, capture_output=True, text=True, env=env)
-    print(f"  dials.stills_process: {time.perf_counter() - start:.1f} s")
-    if r.returncode != 0:
-        sys.exit(f"dials.stills_process failed: {r.stderr[-2000:]}")
+    out, wall, env = stills_process(folder, sim, CELL)
+    print(f"  dials.stills_process: {wall:.1f} s")
     expts = sorted(glob.glob(os.path.join(out, "idx-*_integrated.expt")))
     refls = [e.replace(".expt", ".refl") for e in expts]
     start = time.perf_counter()
