@@ -10,6 +10,7 @@ radius alone gives), as an integration program would predict them.
 Then, each timed as a whole process from the table on disk:
   xpulse sfx merge --threads 1 / --threads 2 (default: offset model, post-refinement, ev11 error model);
   xpulse sfx merge --model unity --iterations 3 (scaling only);
+  mpirun -n 2 xpulse sfx merge --threads 1 (when mpirun is there; checked bit for bit against one process);
   numpy: the same scaling and weighted mean on the stored partialities (3 cycles of per-crystal linear scales);
 and prints the seconds and the correlation of the merged intensities with the true |F|^2 for each.
 
@@ -156,9 +157,22 @@ def main():
         _, wall = run([XPULSE, "sfx", "merge", table, "--point-group", "mmm", "--out", out, *extra])
         with h5py.File(out, "r") as f:
             rows.append((label, wall, correlation(f["/merged/hkl"][()], f["/merged/intensity"][()], truth, top1)))
+            if label.endswith("--threads 1") and "unity" not in label:
+                one_process = f["/merged/intensity"][()]
     start = time.perf_counter()
     keys, merged = numpy_merge(table)
     rows.append(("numpy, the scaling-only merge", time.perf_counter() - start, correlation(keys, merged, truth, top1)))
+    mpirun = shutil.which("mpirun")
+    if mpirun:
+        # Two ranks of one thread each: the default merge, which must give the one process's bits.
+        out = os.path.join(folder, "merged_ranks.h5")
+        launcher = [mpirun, "-q", "--oversubscribe", "-n", "2"] + (["--allow-run-as-root"] if os.geteuid() == 0 else [])
+        _, wall = run(launcher + [XPULSE, "sfx", "merge", table, "--point-group", "mmm", "--out", out, "--threads", "1"])
+        with h5py.File(out, "r") as f:
+            same = np.array_equal(f["/merged/intensity"][()], one_process, equal_nan=True)
+            rows.append(("mpirun -n 2 xpulse sfx merge --threads 1", wall,
+                         correlation(f["/merged/hkl"][()], f["/merged/intensity"][()], truth, top1)))
+        print(f"2 MPI ranks give the one process's intensities bit for bit: {same}")
     print(f"{'':44s} {'seconds':>8s} {'CC to truth':>12s}")
     for label, wall, cc in rows:
         print(f"{label:44s} {wall:8.2f} {cc:12.4f}")

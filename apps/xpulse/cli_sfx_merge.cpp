@@ -7,6 +7,7 @@
 #include "pipelines/sfx_merge.h"
 #include "runtime/run_recorder.h"
 #include "runtime/thread_pool.h"
+#include "runtime/world.h"
 
 namespace xpulse::cli {
 namespace {
@@ -60,15 +61,16 @@ void add_sfx_merge(CLI::App* sfx, Action& action, const std::string& command_lin
     action = [=] {
       r->command_line = command_line;
       const auto s = pipelines::sfx_merge_files(*r);
+      if (!runtime::World::get().is_root()) return 0;
       runtime::RunRecorder& record = runtime::RunRecorder::get();
       for (const std::string& in : r->inputs) record.input(in);
       record.output(r->out);
       record.metric("reflections", static_cast<double>(s.reflections));
       record.metric("cc_half", s.statistics.overall.cc_half);
       std::printf("xpulse sfx merge: %zu observations of %zu crystals (%zu rejected) from %zu file%s -> %zu unique "
-                  "reflections in %s (%s), %.2f s\n",
+                  "reflections in %s (%s), %.2f s (%s)\n",
                   s.observations, s.crystals, s.rejected_crystals, s.files, s.files == 1 ? "" : "s", s.reflections,
-                  s.point_group.c_str(), s.space_group.c_str(), s.seconds);
+                  s.point_group.c_str(), s.space_group.c_str(), s.seconds, s.distribution.c_str());
       std::printf("  error model: SdFac %.3f, SdB %.3f, SdAdd %.3f\n", s.error_model.sd_fac, s.error_model.sd_b,
                   s.error_model.sd_add);
       print_statistics(s);

@@ -18,6 +18,7 @@
 #include "io/geometry_file.h"
 #include "io/hdf5.h"
 #include "io/merged_reflection_files.h"
+#include "runtime/world.h"
 #include "sfx/centering.h"
 #include "sfx/possible_reflections.h"
 #include "sfx/reflection_prediction.h"
@@ -44,6 +45,8 @@ struct Table {
   std::vector<Crystal> crystals;
   std::vector<std::array<int, 3>> hkl;
   std::vector<std::uint32_t> crystal;
+  // This rank's share of /reflections: rows [first_row, first_row + hkl.size()).
+  std::size_t first_row = 0;
   std::vector<double> intensity, sigma, d;
   std::vector<std::uint8_t> flags;
 };
@@ -55,7 +58,28 @@ double wavenumber(const io::Reader& in, const std::string& path) {
   return *ev / 12398.419843320026;  // 1 / lambda, lambda = h c / E
 }
 
-Table read_table(const std::string& path) {
+// This rank's share of a table's n reflection rows (all of them in one process).
+struct Rows {
+  std::size_t first = 0, end = 0;
+  static Rows share(std::size_t n, const runtime::World& world) {
+    const runtime::Blocks blocks{n, world.size()};
+    return {blocks.first(world.rank()), blocks.first(world.rank() + 1)};
+  }
+};
+
+template <class T>
+std::vector<T> read_rows(const io::Reader& in, const std::string& name, Rows rows, std::size_t width) {
+  if (rows.end == rows.first) return {};
+  if (width == 1) {
+    const std::size_t offset[1] = {rows.first}, count[1] = {rows.end - rows.first};
+    return in.read<T>(name, offset, count);
+  }
+  const std::size_t offset[2] = {rows.first, 0}, count[2] = {rows.end - rows.first, width};
+  return in.read<T>(name, offset, count);
+}
+
+// A table's /indexing (every crystal) and this rank's share of its /reflections.
+Table read_table(const std::string& path, const runtime::World& world) {
   const io::Reader in(path);
   for (const char* name : {"/indexing/frame", "/indexing/lattice", "/indexing/ub", "/indexing/profile_radius",
                            "/reflections/frame", "/reflections/lattice", "/reflections/hkl", "/reflections/intensity",
@@ -91,22 +115,32 @@ Table read_table(const std::string& path) {
     t.crystals.push_back(c);
     row_of[{frames[i], lattices[i]}] = static_cast<std::uint32_t>(i);
   }
-  const auto rf = in.read<std::uint32_t>("/reflections/frame"), rl = in.read<std::uint32_t>("/reflections/lattice");
-  const auto hkl = in.read<std::int32_t>("/reflections/hkl");
-  t.intensity = in.read<double>("/reflections/intensity"), t.sigma = in.read<double>("/reflections/sigma");
-  t.d = in.read<double>("/reflections/d");
-  t.flags = in.read<std::uint8_t>("/reflections/flags");
-  const std::size_t n = rf.size();
-  if (rl.size() != n || hkl.size() != 3 * n || t.intensity.size() != n || t.sigma.size() != n ||
-      t.d.size() != n || t.flags.size() != n) {
-    throw InputError(fmt::format("the /reflections datasets of '{}' disagree in length", path));
+  const std::vector<std::size_t> dims = in.info("/reflections/frame").dims;
+  const std::size_t n = dims.size() == 1 ? dims[0] : 0;
+  for (const char* name : {"/reflections/frame", "/reflections/lattice", "/reflections/intensity",
+                           "/reflections/sigma", "/reflections/d", "/reflections/flags", "/reflections/hkl"}) {
+    const std::vector<std::size_t> expected = std::string(name) == "/reflections/hkl" ? std::vector<std::size_t>{n, 3}
+                                                                                       : std::vector<std::size_t>{n};
+    if (in.info(name).dims != expected) {
+      throw InputError(fmt::format("the /reflections datasets of '{}' disagree in length", path));
+    }
   }
-  t.crystal.resize(n), t.hkl.resize(n);
-  for (std::size_t i = 0; i < n; ++i) {
+  const Rows rows = Rows::share(n, world);
+  t.first_row = rows.first;
+  const auto rf = read_rows<std::uint32_t>(in, "/reflections/frame", rows, 1);
+  const auto rl = read_rows<std::uint32_t>(in, "/reflections/lattice", rows, 1);
+  const auto hkl = read_rows<std::int32_t>(in, "/reflections/hkl", rows, 3);
+  t.intensity = read_rows<double>(in, "/reflections/intensity", rows, 1);
+  t.sigma = read_rows<double>(in, "/reflections/sigma", rows, 1);
+  t.d = read_rows<double>(in, "/reflections/d", rows, 1);
+  t.flags = read_rows<std::uint8_t>(in, "/reflections/flags", rows, 1);
+  const std::size_t mine = rows.end - rows.first;
+  t.crystal.resize(mine), t.hkl.resize(mine);
+  for (std::size_t i = 0; i < mine; ++i) {
     const auto it = row_of.find({rf[i], rl[i]});
     if (it == row_of.end()) {
-      throw InputError(fmt::format("reflection {} of '{}' names frame {} lattice {}, which /indexing lacks", i, path,
-                                   rf[i], rl[i]));
+      throw InputError(fmt::format("reflection {} of '{}' names frame {} lattice {}, which /indexing lacks",
+                                   rows.first + i, path, rf[i], rl[i]));
     }
     t.crystal[i] = it->second, t.hkl[i] = {hkl[3 * i], hkl[3 * i + 1], hkl[3 * i + 2]};
   }
@@ -144,25 +178,51 @@ struct Gathered {
   std::size_t crystals = 0;
 };
 
-Gathered gather(const std::vector<Table>& tables, const sfx::MergeSymmetry& symmetry, const SfxMergeRequest& r) {
+// Each crystal's median |s| over all its reflections, wherever their rows were read: every row's |s| goes to
+// the rank of its crystal, and the medians are gathered (0.25 1/A for a crystal without reflections).
+std::vector<double> median_s(const std::vector<Table>& tables, const std::vector<std::size_t>& base,
+                             std::size_t crystals, runtime::World& world) {
+  struct CrystalS {
+    std::uint64_t crystal;
+    double s;
+  };
+  const runtime::Blocks blocks{crystals, world.size()};
+  std::vector<std::vector<CrystalS>> to(static_cast<std::size_t>(world.size()));
+  for (std::size_t f = 0; f < tables.size(); ++f) {
+    const Table& t = tables[f];
+    for (std::size_t i = 0; i < t.hkl.size(); ++i) {
+      const std::size_t c = base[f] + t.crystal[i];
+      to[static_cast<std::size_t>(blocks.owner(c))].push_back({c, 1 / t.d[i]});
+    }
+  }
+  const std::size_t first = blocks.first(world.rank()), end = blocks.first(world.rank() + 1);
+  std::vector<std::vector<double>> s_of(end - first);
+  for (const CrystalS& x : world.exchange(to)) s_of[x.crystal - first].push_back(x.s);
+  std::vector<double> medians(end - first, 0.25);
+  for (std::size_t k = 0; k < s_of.size(); ++k) {
+    std::vector<double>& s = s_of[k];
+    if (s.empty()) continue;
+    std::nth_element(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(s.size() / 2), s.end());
+    medians[k] = s[s.size() / 2];
+  }
+  return world.all_gather_values(std::span<const double>(medians));
+}
+
+// This rank's observations, and every crystal's starting model: the process's refined lattice and profile
+// radius (sfx/post_refinement.h).
+Gathered gather(const std::vector<Table>& tables, const sfx::MergeSymmetry& symmetry, const SfxMergeRequest& r,
+                runtime::World& world) {
   Gathered g;
   std::vector<std::size_t> base;
-  for (const Table& t : tables) {
-    base.push_back(g.crystals), g.crystals += t.crystals.size();
-    // The starting crystal models: the process's refined lattice and profile radius (sfx/post_refinement.h).
-    std::vector<std::vector<double>> s_of(t.crystals.size());
-    for (std::size_t i = 0; i < t.hkl.size(); ++i) s_of[t.crystal[i]].push_back(1 / t.d[i]);
+  for (const Table& t : tables) base.push_back(g.crystals), g.crystals += t.crystals.size();
+  const std::vector<double> s_median = median_s(tables, base, g.crystals, world);
+  for (std::size_t f = 0; f < tables.size(); ++f) {
+    const Table& t = tables[f];
     for (std::size_t c = 0; c < t.crystals.size(); ++c) {
       sfx::CrystalModel m;
       const double width = t.crystals[c].radius / 2;
-      std::vector<double>& s = s_of[c];
-      double s_median = 0.25;
-      if (!s.empty()) {
-        std::nth_element(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(s.size() / 2), s.end());
-        s_median = s[s.size() / 2];
-      }
       m.ub = t.crystals[c].ub, m.k = t.k, m.bandwidth = t.bandwidth, m.radius = t.crystals[c].radius;
-      m.rho = width / std::sqrt(2.0), m.eta = width / std::sqrt(2.0) / s_median;
+      m.rho = width / std::sqrt(2.0), m.eta = width / std::sqrt(2.0) / s_median[base[f] + c];
       g.models.push_back(m);
     }
   }
@@ -323,15 +383,17 @@ void assign_halves(std::vector<sfx::Observation>& observations, std::size_t crys
 MergedDataset merge_dataset(std::vector<sfx::Observation> observations, std::size_t crystals,
                             const std::vector<sfx::CrystalModel>& models, const geometry::UnitCell& cell,
                             const sfx::MergeSymmetry& symmetry, const SfxMergeRequest& r,
-                            const sfx::ReferenceIntensities& reference) {
+                            const sfx::ReferenceIntensities& reference, runtime::World* world) {
   const sfx::MergeOptions options = merge_options(r);
-  if (observations.empty()) {
+  std::uint64_t count[1] = {observations.size()};
+  if (world) world->sum_all(count);
+  if (count[0] == 0) {
     throw InputError(r.min_res > 0 || r.max_res > 0 ? "no observation lies within --min-res and --max-res"
                                                     : "the reflection tables hold no usable observation");
   }
   assign_halves(observations, crystals);
   MergedDataset out;
-  out.result = sfx::scale_and_merge(std::move(observations), crystals, options, models, reference);
+  out.result = sfx::scale_and_merge(std::move(observations), crystals, options, models, reference, world);
   std::erase_if(out.result.reflections,
                 [&](const sfx::MergedReflection& m) { return m.observations < r.min_measurements; });
   if (out.result.reflections.empty()) {
@@ -353,7 +415,7 @@ namespace {
 
 // The outputs, each written under a partial name and committed together.
 void write_outputs(const SfxMergeRequest& r, const Table& first, const sfx::MergeSymmetry& symmetry,
-                   const MergedDataset& merged, SfxMergeSummary& summary) {
+                   const MergedDataset& merged, const SfxMergeSummary& summary) {
   const Format format = format_of(r.out);
   const auto& reflections = merged.result.reflections;
   io::MergedListInfo info{first.cell, symmetry.space_group(), symmetry.point_group(), r.anomalous, 1 / first.k,
@@ -369,7 +431,6 @@ void write_outputs(const SfxMergeRequest& r, const Table& first, const sfx::Merg
     io::write_crystfel_hkl(output(r.out + "1"), rows_of(reflections, 1), info);
     io::write_crystfel_hkl(output(r.out + "2"), rows_of(reflections, 2), info);
   }
-  summary.statistics_file = format == Format::h5 ? r.out : r.out + ".stats.h5";
   {
     io::Writer w(output(summary.statistics_file));
     if (format == Format::h5) write_merged_h5(w, reflections);
@@ -396,24 +457,36 @@ SfxMergeSummary sfx_merge_files(const SfxMergeRequest& r) {
       throw InvalidArgument(fmt::format("--out '{}' is one of the inputs", r.out));
     }
   }
+  // Every rank reads every table's crystals and its share of their reflections, then all merge together and
+  // rank 0 writes.
+  runtime::World& world = runtime::World::get();
   std::vector<Table> tables;
-  for (const std::string& path : r.inputs) {
-    tables.push_back(read_table(path));
-    check_same_cell(tables.front(), tables.back());
-  }
-  const sfx::MergeSymmetry symmetry(r.point_group, tables.front().centering, r.anomalous);
-  Gathered g = gather(tables, symmetry, r);
+  std::optional<sfx::MergeSymmetry> symmetry;
+  sfx::ReferenceIntensities reference;
+  runtime::run_phase(world, [&] {
+    for (const std::string& path : r.inputs) {
+      tables.push_back(read_table(path, world));
+      check_same_cell(tables.front(), tables.back());
+    }
+    symmetry.emplace(r.point_group, tables.front().centering, r.anomalous);
+    if (!r.reference.empty()) reference = read_reference(r.reference, tables.front(), *symmetry);
+  });
+  Gathered g = gather(tables, *symmetry, r, world);
   SfxMergeSummary summary;
-  summary.files = tables.size(), summary.crystals = g.crystals, summary.observations = g.observations.size();
-  summary.point_group = symmetry.point_group(), summary.space_group = symmetry.space_group();
-  const sfx::ReferenceIntensities reference =
-      r.reference.empty() ? sfx::ReferenceIntensities{} : read_reference(r.reference, tables.front(), symmetry);
-  const MergedDataset merged =
-      merge_dataset(std::move(g.observations), g.crystals, g.models, tables.front().cell, symmetry, r, reference);
+  std::uint64_t observations[1] = {g.observations.size()};
+  world.sum_all(observations);
+  summary.files = tables.size(), summary.crystals = g.crystals, summary.observations = observations[0];
+  summary.point_group = symmetry->point_group(), summary.space_group = symmetry->space_group();
+  summary.distribution = world.describe();
+  const MergedDataset merged = merge_dataset(std::move(g.observations), g.crystals, g.models, tables.front().cell,
+                                             *symmetry, r, reference, &world);
   for (const sfx::CrystalScale& c : merged.result.crystals) summary.rejected_crystals += c.rejected;
   summary.reflections = merged.result.reflections.size(), summary.error_model = merged.result.error_model;
   summary.statistics = merged.statistics;
-  write_outputs(r, tables.front(), symmetry, merged, summary);
+  summary.statistics_file = format_of(r.out) == Format::h5 ? r.out : r.out + ".stats.h5";
+  runtime::run_phase(world, [&] {
+    if (world.is_root()) write_outputs(r, tables.front(), *symmetry, merged, summary);
+  });
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
 }

@@ -11,6 +11,8 @@
 // Each crystal goes wholly into one half-dataset, drawn with a fixed seed. --reference F.mtz: the crystals are
 // scaled and post-refined against its intensities (IMEAN, or the squares of an amplitude column), in the
 // asymmetric unit of the merge; its cell must be the tables'.
+// Under MPI (mpirun) the ranks read shares of the tables' reflections and merge together (sfx/scaled_merge.h:
+// the same bits for any rank count); rank 0 writes.
 #include <string>
 #include <vector>
 
@@ -44,6 +46,7 @@ struct SfxMergeSummary {
   sfx::ErrorModel error_model;
   std::string point_group, space_group;
   std::string statistics_file;        // where the statistics went
+  std::string distribution;           // "1 process", "3 MPI ranks"
   double seconds = 0;
 };
 
@@ -52,6 +55,8 @@ SfxMergeSummary sfx_merge_files(const SfxMergeRequest& request);
 // The steps of sfx_merge_files for callers with observations in memory (the Python module): the request's
 // options checked and converted (InvalidArgument naming the option); whole crystals split into two halves with a
 // fixed seed; scaling, post-refinement (with models) and merging, then the statistics in request.shells shells.
+// Under MPI every rank calls merge_dataset with its share of the observations (sfx/scaled_merge.h) and gets the
+// whole result.
 sfx::MergeOptions merge_options(const SfxMergeRequest& request);
 void assign_halves(std::vector<sfx::Observation>& observations, std::size_t crystals);
 struct MergedDataset {
@@ -61,6 +66,6 @@ struct MergedDataset {
 MergedDataset merge_dataset(std::vector<sfx::Observation> observations, std::size_t crystals,
                             const std::vector<sfx::CrystalModel>& models, const geometry::UnitCell& cell,
                             const sfx::MergeSymmetry& symmetry, const SfxMergeRequest& request,
-                            const sfx::ReferenceIntensities& reference = {});
+                            const sfx::ReferenceIntensities& reference = {}, runtime::World* world = nullptr);
 
 }  // namespace xpulse::pipelines

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <exception>
+#include <limits>
 #include <thread>
 
 #include <fmt/format.h>
@@ -203,6 +204,84 @@ std::vector<std::uint64_t> World::gather_to_root(std::span<const std::uint64_t> 
   return gather(values, MPI_UINT64_T, rank_, size_);
 }
 
+namespace {
+// A datatype of `element` bytes, so that counts are in elements (MPI counts are int).
+class ElementType {
+ public:
+  explicit ElementType(std::size_t element) {
+    check(MPI_Type_contiguous(static_cast<int>(element), MPI_BYTE, &type_), "MPI_Type_contiguous");
+    check(MPI_Type_commit(&type_), "MPI_Type_commit");
+  }
+  ~ElementType() { MPI_Type_free(&type_); }
+  ElementType(const ElementType&) = delete;
+  ElementType& operator=(const ElementType&) = delete;
+  MPI_Datatype get() const { return type_; }
+
+ private:
+  MPI_Datatype type_ = MPI_DATATYPE_NULL;
+};
+
+int element_count(std::size_t bytes, std::size_t element) {
+  const std::size_t n = bytes / element;
+  if (n > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+    throw Error(fmt::format("MPI: {} elements in one message exceed MPI's int counts", n));
+  }
+  return static_cast<int>(n);
+}
+
+// Displacements of `counts` laid end to end; the total in `total`.
+std::vector<int> displacements(const std::vector<int>& counts, std::size_t& total) {
+  std::vector<int> displs(counts.size());
+  total = 0;
+  for (std::size_t r = 0; r < counts.size(); ++r) {
+    if (total > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+      throw Error("MPI: a collective's total exceeds MPI's int counts");
+    }
+    displs[r] = static_cast<int>(total);
+    total += static_cast<std::size_t>(counts[r]);
+  }
+  return displs;
+}
+}  // namespace
+
+std::vector<std::byte> World::all_gather_bytes(std::span<const std::byte> bytes, std::size_t element) {
+  if (!mpi_) return {bytes.begin(), bytes.end()};
+  const ElementType type(element);
+  const int count = element_count(bytes.size(), element);
+  std::vector<int> counts(static_cast<std::size_t>(size_));
+  check(MPI_Allgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, MPI_COMM_WORLD), "MPI_Allgather");
+  std::size_t total = 0;
+  const std::vector<int> displs = displacements(counts, total);
+  std::vector<std::byte> all(total * element);
+  check(MPI_Allgatherv(bytes.data(), count, type.get(), all.data(), counts.data(), displs.data(), type.get(),
+                       MPI_COMM_WORLD),
+        "MPI_Allgatherv");
+  return all;
+}
+
+std::vector<std::byte> World::exchange_bytes(std::span<const std::span<const std::byte>> to_rank,
+                                             std::size_t element) {
+  if (to_rank.size() != static_cast<std::size_t>(size_)) throw Error("exchange: one part per rank");
+  if (!mpi_) return {to_rank[0].begin(), to_rank[0].end()};
+  const ElementType type(element);
+  std::vector<int> send_counts(to_rank.size()), receive_counts(to_rank.size());
+  std::vector<std::byte> send;
+  for (std::size_t r = 0; r < to_rank.size(); ++r) {
+    send_counts[r] = element_count(to_rank[r].size(), element);
+    send.insert(send.end(), to_rank[r].begin(), to_rank[r].end());
+  }
+  check(MPI_Alltoall(send_counts.data(), 1, MPI_INT, receive_counts.data(), 1, MPI_INT, MPI_COMM_WORLD),
+        "MPI_Alltoall");
+  std::size_t sent = 0, total = 0;
+  const std::vector<int> send_displs = displacements(send_counts, sent);
+  const std::vector<int> receive_displs = displacements(receive_counts, total);
+  std::vector<std::byte> received(total * element);
+  check(MPI_Alltoallv(send.data(), send_counts.data(), send_displs.data(), type.get(), received.data(),
+                      receive_counts.data(), receive_displs.data(), type.get(), MPI_COMM_WORLD),
+        "MPI_Alltoallv");
+  return received;
+}
+
 std::optional<JobError> World::agree(const std::optional<JobError>& mine) {
   if (!mpi_) return mine;
   // The lowest failing rank speaks for the job; its message and kind go to every rank.
@@ -278,6 +357,13 @@ void World::broadcast(std::span<std::byte>) {}
 std::vector<double> World::all_gather(std::span<const double> v) { return {v.begin(), v.end()}; }
 std::vector<float> World::gather_to_root(std::span<const float> v) { return {v.begin(), v.end()}; }
 std::vector<std::uint64_t> World::gather_to_root(std::span<const std::uint64_t> v) { return {v.begin(), v.end()}; }
+std::vector<std::byte> World::all_gather_bytes(std::span<const std::byte> bytes, std::size_t) {
+  return {bytes.begin(), bytes.end()};
+}
+std::vector<std::byte> World::exchange_bytes(std::span<const std::span<const std::byte>> to_rank, std::size_t) {
+  if (to_rank.size() != 1) throw Error("exchange: one part per rank");
+  return {to_rank[0].begin(), to_rank[0].end()};
+}
 std::optional<JobError> World::agree(const std::optional<JobError>& mine) { return mine; }
 void World::announce_failure() {}
 bool World::failure_announced() { return false; }

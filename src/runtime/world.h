@@ -9,10 +9,12 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <exception>
 #include <optional>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace xpulse::runtime {
@@ -25,6 +27,16 @@ struct JobError {
   std::string message;
   ErrorKind kind = ErrorKind::input;
   int rank = 0;  // where it happened
+};
+
+// n items in contiguous blocks over the ranks, as even as can be: rank r owns [first(r), first(r + 1)).
+struct Blocks {
+  std::size_t n = 0;
+  int ranks = 1;
+  std::size_t first(int r) const { return n * static_cast<std::size_t>(r) / static_cast<std::size_t>(ranks); }
+  int owner(std::size_t i) const {  // i < n
+    return static_cast<int>(((i + 1) * static_cast<std::size_t>(ranks) - 1) / n);
+  }
 };
 
 class World {
@@ -58,6 +70,21 @@ class World {
   // Every rank's `values` concatenated in rank order on rank 0 (empty elsewhere).
   std::vector<float> gather_to_root(std::span<const float> values);
   std::vector<std::uint64_t> gather_to_root(std::span<const std::uint64_t> values);
+  // Every rank's `values` (plain data) concatenated in rank order, on every rank (MPI_Allgatherv).
+  template <class T>
+  std::vector<T> all_gather_values(std::span<const T> values) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    return from_bytes<T>(all_gather_bytes(std::as_bytes(values), sizeof(T)));
+  }
+  // All-to-all: to_rank[r] goes to rank r; returns what every rank sent this one, concatenated in rank order
+  // (MPI_Alltoallv). to_rank has one entry per rank.
+  template <class T>
+  std::vector<T> exchange(const std::vector<std::vector<T>>& to_rank) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    std::vector<std::span<const std::byte>> parts;
+    for (const std::vector<T>& v : to_rank) parts.push_back(std::as_bytes(std::span<const T>(v)));
+    return from_bytes<T>(exchange_bytes(parts, sizeof(T)));
+  }
 
   // Failure protocol (see above).
   std::optional<JobError> agree(const std::optional<JobError>& mine);
@@ -73,6 +100,15 @@ class World {
 
  private:
   friend class MpiSession;
+  // The byte forms of the templates above: whole elements of `element` bytes.
+  std::vector<std::byte> all_gather_bytes(std::span<const std::byte> bytes, std::size_t element);
+  std::vector<std::byte> exchange_bytes(std::span<const std::span<const std::byte>> to_rank, std::size_t element);
+  template <class T>
+  static std::vector<T> from_bytes(const std::vector<std::byte>& bytes) {
+    std::vector<T> out(bytes.size() / sizeof(T));
+    if (!bytes.empty()) std::memcpy(out.data(), bytes.data(), bytes.size());
+    return out;
+  }
   int rank_ = 0;
   int size_ = 1;
   bool mpi_ = false;

@@ -16,12 +16,21 @@
 //   [sigma^2 + SdB I_h + (SdAdd I_h)^2], fitted so that the normalised deviations of the observations from their
 //   merge have unit variance in every intensity bin.
 // Observations less partial than min_partiality times their crystal's most partial one are not merged (the
-// tails of a partiality model are its least certain part). No I/O; deterministic for any thread count.
+// tails of a partiality model are its least certain part). No I/O.
+//
+// Distribution (MPI): each rank passes any share of the observations. They are sent to the rank that owns their
+// crystal (crystals in contiguous blocks), where scaling and post-refinement run; each cycle the corrected
+// observations go on to the rank that owns their asymmetric-unit reflection (reflections in contiguous blocks of
+// the sorted index), which merges them; the merged table is then gathered on every rank. Sums run in an order
+// fixed by the data alone (a crystal's observations sorted by content, a reflection's by crystal), so the result
+// is the same bits for any rank count, thread count and input order, and is returned on every rank.
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <vector>
 
+#include "runtime/world.h"
+#include "sfx/error_model_fit.h"
 #include "sfx/merge_statistics.h"
 #include "sfx/merge_symmetry.h"
 #include "sfx/post_refinement.h"
@@ -63,10 +72,6 @@ struct CrystalScale {
   bool rejected = false;         // too few observations, or a scale that could not be fitted
 };
 
-struct ErrorModel {
-  double sd_fac = 1, sd_b = 0, sd_add = 0;
-};
-
 struct MergedReflection {
   AsuIndex index;
   double d = 0;
@@ -84,10 +89,12 @@ struct MergeResult {
 // observations: any order; crystals: how many (indices below it). models: one per crystal for post-refinement
 // (empty: the observations' partialities are kept). reference: intensities by asymmetric-unit index to scale and
 // post-refine against instead of the current merge (reflections it lacks take no part in scaling). Throws
-// InvalidArgument when nothing can be merged.
+// InvalidArgument when nothing can be merged. world: the ranks that share the work (nullptr: this process alone);
+// crystals, models and reference must be the same on every rank, and every rank must call.
 using ReferenceIntensities = std::vector<std::pair<AsuIndex, double>>;
 MergeResult scale_and_merge(std::vector<Observation> observations, std::size_t crystals, const MergeOptions& options,
-                            const std::vector<CrystalModel>& models = {}, const ReferenceIntensities& reference = {});
+                            const std::vector<CrystalModel>& models = {}, const ReferenceIntensities& reference = {},
+                            runtime::World* world = nullptr);
 
 // The summaries merge_statistics() takes.
 std::vector<ReflectionSummary> summaries(const MergeResult& result);
