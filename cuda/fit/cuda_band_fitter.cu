@@ -21,7 +21,7 @@
 #include "fit/damped_cosine_exp.h"
 #include "fit/pixel_fit.h"
 #include "fit/pixel_fit_tables.h"
-#include "runtime/devices.h"
+#include "../common/device_info.h"
 
 namespace xpulse::fit {
 namespace {
@@ -150,7 +150,7 @@ class CudaBandFitter final : public BandFitter {
     for (int id : gpus) {
       auto g = std::make_unique<Gpu>();
       g->id = id;
-      g->name = runtime::cuda_device_name(id);
+      g->name = cuda::device_name(id);
       DeviceScope scope(id);
       g->tables = std::make_unique<DeviceTables>(tables_);
       std::size_t free_bytes = 0, total_bytes = 0;
@@ -306,18 +306,24 @@ KernelTiming time_kernel(Model model, const FitProblem& problem, const FitOption
 
 }  // namespace
 
-KernelTiming time_fit_kernel(const FitProblem& problem, const FitOptions& options, const float* data,
-                             std::size_t pixels, int device) {
+}  // namespace xpulse::fit
+
+// The module's entry point for benchmarks (fit::TimeFitKernel).
+extern "C" xpulse::fit::KernelTiming xpulse_cuda_time_fit_kernel(const xpulse::fit::FitProblem& problem,
+                                                                const xpulse::fit::FitOptions& options,
+                                                                const float* data, std::size_t pixels, int device) {
+  using namespace xpulse::fit;
   if (options.model == ModelKind::damped_cosine) return time_kernel(DampedCosine{}, problem, options, data, pixels, device);
   return time_kernel(DampedCosineExp{}, problem, options, data, pixels, device);
 }
 
-std::unique_ptr<BandFitter> create_cuda_band_fitter(const FitProblem& problem, const FitOptions& options,
-                                                    const std::vector<int>& gpus) {
+// The module's entry point (fit::CudaBandFitterFactory).
+extern "C" std::unique_ptr<xpulse::fit::BandFitter> xpulse_cuda_band_fitter(const xpulse::fit::FitProblem& problem,
+                                                                            const xpulse::fit::FitOptions& options,
+                                                                            const std::vector<int>& gpus) {
+  using namespace xpulse::fit;
   if (options.model == ModelKind::damped_cosine) {
     return std::make_unique<CudaBandFitter<DampedCosine>>(problem, options, gpus);
   }
   return std::make_unique<CudaBandFitter<DampedCosineExp>>(problem, options, gpus);
 }
-
-}  // namespace xpulse::fit

@@ -133,8 +133,29 @@ __global__ void deconvolve_kernel(ModeTables t, const T* corr0, const T* corr1, 
 
 }  // namespace
 
+// nufft::CudaPlan's work on the device.
 template <class T>
-struct CudaPlan<T>::Impl {
+class DevicePlan final : public CudaPlan<T>::Backend {
+ public:
+  DevicePlan(int type, std::span<const std::size_t> modes, double eps, const PlanOptions& options, int device);
+  ~DevicePlan() override;
+  void set_points(std::size_t n, const T* x, const T* y, const T* z) override;
+  void execute(std::complex<T>* c, std::complex<T>* f) override;
+  int type() const override;
+  int dimensions() const override;
+  std::size_t modes() const override;
+  std::size_t points() const override;
+  int kernel_width() const override;
+  std::vector<std::size_t> fine_grid() const override;
+  const Timings& timings() const override;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+template <class T>
+struct DevicePlan<T>::Impl {
   PlanGeometry g;
   int device = 0;
   SpreadShape shape{};
@@ -162,7 +183,7 @@ struct CudaPlan<T>::Impl {
 };
 
 template <class T>
-CudaPlan<T>::CudaPlan(int type, std::span<const std::size_t> modes, double eps, const PlanOptions& options,
+DevicePlan<T>::DevicePlan(int type, std::span<const std::size_t> modes, double eps, const PlanOptions& options,
                       int device)
     : impl_(std::make_unique<Impl>(make_plan_geometry<T>(type, modes, eps, options))) {
   Impl& p = *impl_;
@@ -209,19 +230,15 @@ CudaPlan<T>::CudaPlan(int type, std::span<const std::size_t> modes, double eps, 
 }
 
 template <class T>
-CudaPlan<T>::~CudaPlan() {
+DevicePlan<T>::~DevicePlan() {
   if (impl_) {
     cuda::DeviceScope scope(impl_->device);
     impl_.reset();
   }
 }
-template <class T>
-CudaPlan<T>::CudaPlan(CudaPlan&&) noexcept = default;
-template <class T>
-CudaPlan<T>& CudaPlan<T>::operator=(CudaPlan&&) noexcept = default;
 
 template <class T>
-void CudaPlan<T>::set_points(std::size_t n, const T* x, const T* y, const T* z) {
+void DevicePlan<T>::set_points(std::size_t n, const T* x, const T* y, const T* z) {
   Impl& p = *impl_;
   p.points_set = false;
   const std::array<const T*, 3> mapped = mapped_coordinates(p.g, n, x, y, z);
@@ -259,7 +276,7 @@ void CudaPlan<T>::set_points(std::size_t n, const T* x, const T* y, const T* z) 
 }
 
 template <class T>
-void CudaPlan<T>::execute(std::complex<T>* c, std::complex<T>* f) {
+void DevicePlan<T>::execute(std::complex<T>* c, std::complex<T>* f) {
   Impl& p = *impl_;
   if (!p.points_set) throw InvalidArgument("NUFFT execute before set_points");
   if ((c == nullptr && p.n_points > 0) || f == nullptr) throw InvalidArgument("NUFFT execute: null data");
@@ -326,21 +343,32 @@ void CudaPlan<T>::execute(std::complex<T>* c, std::complex<T>* f) {
 }
 
 template <class T>
-int CudaPlan<T>::type() const { return impl_->g.type; }
+int DevicePlan<T>::type() const { return impl_->g.type; }
 template <class T>
-int CudaPlan<T>::dimensions() const { return impl_->g.dims; }
+int DevicePlan<T>::dimensions() const { return impl_->g.dims; }
 template <class T>
-std::size_t CudaPlan<T>::modes() const { return impl_->g.mode_count(); }
+std::size_t DevicePlan<T>::modes() const { return impl_->g.mode_count(); }
 template <class T>
-std::size_t CudaPlan<T>::points() const { return impl_->n_points; }
+std::size_t DevicePlan<T>::points() const { return impl_->n_points; }
 template <class T>
-int CudaPlan<T>::kernel_width() const { return impl_->g.kernel.width; }
+int DevicePlan<T>::kernel_width() const { return impl_->g.kernel.width; }
 template <class T>
-std::vector<std::size_t> CudaPlan<T>::fine_grid() const { return impl_->g.fine_grid(); }
+std::vector<std::size_t> DevicePlan<T>::fine_grid() const { return impl_->g.fine_grid(); }
 template <class T>
-const Timings& CudaPlan<T>::timings() const { return impl_->timings; }
+const Timings& DevicePlan<T>::timings() const { return impl_->timings; }
 
-template class CudaPlan<float>;
-template class CudaPlan<double>;
+template class DevicePlan<float>;
+template class DevicePlan<double>;
 
 }  // namespace xpulse::nufft
+
+// The module's entry points (nufft::CudaPlan<T>::Factory).
+extern "C" std::unique_ptr<xpulse::nufft::CudaPlan<float>::Backend> xpulse_cuda_plan_float(
+    int type, std::span<const std::size_t> modes, double eps, const xpulse::nufft::PlanOptions& options, int device) {
+  return std::make_unique<xpulse::nufft::DevicePlan<float>>(type, modes, eps, options, device);
+}
+
+extern "C" std::unique_ptr<xpulse::nufft::CudaPlan<double>::Backend> xpulse_cuda_plan_double(
+    int type, std::span<const std::size_t> modes, double eps, const xpulse::nufft::PlanOptions& options, int device) {
+  return std::make_unique<xpulse::nufft::DevicePlan<double>>(type, modes, eps, options, device);
+}

@@ -322,9 +322,11 @@ class CudaMlFrames : public MlFrames {
 };
 
 }  // namespace
-
-std::unique_ptr<MlFrames> cuda_ml_frames(const PtychoProblem& problem, const EngineOptions& options, int device) {
-  return std::make_unique<CudaMlFrames>(problem, options, device);
-}
-
 }  // namespace xpulse::ptycho
+
+// The module's entry point (ptycho::CudaMlFramesFactory).
+extern "C" std::unique_ptr<xpulse::ptycho::MlFrames> xpulse_cuda_ml_frames(const xpulse::ptycho::PtychoProblem& problem,
+                                                                          const xpulse::ptycho::EngineOptions& options,
+                                                                          int device) {
+  return std::make_unique<xpulse::ptycho::CudaMlFrames>(problem, options, device);
+}

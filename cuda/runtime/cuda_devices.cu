@@ -1,23 +1,15 @@
-// Device queries of a build with the CUDA backends.
+// The CUDA module's identity and device queries (runtime/cuda_module.h, runtime/devices.h).
 #include <cuda_runtime.h>
 #include <cstdio>
+#include <string>
 
-#include "runtime/devices.h"
+#include "../common/device_info.h"
+#include "runtime/cuda_module.h"
+#include "xpulse/version.h"
 
-namespace xpulse::runtime {
+namespace xpulse::cuda {
 
-bool cuda_built() { return true; }
-
-int cuda_device_count() {
-  int count = 0;
-  if (cudaGetDeviceCount(&count) != cudaSuccess) {
-    cudaGetLastError();  // clear the sticky "no driver / no device" error
-    return 0;
-  }
-  return count;
-}
-
-std::string cuda_device_name(int index) {
+std::string device_name(int index) {
   cudaDeviceProp p{};
   if (cudaGetDeviceProperties(&p, index) != cudaSuccess) return "CUDA device " + std::to_string(index);
   char text[320];
@@ -26,7 +18,25 @@ std::string cuda_device_name(int index) {
   return text;
 }
 
-std::string cuda_unavailable_reason() {
+}  // namespace xpulse::cuda
+
+extern "C" {
+
+int xpulse_cuda_module_abi() { return xpulse::runtime::kCudaModuleAbi; }
+const char* xpulse_cuda_module_version() { return xpulse::kVersion; }
+
+int xpulse_cuda_device_count() {
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess) {
+    cudaGetLastError();  // clear the sticky "no driver / no device" error
+    return 0;
+  }
+  return count;
+}
+
+std::string xpulse_cuda_device_name(int index) { return xpulse::cuda::device_name(index); }
+
+std::string xpulse_cuda_unavailable_reason() {
   int count = 0;
   const cudaError_t status = cudaGetDeviceCount(&count);
   if (status != cudaSuccess) {
@@ -37,4 +47,4 @@ std::string cuda_unavailable_reason() {
   return "";
 }
 
-}  // namespace xpulse::runtime
+}  // extern "C"

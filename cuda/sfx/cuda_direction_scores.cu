@@ -23,40 +23,44 @@ __global__ void score_directions(const float* x, const float* y, const float* z,
   out[d] = total;
 }
 
-}  // namespace
+// sfx::CudaDirectionScores's work on the device.
+class DeviceDirectionScores final : public CudaDirectionScores::Backend {
+ public:
+  explicit DeviceDirectionScores(int device) : device_(device) {
+    int count = 0;
+    cuda::check(cudaGetDeviceCount(&count), "cudaGetDeviceCount");
+    if (device < 0 || device >= count) throw InputError("no CUDA device " + std::to_string(device));
+  }
 
-struct CudaDirectionScores::Impl {
-  int device = 0;
+  std::vector<double> scores(const ScorePeaks& peaks, double length, std::size_t n) override {
+    const cuda::DeviceScope scope(device_);
+    const std::size_t m = peaks.x.size();
+    cuda::DeviceArray<float> x(m), y(m), z(m);
+    cuda::DeviceArray<double> out(n);
+    for (auto [device, host] : {std::pair{&x, &peaks.x}, std::pair{&y, &peaks.y}, std::pair{&z, &peaks.z}}) {
+      if (m > 0) {
+        cuda::check(cudaMemcpy(device->data(), host->data(), m * sizeof(float), cudaMemcpyHostToDevice),
+                    "cudaMemcpy (peaks)");
+      }
+    }
+    std::vector<double> scores(n);
+    if (n == 0) return scores;
+    const unsigned blocks = static_cast<unsigned>((n + kThreads - 1) / kThreads);
+    score_directions<<<blocks, kThreads>>>(x.data(), y.data(), z.data(), m, length, n, out.data());
+    cuda::check(cudaGetLastError(), "score_directions");
+    cuda::check(cudaMemcpy(scores.data(), out.data(), n * sizeof(double), cudaMemcpyDeviceToHost),
+                "cudaMemcpy (scores)");
+    return scores;
+  }
+
+ private:
+  int device_ = 0;
 };
 
-CudaDirectionScores::CudaDirectionScores(int device) : impl_(std::make_unique<Impl>()) {
-  int count = 0;
-  cuda::check(cudaGetDeviceCount(&count), "cudaGetDeviceCount");
-  if (device < 0 || device >= count) throw InputError("no CUDA device " + std::to_string(device));
-  impl_->device = device;
-}
-
-CudaDirectionScores::~CudaDirectionScores() = default;
-
-std::vector<double> CudaDirectionScores::scores(const ScorePeaks& peaks, double length, std::size_t n) {
-  const cuda::DeviceScope scope(impl_->device);
-  const std::size_t m = peaks.x.size();
-  cuda::DeviceArray<float> x(m), y(m), z(m);
-  cuda::DeviceArray<double> out(n);
-  for (auto [device, host] : {std::pair{&x, &peaks.x}, std::pair{&y, &peaks.y}, std::pair{&z, &peaks.z}}) {
-    if (m > 0) {
-      cuda::check(cudaMemcpy(device->data(), host->data(), m * sizeof(float), cudaMemcpyHostToDevice),
-                  "cudaMemcpy (peaks)");
-    }
-  }
-  std::vector<double> scores(n);
-  if (n == 0) return scores;
-  const unsigned blocks = static_cast<unsigned>((n + kThreads - 1) / kThreads);
-  score_directions<<<blocks, kThreads>>>(x.data(), y.data(), z.data(), m, length, n, out.data());
-  cuda::check(cudaGetLastError(), "score_directions");
-  cuda::check(cudaMemcpy(scores.data(), out.data(), n * sizeof(double), cudaMemcpyDeviceToHost),
-              "cudaMemcpy (scores)");
-  return scores;
-}
-
+}  // namespace
 }  // namespace xpulse::sfx
+
+// The module's entry point (sfx::CudaDirectionScores::Factory).
+extern "C" std::unique_ptr<xpulse::sfx::CudaDirectionScores::Backend> xpulse_cuda_direction_scores(int device) {
+  return std::make_unique<xpulse::sfx::DeviceDirectionScores>(device);
+}

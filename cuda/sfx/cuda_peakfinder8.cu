@@ -70,7 +70,19 @@ __global__ void candidate_pixels(const float* frames, std::size_t pixels, const 
 
 }  // namespace
 
-struct CudaPeakFinder8::Impl {
+// sfx::CudaPeakFinder8's work on the device.
+class DevicePeakFinder8 final : public CudaPeakFinder8::Backend {
+ public:
+  DevicePeakFinder8(const PeakFinder8& finder, std::size_t max_batch, int device);
+  std::vector<std::vector<std::uint32_t>> candidates(const float* frames, std::size_t count) override;
+  std::vector<std::vector<std::uint32_t>> candidates_on_device(const float* frames, std::size_t count) override;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+struct DevicePeakFinder8::Impl {
   int device = 0;
   std::size_t pixels = 0, max_batch = 0;
   unsigned bins = 0;
@@ -81,7 +93,7 @@ struct CudaPeakFinder8::Impl {
   cuda::DeviceArray<double> limit;
 };
 
-CudaPeakFinder8::CudaPeakFinder8(const PeakFinder8& finder, std::size_t max_batch, int device)
+DevicePeakFinder8::DevicePeakFinder8(const PeakFinder8& finder, std::size_t max_batch, int device)
     : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   m.device = device;
@@ -122,9 +134,7 @@ CudaPeakFinder8::CudaPeakFinder8(const PeakFinder8& finder, std::size_t max_batc
   cuda::check(cudaMemcpy(m.mask.data(), mask.data(), m.pixels, cudaMemcpyHostToDevice), "cudaMemcpy (mask)");
 }
 
-CudaPeakFinder8::~CudaPeakFinder8() = default;
-
-std::vector<std::vector<std::uint32_t>> CudaPeakFinder8::candidates(const float* frames, std::size_t count) {
+std::vector<std::vector<std::uint32_t>> DevicePeakFinder8::candidates(const float* frames, std::size_t count) {
   Impl& m = *impl_;
   if (count > m.max_batch) {
     throw Error("CudaPeakFinder8: " + std::to_string(count) + " frames in a batch of at most " +
@@ -137,7 +147,7 @@ std::vector<std::vector<std::uint32_t>> CudaPeakFinder8::candidates(const float*
   return candidates_on_device(m.frames.data(), count);
 }
 
-std::vector<std::vector<std::uint32_t>> CudaPeakFinder8::candidates_on_device(const float* frames, std::size_t count) {
+std::vector<std::vector<std::uint32_t>> DevicePeakFinder8::candidates_on_device(const float* frames, std::size_t count) {
   Impl& m = *impl_;
   if (count > m.max_batch) {
     throw Error("CudaPeakFinder8: " + std::to_string(count) + " frames in a batch of at most " +
@@ -170,3 +180,9 @@ std::vector<std::vector<std::uint32_t>> CudaPeakFinder8::candidates_on_device(co
 }
 
 }  // namespace xpulse::sfx
+
+// The module's entry point (sfx::CudaPeakFinder8::Factory).
+extern "C" std::unique_ptr<xpulse::sfx::CudaPeakFinder8::Backend> xpulse_cuda_peakfinder8(
+    const xpulse::sfx::PeakFinder8& finder, std::size_t max_batch, int device) {
+  return std::make_unique<xpulse::sfx::DevicePeakFinder8>(finder, max_batch, device);
+}

@@ -49,7 +49,19 @@ __global__ void render_pixels(const float* background, const unsigned char* mask
 
 }  // namespace
 
-struct CudaSfxRenderer::Impl {
+// sim::CudaSfxRenderer's work on the device.
+class DeviceSfxRenderer final : public CudaSfxRenderer::Backend {
+ public:
+  DeviceSfxRenderer(const SfxScene& scene, const SfxOptions& options, std::size_t max_batch, int device);
+  const float* render_on_device(std::size_t first_frame, std::span<const SfxFrameTruth> frames) override;
+  void render(std::size_t first_frame, std::span<const SfxFrameTruth> frames, float* out) override;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+struct DeviceSfxRenderer::Impl {
   int device = 0;
   long ny = 0, nx = 0, bins_x = 0, bins_y = 0, radius = 0;
   std::size_t max_batch = 0;
@@ -63,7 +75,7 @@ struct CudaSfxRenderer::Impl {
   cuda::DeviceArray<DeviceSpot> spots;    // grown as needed
 };
 
-CudaSfxRenderer::CudaSfxRenderer(const SfxScene& scene, const SfxOptions& options, std::size_t max_batch, int device)
+DeviceSfxRenderer::DeviceSfxRenderer(const SfxScene& scene, const SfxOptions& options, std::size_t max_batch, int device)
     : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   m.device = device;
@@ -85,9 +97,7 @@ CudaSfxRenderer::CudaSfxRenderer(const SfxScene& scene, const SfxOptions& option
   cuda::check(cudaMemcpy(m.mask.data(), scene.mask.data(), pixels, cudaMemcpyHostToDevice), "cudaMemcpy (mask)");
 }
 
-CudaSfxRenderer::~CudaSfxRenderer() = default;
-
-const float* CudaSfxRenderer::render_on_device(std::size_t first_frame, std::span<const SfxFrameTruth> frames) {
+const float* DeviceSfxRenderer::render_on_device(std::size_t first_frame, std::span<const SfxFrameTruth> frames) {
   Impl& m = *impl_;
   const std::size_t count = frames.size();
   if (count > m.max_batch) {
@@ -146,7 +156,7 @@ const float* CudaSfxRenderer::render_on_device(std::size_t first_frame, std::spa
   return m.frames.data();
 }
 
-void CudaSfxRenderer::render(std::size_t first_frame, std::span<const SfxFrameTruth> frames, float* out) {
+void DeviceSfxRenderer::render(std::size_t first_frame, std::span<const SfxFrameTruth> frames, float* out) {
   const float* device_frames = render_on_device(first_frame, frames);
   const cuda::DeviceScope scope(impl_->device);
   const std::size_t bytes = frames.size() * static_cast<std::size_t>(impl_->ny * impl_->nx) * sizeof(float);
@@ -154,3 +164,9 @@ void CudaSfxRenderer::render(std::size_t first_frame, std::span<const SfxFrameTr
 }
 
 }  // namespace xpulse::sim
+
+// The module's entry point (sim::CudaSfxRenderer::Factory).
+extern "C" std::unique_ptr<xpulse::sim::CudaSfxRenderer::Backend> xpulse_cuda_sfx_renderer(
+    const xpulse::sim::SfxScene& scene, const xpulse::sim::SfxOptions& options, std::size_t max_batch, int device) {
+  return std::make_unique<xpulse::sim::DeviceSfxRenderer>(scene, options, max_batch, device);
+}

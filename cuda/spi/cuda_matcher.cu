@@ -83,11 +83,8 @@ __global__ void nearest_reference(const float* cross, std::size_t references, co
   if (threadIdx.x == 0) best[i] = best_r[0], distance[i] = static_cast<float>(best_d[0]);
 }
 
-}  // namespace
-
-MatchResult cuda_match_orientations(const float* images, std::size_t n_images, const float* slices,
-                                    std::size_t n_references, std::size_t pixels, const MatchOptions& options,
-                                    int device) {
+MatchResult match_on_device(const float* images, std::size_t n_images, const float* slices,
+                            std::size_t n_references, std::size_t pixels, const MatchOptions& options, int device) {
   if (n_references == 0) throw InvalidArgument("orientation matching needs at least one reference slice");
   if (pixels == 0) throw InvalidArgument("orientation matching needs at least one pixel");
   cuda::check(cudaSetDevice(device), "cudaSetDevice");
@@ -136,4 +133,13 @@ MatchResult cuda_match_orientations(const float* images, std::size_t n_images, c
   return result;
 }
 
+}  // namespace
 }  // namespace xpulse::spi
+
+// The module's entry point (spi::CudaMatchFunction).
+extern "C" xpulse::spi::MatchResult xpulse_cuda_match_orientations(const float* images, std::size_t n_images,
+                                                                  const float* slices, std::size_t n_references,
+                                                                  std::size_t pixels,
+                                                                  const xpulse::spi::MatchOptions& options, int device) {
+  return xpulse::spi::match_on_device(images, n_images, slices, n_references, pixels, options, device);
+}

@@ -10,8 +10,9 @@ namespace {
 
 class CpuBandFitter final : public BandFitter {
  public:
-  CpuBandFitter(const FitProblem& problem, const FitOptions& options, const BandFitterOptions& backend)
-      : backend_(backend), pool_(backend.threads) {
+  CpuBandFitter(const FitProblem& problem, const FitOptions& options, const BandFitterOptions& backend,
+                std::string note)
+      : backend_(backend), note_(std::move(note)), pool_(backend.threads) {
     for (unsigned w = 0; w < pool_.size(); ++w) fitters_.push_back(TileFitter::create_cpu(problem, options));
   }
 
@@ -21,11 +22,13 @@ class CpuBandFitter final : public BandFitter {
   }
   runtime::Device device() const override { return runtime::Device::cpu; }
   std::string describe() const override {
-    return fmt::format("cpu ({} thread{})", pool_.size(), pool_.size() == 1 ? "" : "s");
+    return fmt::format("cpu ({} thread{}{}{})", pool_.size(), pool_.size() == 1 ? "" : "s", note_.empty() ? "" : "; ",
+                       note_);
   }
 
  private:
   BandFitterOptions backend_;
+  std::string note_;  // why auto chose the CPU
   runtime::ThreadPool pool_;
   std::vector<std::unique_ptr<TileFitter>> fitters_;
 };
@@ -38,12 +41,14 @@ std::unique_ptr<BandFitter> BandFitter::create(const FitProblem& problem, const 
   if (backend.threads < 1) throw InvalidArgument("--threads must be >= 1");
   if (backend.tile_height < 1 || backend.tile_width < 1) throw InvalidArgument("--tile must have positive dimensions");
   runtime::Device device = backend.device;
+  std::string note;
   if (device == runtime::Device::auto_select) {
     device = runtime::cuda_device_count() > 0 ? runtime::Device::cuda : runtime::Device::cpu;
+    note = runtime::cpu_fallback_note("auto");
   }
   if (device == runtime::Device::cpu) {
-    if (!backend.gpus.empty()) throw InvalidArgument("--gpus applies to --device cuda or auto");
-    return std::make_unique<CpuBandFitter>(problem, options, backend);
+    if (!backend.gpus.empty() && note.empty()) throw InvalidArgument("--gpus applies to --device cuda or auto");
+    return std::make_unique<CpuBandFitter>(problem, options, backend, note);
   }
   const std::string why = runtime::cuda_unavailable_reason();
   if (!why.empty()) throw InputError(fmt::format("--device cuda: {}; use --device cpu or auto", why));

@@ -46,7 +46,10 @@ class BandFitter {
                                             const BandFitterOptions& backend);
 };
 
-// The CUDA backend (cuda/fit/); only linked when the CUDA backends are built.
+// The CUDA backend (cuda/fit/), from the CUDA module (runtime/cuda_module.h, entry point
+// "xpulse_cuda_band_fitter"); InputError saying why when the module cannot be loaded.
+using CudaBandFitterFactory = std::unique_ptr<BandFitter>(const FitProblem& problem, const FitOptions& options,
+                                                          const std::vector<int>& gpus);
 std::unique_ptr<BandFitter> create_cuda_band_fitter(const FitProblem& problem, const FitOptions& options,
                                                     const std::vector<int>& gpus);
 

@@ -7,8 +7,8 @@
 // hence the last bits of a type 1 result, can differ between runs; type 2 is deterministic.
 //
 // Data are host arrays (copied to and from the device inside execute); the plan holds the device copies of the
-// sorted fine-grid coordinates (24 bytes per point in 3D) and the fine grid. Builds without CUDA throw
-// InputError from the constructor.
+// sorted fine-grid coordinates (24 bytes per point in 3D) and the fine grid. The work runs in the CUDA module
+// (runtime/cuda_module.h); the constructor throws InputError saying why when the module cannot be loaded.
 #include <complex>
 #include <cstddef>
 #include <memory>
@@ -42,9 +42,26 @@ class CudaPlan {
   // interpolate, FFT, deconvolve; the transfers of c and f are counted in spread and deconvolve).
   const Timings& timings() const;
 
+  // What the module implements; its entry points "xpulse_cuda_plan_float" and "xpulse_cuda_plan_double" are
+  // Factories.
+  class Backend {
+   public:
+    virtual ~Backend() = default;
+    virtual void set_points(std::size_t n, const T* x, const T* y, const T* z) = 0;
+    virtual void execute(std::complex<T>* c, std::complex<T>* f) = 0;
+    virtual int type() const = 0;
+    virtual int dimensions() const = 0;
+    virtual std::size_t modes() const = 0;
+    virtual std::size_t points() const = 0;
+    virtual int kernel_width() const = 0;
+    virtual std::vector<std::size_t> fine_grid() const = 0;
+    virtual const Timings& timings() const = 0;
+  };
+  using Factory = std::unique_ptr<Backend>(int type, std::span<const std::size_t> modes, double eps,
+                                           const PlanOptions& options, int device);
+
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<Backend> impl_;
 };
 
 }  // namespace xpulse::nufft

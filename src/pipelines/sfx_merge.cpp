@@ -197,7 +197,7 @@ std::vector<double> median_s(const std::vector<Table>& tables, const std::vector
   }
   const std::size_t first = blocks.first(world.rank()), end = blocks.first(world.rank() + 1);
   std::vector<std::vector<double>> s_of(end - first);
-  for (const CrystalS& x : world.exchange(to)) s_of[x.crystal - first].push_back(x.s);
+  for (const CrystalS& x : world.exchange(std::move(to))) s_of[x.crystal - first].push_back(x.s);
   std::vector<double> medians(end - first, 0.25);
   for (std::size_t k = 0; k < s_of.size(); ++k) {
     std::vector<double>& s = s_of[k];

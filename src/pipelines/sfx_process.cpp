@@ -345,7 +345,8 @@ SfxProcessSummary sfx_process_unguarded(const SfxProcessRequest& r) {
   runtime::RunRecorder::get().progress(1.0);
   summary.frames = in.n, summary.ny = in.ny, summary.nx = in.nx;
   summary.distribution = world.describe();
-  summary.device = cuda_device >= 0 ? runtime::cuda_device_name(cuda_device) : "CPU";
+  const std::string note = runtime::cpu_fallback_note(r.device);
+  summary.device = cuda_device >= 0 ? runtime::cuda_device_name(cuda_device) : note.empty() ? "CPU" : "CPU; " + note;
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
 }

@@ -23,8 +23,10 @@ class MlFrames {
 
 std::unique_ptr<MlFrames> cpu_ml_frames(const PtychoProblem& problem, const EngineOptions& options,
                                         runtime::ThreadPool& pool);
-// On CUDA device `device` (cuFFT; sums by atomics, so the last bits may differ between runs). Builds without
-// CUDA throw InputError.
+// On CUDA device `device` (cuFFT; sums by atomics, so the last bits may differ between runs), from the CUDA
+// module (entry point "xpulse_cuda_ml_frames"); InputError saying why when the module cannot be loaded.
+using CudaMlFramesFactory = std::unique_ptr<MlFrames>(const PtychoProblem& problem, const EngineOptions& options,
+                                                      int device);
 std::unique_ptr<MlFrames> cuda_ml_frames(const PtychoProblem& problem, const EngineOptions& options, int device);
 
 }  // namespace xpulse::ptycho

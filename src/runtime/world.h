@@ -74,13 +74,15 @@ class World {
   template <class T>
   std::vector<T> all_gather_values(std::span<const T> values) {
     static_assert(std::is_trivially_copyable_v<T>);
+    if (!mpi_) return {values.begin(), values.end()};
     return from_bytes<T>(all_gather_bytes(std::as_bytes(values), sizeof(T)));
   }
   // All-to-all: to_rank[r] goes to rank r; returns what every rank sent this one, concatenated in rank order
   // (MPI_Alltoallv). to_rank has one entry per rank.
   template <class T>
-  std::vector<T> exchange(const std::vector<std::vector<T>>& to_rank) {
+  std::vector<T> exchange(std::vector<std::vector<T>> to_rank) {
     static_assert(std::is_trivially_copyable_v<T>);
+    if (!mpi_ && to_rank.size() == 1) return std::move(to_rank[0]);  // one process: nothing moves
     std::vector<std::span<const std::byte>> parts;
     for (const std::vector<T>& v : to_rank) parts.push_back(std::as_bytes(std::span<const T>(v)));
     return from_bytes<T>(exchange_bytes(parts, sizeof(T)));

@@ -4,7 +4,8 @@
 // adding the bin's pixels in scan order in double without contraction, so that every sum is bit-identical to
 // the CPU's), then the candidate pixels (one thread per pixel). Steps 3 and 4 (regions, local background,
 // centroids) run on the host from the few candidates with PeakFinder8::peaks_from_candidates, so the peak lists
-// are the CPU's. Builds without CUDA throw InputError on construction.
+// are the CPU's. The work runs in the CUDA module (runtime/cuda_module.h); InputError saying why on construction
+// when the module cannot be loaded.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -27,9 +28,17 @@ class CudaPeakFinder8 {
   // The same for frames already in this device's memory (e.g. from sim::CudaSfxRenderer::render_on_device).
   std::vector<std::vector<std::uint32_t>> candidates_on_device(const float* device_frames, std::size_t count);
 
+  // What the module implements; its entry point "xpulse_cuda_peakfinder8" is a Factory.
+  class Backend {
+   public:
+    virtual ~Backend() = default;
+    virtual std::vector<std::vector<std::uint32_t>> candidates(const float* frames, std::size_t count) = 0;
+    virtual std::vector<std::vector<std::uint32_t>> candidates_on_device(const float* frames, std::size_t count) = 0;
+  };
+  using Factory = std::unique_ptr<Backend>(const PeakFinder8& finder, std::size_t max_batch, int device);
+
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<Backend> impl_;
 };
 
 }  // namespace xpulse::sfx

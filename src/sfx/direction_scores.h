@@ -4,7 +4,8 @@
 // points over the search peaks' scattering vectors s_i. Both twins evaluate the same single-precision term
 // (cos_two_pi, shared with the indexer) and add the terms in peak order in double, without contraction, so they
 // differ only where the device's sine or cosine of the golden-angle azimuth differs from the host's in the last
-// bit. The CUDA twin is one thread per direction; builds without CUDA throw InputError on construction.
+// bit. The CUDA twin is one thread per direction, in the CUDA module (runtime/cuda_module.h); InputError saying why on
+// construction when the module cannot be loaded.
 #include <cmath>
 #include <cstddef>
 #include <memory>
@@ -50,9 +51,16 @@ class CudaDirectionScores {
 
   std::vector<double> scores(const ScorePeaks& peaks, double length, std::size_t n);
 
+  // What the module implements; its entry point "xpulse_cuda_direction_scores" is a Factory.
+  class Backend {
+   public:
+    virtual ~Backend() = default;
+    virtual std::vector<double> scores(const ScorePeaks& peaks, double length, std::size_t n) = 0;
+  };
+  using Factory = std::unique_ptr<Backend>(int device);
+
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<Backend> impl_;
 };
 
 }  // namespace xpulse::sfx

@@ -85,6 +85,7 @@ struct CrystalSide {
   // The used observations, corrected, by the rank that merges their reflection.
   std::vector<std::vector<Contribution>> contributions(const Blocks& groups) const {
     std::vector<std::vector<Contribution>> out(static_cast<std::size_t>(groups.ranks));
+    if (groups.ranks == 1) out[0].reserve(obs.size());
     for (std::size_t i = 0; i < obs.size(); ++i) {
       const Observation& o = obs[i];
       if (!used(o)) continue;
@@ -428,7 +429,7 @@ std::vector<Observation> by_crystal(runtime::World& world, std::vector<Observati
     std::vector<std::vector<Observation>> to(static_cast<std::size_t>(world.size()));
     for (const Observation& o : observations) to[static_cast<std::size_t>(crystal_blocks.owner(o.crystal))].push_back(o);
     observations.clear();
-    observations = world.exchange(to);
+    observations = world.exchange(std::move(to));
   }
   const auto key = [](const Observation& o) {
     const auto bits = [](double x) { return std::bit_cast<std::uint64_t>(x); };

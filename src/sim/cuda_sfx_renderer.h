@@ -3,8 +3,8 @@
 // the spots that reach it (found through 16 x 16 pixel bins built on the host, visited in the frame's spot order,
 // so that each float sum is the CPU's) to the background, then draws the pixel's counting and readout noise from
 // the same counter-based stream as the CPU (sim/detector_noise.h). Frames therefore agree with the CPU's up to
-// the last bits of erf/exp/log/lgamma, which rarely move a count. Builds without CUDA throw InputError on
-// construction.
+// the last bits of erf/exp/log/lgamma, which rarely move a count. The work runs in the CUDA module
+// (runtime/cuda_module.h); InputError saying why on construction when the module cannot be loaded.
 #include <cstddef>
 #include <memory>
 #include <span>
@@ -27,9 +27,18 @@ class CudaSfxRenderer {
   // The same, copied into `out` on the host.
   void render(std::size_t first_frame, std::span<const SfxFrameTruth> frames, float* out);
 
+  // What the module implements; its entry point "xpulse_cuda_sfx_renderer" is a Factory.
+  class Backend {
+   public:
+    virtual ~Backend() = default;
+    virtual const float* render_on_device(std::size_t first_frame, std::span<const SfxFrameTruth> frames) = 0;
+    virtual void render(std::size_t first_frame, std::span<const SfxFrameTruth> frames, float* out) = 0;
+  };
+  using Factory = std::unique_ptr<Backend>(const SfxScene& scene, const SfxOptions& options, std::size_t max_batch,
+                                           int device);
+
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<Backend> impl_;
 };
 
 }  // namespace xpulse::sim

@@ -103,9 +103,14 @@ TEST(DirectionScores, IndexingWithTheCudaTwinFindsTheHostsLattices) {
   EXPECT_GE(compared, 6);
 }
 
-TEST(DirectionScores, WithoutCudaSaysSo) {
-  if (runtime::cuda_built()) GTEST_SKIP() << "built with CUDA";
-  EXPECT_THROW(CudaDirectionScores(0), InputError);
+TEST(DirectionScores, WithoutADeviceTheCudaTwinSaysWhy) {
+  if (runtime::cuda_device_count() > 0) GTEST_SKIP() << "a CUDA device is present";
+  try {
+    CudaDirectionScores scores(0);
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.what(), runtime::cuda_unavailable_reason());
+  }
 }
 
 }  // namespace
