@@ -1,6 +1,7 @@
 #pragma once
 // Runs the real xpulse binary for CLI tests: exit code, stdout, stderr; and a scratch directory per test.
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -25,13 +26,15 @@ inline std::string slurp(const std::filesystem::path& p) {
   return s.str();
 }
 
-// A fresh directory for the current test, removed at the end.
+// A fresh directory for the current test, removed at the end (named with the process id too, so that two
+// checkouts running the same test at once do not share it).
 class ScratchDir {
  public:
   ScratchDir() {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     path_ = std::filesystem::temp_directory_path() /
-            (std::string("xpulse_test_") + info->test_suite_name() + "_" + info->name());
+            (std::string("xpulse_test_") + info->test_suite_name() + "_" + info->name() + "_" +
+             std::to_string(::getpid()));
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
   }
