@@ -27,6 +27,18 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
+def frames_and_geometry(f):
+    """An open simulated CXI file's frames, pixel size and distance (mm), beam centre (px), ADU per photon and
+    wavelength (A)."""
+    frames = f["/entry_1/data_1/data"][()]
+    det = f["/entry_1/instrument_1/detector_1"]
+    pixel_mm, distance_mm = det["x_pixel_size"][()] * 1e3, det["distance"][()] * 1e3
+    centre = (det["beam_center_x"][()], det["beam_center_y"][()])
+    gain = det["adu_per_photon"][()]
+    wavelength = 1.98644586e-25 / f["/entry_1/instrument_1/source_1/energy"][()] * 1e10
+    return frames, pixel_mm, distance_mm, centre, gain, wavelength
+
+
 def write_smv(folder, frames, pixel_mm, distance_mm, wavelength, centre):
     """Each frame as an ADSC-style SMV image that dxtbx reads."""
     n, ny, nx = frames.shape
@@ -95,12 +107,7 @@ def main():
                           str(a.threshold)])
         print(text.strip())
         with h5py.File(sim, "r") as f:
-            frames = f["/entry_1/data_1/data"][()]
-            det = f["/entry_1/instrument_1/detector_1"]
-            pixel_mm, distance_mm = det["x_pixel_size"][()] * 1e3, det["distance"][()] * 1e3
-            centre = (det["beam_center_x"][()], det["beam_center_y"][()])
-            gain = det["adu_per_photon"][()]
-            wavelength = 1.98644586e-25 / f["/entry_1/instrument_1/source_1/energy"][()] * 1e10
+            frames, pixel_mm, distance_mm, centre, gain, wavelength = frames_and_geometry(f)
             truth = {k: f["/truth/spots/" + k][()] for k in ("frame", "x", "y", "photons", "sigma")}
             hits = f["/truth/hit"][()]
         with h5py.File(out, "r") as f:

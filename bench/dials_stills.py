@@ -10,19 +10,14 @@ import time
 
 import h5py
 
-from compare_dials import write_smv
+from compare_dials import frames_and_geometry, write_smv
 
 
 def stills_process(folder, sim, cell, space_group="C2"):
     """Runs stills_process (one core) in folder on sim's frames; returns (output folder, wall seconds, the
     environment that imports DIALS's modules)."""
     with h5py.File(sim, "r") as f:
-        frames = f["/entry_1/data_1/data"][()]
-        det = f["/entry_1/instrument_1/detector_1"]
-        pixel_mm, distance_mm = det["x_pixel_size"][()] * 1e3, det["distance"][()] * 1e3
-        centre = (det["beam_center_x"][()], det["beam_center_y"][()])
-        gain = det["adu_per_photon"][()]
-        wavelength = 1.98644586e-25 / f["/entry_1/instrument_1/source_1/energy"][()] * 1e10
+        frames, pixel_mm, distance_mm, centre, gain, wavelength = frames_and_geometry(f)
     smv = os.path.join(folder, "smv")
     os.makedirs(smv, exist_ok=True)
     names = write_smv(smv, frames, pixel_mm, distance_mm, wavelength, (centre[0] + 0.5, centre[1] + 0.5))
