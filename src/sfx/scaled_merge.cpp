@@ -322,7 +322,7 @@ std::uint64_t error_model_positions(const std::vector<MergedReflection>& merged,
 // The steps of a distributed merge that talk between ranks.
 struct Distributed {
   runtime::World& world;
-  Blocks crystal_blocks, group_blocks;
+  Blocks group_blocks;
   CrystalSide& crystals;
   ReflectionSide& reflections;
 
@@ -506,7 +506,7 @@ MergeResult scale_and_merge(std::vector<Observation> observations, std::size_t c
   side.update_peaks();
   ReflectionSide reflections;
   reflections.first_group = group_blocks.first(world.rank()), reflections.keys = &keys;
-  Distributed d{world, crystal_blocks, group_blocks, side, reflections};
+  Distributed d{world, group_blocks, side, reflections};
 
   const std::vector<double> reference_of = reference_by_group(reference, keys);
   const auto target = [&](const std::vector<MergedReflection>& merged) {
