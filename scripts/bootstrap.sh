@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Installs every Debian package xpulse needs to build, test and benchmark and the dashboard's npm packages, and
-# links the Python package (python/xpulse) and the xpulse-plot command of this source tree into Debian's Python
-# and PATH.
+# Installs every Debian package xpulse needs to build, install, test and benchmark, and the dashboard's npm
+# packages. scripts/build.sh then builds and installs xpulse itself.
 # Idempotent; runs `apt-get update` at most once per invocation and only when something is missing.
 # `--bench-peers` also installs the peers of the comparison benchmarks (DIALS).
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
+  help2man                               # the man pages, from each command's --help
+  python3-pip python3-setuptools python3-wheel   # pip install --no-build-isolation . (pyproject.toml)
   libhdf5-dev hdf5-tools                 # serial, thread-safe libhdf5 + h5dump/h5ls
   zlib1g-dev liblz4-dev libzstd-dev libblosc-dev   # in-process chunk decoders (deflate, LZ4, Blosc, bitshuffle)
   hdf5-filter-plugin hdf5-filter-plugin-blosc-serial bitshuffle python3-hdf5plugin  # HDF5 plugins (bitshuffle: its own package): reference path and tests
@@ -56,17 +57,10 @@ if [ ! -f "$repo/web/node_modules/.package-lock.json" ] ||
   (cd "$repo/web" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-# Python package and xpulse-plot from this source tree: a .pth file puts python/ on Debian's interpreter's path
-# (so `/usr/bin/python3 -c "import xpulse"` works) and a link puts xpulse-plot on PATH.
-if [ "$(id -u)" -eq 0 ]; then
-  site="$(/usr/bin/python3 -c 'import site; print(next(p for p in site.getsitepackages() if p.startswith("/usr/local")))')"
-  bin_dir=/usr/local/bin
-else
-  site="$(/usr/bin/python3 -c 'import site; print(site.getusersitepackages())')"
-  bin_dir="$HOME/.local/bin"
-fi
-mkdir -p "$site" "$bin_dir"
-echo "$repo/python" > "$site/xpulse.pth"
-ln -sf "$repo/python/bin/xpulse-plot" "$bin_dir/xpulse-plot"
-echo "bootstrap: xpulse Python package -> $site/xpulse.pth, xpulse-plot -> $bin_dir/xpulse-plot"
-case ":$PATH:" in *":$bin_dir:"*) ;; *) echo "bootstrap: note: add $bin_dir to PATH to run xpulse-plot" ;; esac
+# Earlier versions of this script pointed Debian's Python and PATH into a source tree; the install replaces both.
+for site in "$(/usr/bin/python3 -c 'import site; print(site.getusersitepackages())')" /usr/local/lib/python3*/dist-packages; do
+  if [ -f "$site/xpulse.pth" ]; then rm -f "$site/xpulse.pth"; echo "bootstrap: removed $site/xpulse.pth"; fi
+done
+for link in /usr/local/bin/xpulse-plot "$HOME/.local/bin/xpulse-plot"; do
+  if [ -L "$link" ]; then rm -f "$link"; echo "bootstrap: removed the link $link"; fi
+done

@@ -15,9 +15,9 @@
 namespace xpulse::runtime {
 namespace {
 
-// Set by the build: the module's path in the build tree ("" when CUDA was not built) and once installed.
-constexpr const char* kBuildTreeModule = XPULSE_CUDA_MODULE_BUILD_TREE;
-constexpr const char* kInstalledModule = XPULSE_CUDA_MODULE_INSTALLED;
+// Set by the build: whether nvcc built the module.
+constexpr bool kCudaBuilt = XPULSE_CUDA_BUILT;
+constexpr const char* kModuleName = "libxpulse_cuda.so";
 
 struct Module {
   std::once_flag once;
@@ -30,10 +30,20 @@ Module& module() {
   return m;
 }
 
+// The folder of the file this function was loaded from: libxpulse.so (or whatever links its objects).
+std::filesystem::path library_folder() {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<const void*>(&library_folder), &info) == 0 || info.dli_fname == nullptr) return {};
+  std::error_code ec;
+  const auto file = std::filesystem::canonical(info.dli_fname, ec);
+  return ec ? std::filesystem::path{} : file.parent_path();
+}
+
 std::string not_found() {
-  if (std::strlen(kBuildTreeModule) == 0) return "this xpulse was built without CUDA (no nvcc at configure time)";
-  return fmt::format("the CUDA module was not found (looked for '{}' and '{}'; XPULSE_CUDA_MODULE names another)",
-                     kBuildTreeModule, kInstalledModule);
+  if (!kCudaBuilt) return "this xpulse was built without CUDA (no nvcc at configure time)";
+  return fmt::format("the CUDA module was not found (looked for {} in '{}', beside libxpulse; XPULSE_CUDA_MODULE "
+                     "names another)",
+                     kModuleName, library_folder().string());
 }
 
 void load(Module& m) {
@@ -66,11 +76,11 @@ void load(Module& m) {
 
 std::string cuda_module_path() {
   if (const char* given = std::getenv("XPULSE_CUDA_MODULE"); given != nullptr && *given != '\0') return given;
-  for (const char* path : {kBuildTreeModule, kInstalledModule}) {
-    std::error_code ec;
-    if (*path != '\0' && std::filesystem::is_regular_file(path, ec)) return path;
-  }
-  return "";
+  const std::filesystem::path folder = library_folder();
+  if (!kCudaBuilt || folder.empty()) return "";
+  std::error_code ec;
+  const auto beside = folder / kModuleName;
+  return std::filesystem::is_regular_file(beside, ec) ? beside.string() : "";
 }
 
 std::string load_cuda_module() {

@@ -4,8 +4,8 @@
 // milliseconds on any machine, and the module (with the CUDA runtime, cuFFT and cuBLAS) is loaded only when a
 // GPU will be used (ARCHITECTURE.md: runtime layer).
 //
-// Where the module is looked for, in order: the file $XPULSE_CUDA_MODULE; the build tree this xpulse was built
-// in; the library folder of its install. The module must come from the same build (its ABI number and version
+// Where the module is looked for, in order: the file $XPULSE_CUDA_MODULE; beside libxpulse.so (build/lib in the
+// build tree, the library folder of an install). The module must come from the same build (its ABI number and version
 // are checked). Each backend declares its entry point's signature in its own header and gets it here by name.
 #include <string>
 

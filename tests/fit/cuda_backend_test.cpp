@@ -14,6 +14,9 @@
 #include "sim/pump_probe.h"
 
 namespace xpulse::fit {
+// gtest prints a model by its name.
+static void PrintTo(ModelKind m, std::ostream* os) { *os << to_string(m); }
+
 namespace {
 
 struct Stack {

@@ -27,6 +27,8 @@ struct Case {
   double within = 0.999;
   double max_sigma = 0.01;
 };
+// gtest prints the case by its name.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
 FitMaps fit_with(const sim::PumpProbeSimulation& s, const FitProblem& problem, const FitOptions& options,
                  bool reference, runtime::ThreadPool& pool) {

@@ -14,6 +14,9 @@
 #include "hdf5_test_files.h"
 
 namespace xpulse::io {
+// gtest prints a dtype by its name.
+static void PrintTo(DType t, std::ostream* os) { *os << dtype_name(t); }
+
 namespace {
 
 using testing::Filter;
@@ -37,6 +40,8 @@ struct ReaderCase {
   std::vector<hsize_t> chunks;  // empty = contiguous
   std::vector<Filter> filters;
 };
+// gtest prints the case by its label.
+void PrintTo(const ReaderCase& c, std::ostream* os) { *os << c.label; }
 
 const std::vector<hsize_t> kDims = {7, 13, 19};  // deliberately not a multiple of any chunk shape
 

@@ -22,6 +22,8 @@ struct Case {
   UnitCell cell;
   Centering centering;
 };
+// gtest prints the case by its name.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
 class IndexesEveryLattice : public ::testing::TestWithParam<Case> {};
 

@@ -21,6 +21,8 @@ struct Case {
   UnitCell truth, given;
   Centering centering;
 };
+// gtest prints the case by its name.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
 class RefinesLattice : public ::testing::TestWithParam<Case> {};
 
