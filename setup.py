@@ -33,5 +33,7 @@ class CMakeBuild(build_ext):
         shutil.copy2(BUILD / "lib" / soname, target.parent / soname)
 
 
+(BUILD / "setuptools").mkdir(parents=True, exist_ok=True)
 setup(ext_modules=[Extension("xpulse._xpulse", sources=[])], cmdclass={"build_ext": CMakeBuild},
-      options={"build": {"build_base": str(BUILD / "setuptools")}})
+      # setuptools' own working files go under the build folder, not into the source tree.
+      options={"build": {"build_base": str(BUILD / "setuptools")}, "egg_info": {"egg_base": str(BUILD / "setuptools")}})
