@@ -11,6 +11,7 @@ packages=(
   python3-pip python3-setuptools python3-wheel   # pip install --no-build-isolation . (pyproject.toml)
   libhdf5-dev hdf5-tools                 # serial, thread-safe libhdf5 + h5dump/h5ls
   zlib1g-dev liblz4-dev libzstd-dev libblosc-dev   # in-process chunk decoders (deflate, LZ4, Blosc, bitshuffle)
+  libdeflate-dev libisal-dev             # deflate: libdeflate inflates chunks; ISA-L is its peer in bench_inflate
   hdf5-filter-plugin hdf5-filter-plugin-blosc-serial bitshuffle python3-hdf5plugin  # HDF5 plugins (bitshuffle: its own package): reference path and tests
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -2,11 +2,17 @@
 
 #include <blosc.h>
 #include <lz4.h>
+#if XPULSE_WITH_LIBDEFLATE
+#include <libdeflate.h>
+#else
 #include <zlib.h>
+#endif
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
+#include <string>
 
 #include "io/bitshuffle.h"
 
@@ -25,14 +31,50 @@ std::uint64_t read_be(const std::uint8_t* p, int bytes) {
   return v;
 }
 
-// zlib does not store the decoded size: inflate into `expected` bytes and grow if a stage below deflate in the
-// pipeline makes the intermediate buffer larger.
-void inflate_zlib(const std::vector<std::uint8_t>& in, std::vector<std::uint8_t>& out, std::size_t expected) {
+// No stage below deflate in a pipeline expands a chunk much: a stream that inflates past this is damaged (or a bomb).
+std::size_t inflate_limit(std::size_t expected) { return 2 * expected + (std::size_t{1} << 20); }
+
+[[noreturn]] void too_large(std::size_t limit) {
+  throw std::runtime_error("deflate stream decodes to more than " + std::to_string(limit) + " bytes");
+}
+
+#if XPULSE_WITH_LIBDEFLATE
+// libdeflate inflates 1.8-2.4x faster than zlib (build/bench/xpulse_bench_inflate), with the same checks (the zlib
+// header and Adler-32). One decompressor per thread, kept for the thread's life.
+libdeflate_decompressor* decompressor() {
+  struct Free {
+    void operator()(libdeflate_decompressor* d) const { libdeflate_free_decompressor(d); }
+  };
+  thread_local std::unique_ptr<libdeflate_decompressor, Free> d(libdeflate_alloc_decompressor());
+  if (!d) throw std::runtime_error("libdeflate cannot allocate a decompressor");
+  return d.get();
+}
+
+// A zlib stream does not store its decoded size: inflate into `expected` bytes, growing the buffer if a stage
+// below deflate made the intermediate data larger.
+void inflate_chunk(const std::vector<std::uint8_t>& in, std::vector<std::uint8_t>& out, std::size_t expected) {
+  const std::size_t limit = inflate_limit(expected);
+  out.resize(expected > 0 ? expected : 64);
+  while (true) {
+    std::size_t got = 0;
+    const libdeflate_result rc =
+        libdeflate_zlib_decompress(decompressor(), in.data(), in.size(), out.data(), out.size(), &got);
+    if (rc == LIBDEFLATE_SUCCESS) {
+      out.resize(got);
+      return;
+    }
+    if (rc != LIBDEFLATE_INSUFFICIENT_SPACE) throw std::runtime_error("deflate stream does not decode (bad data)");
+    if (out.size() >= limit) too_large(limit);
+    out.resize(std::min(out.size() * 2, limit));
+  }
+}
+#else
+// zlib, where libdeflate was not found at configure time (CMake says so).
+void inflate_chunk(const std::vector<std::uint8_t>& in, std::vector<std::uint8_t>& out, std::size_t expected) {
   z_stream z{};
   if (inflateInit(&z) != Z_OK) throw std::runtime_error("zlib cannot initialise");
   out.resize(expected > 0 ? expected : 64);
-  // No stage below deflate expands a chunk much: a stream that inflates past this is damaged (or a bomb).
-  const std::size_t limit = 2 * expected + (std::size_t{1} << 20);
+  const std::size_t limit = inflate_limit(expected);
   z.next_in = const_cast<Bytef*>(in.data());
   z.avail_in = static_cast<uInt>(in.size());
   int rc = Z_OK;
@@ -50,12 +92,11 @@ void inflate_zlib(const std::vector<std::uint8_t>& in, std::vector<std::uint8_t>
   const std::size_t got = z.total_out;
   const std::string reason = z.msg != nullptr ? z.msg : zError(rc);
   inflateEnd(&z);
-  if (rc == Z_BUF_ERROR && out.size() >= limit) {
-    throw std::runtime_error("deflate stream decodes to more than " + std::to_string(limit) + " bytes");
-  }
+  if (rc == Z_BUF_ERROR && out.size() >= limit) too_large(limit);
   if (rc != Z_STREAM_END) throw std::runtime_error("deflate stream does not decode (zlib: " + reason + ")");
   out.resize(got);
 }
+#endif
 
 // Inverse of HDF5's byte shuffle: byte j of element i was stored at j * n + i; trailing odd bytes stay put.
 void unshuffle(const std::vector<std::uint8_t>& in, std::vector<std::uint8_t>& out, std::size_t elem_size) {
@@ -136,7 +177,7 @@ void decode_chunk(const std::vector<FilterSpec>& pipeline, unsigned filter_mask,
     const FilterSpec& f = pipeline[k];
     switch (f.id) {
       case kDeflate:
-        inflate_zlib(data, scratch, chunk_bytes);
+        inflate_chunk(data, scratch, chunk_bytes);
         break;
       case kShuffle:
         unshuffle(data, scratch, f.cd_values.empty() ? elem_size : f.cd_values[0]);
