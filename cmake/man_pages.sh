@@ -6,11 +6,16 @@ bin=$1 out=$2 version=$3
 mkdir -p "$out"
 rm -f "$out"/*.1
 
-# "name<TAB>first line of its description" for each subcommand listed by `xpulse ARGS --help`.
+# "name<TAB>summary" for each subcommand listed by `xpulse ARGS --help`: its description (wrapped over several
+# lines there) up to the first colon, semicolon, parenthesis or full stop.
 subcommands() {
-  "$bin" "$@" --help | awk '/^Subcommands:/ {on = 1; next}
-    on && /^  [a-z]/ {name = $1; $1 = ""; sub(/^ +/, ""); print name "\t" $0; next}
-    on && /^[^ ]/ {on = 0}'
+  "$bin" "$@" --help | awk '
+    function emit() { if (name != "") { sub(/[.:;(].*$/, "", text); sub(/ +$/, "", text); print name "\t" text } name = "" }
+    /^Subcommands:/ {on = 1; next}
+    on && /^  [a-z]/ {emit(); name = $1; $1 = ""; sub(/^ +/, ""); text = $0; next}
+    on && /^   +[^ ]/ {line = $0; sub(/^ +/, "", line); text = text " " line; next}
+    on {emit(); on = 0}
+    END {emit()}'
 }
 
 page() {  # page "DESCRIPTION" WORDS... : the page of `xpulse WORDS...`
