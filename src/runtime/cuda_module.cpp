@@ -76,8 +76,9 @@ void load(Module& m) {
 
 std::string cuda_module_path() {
   if (const char* given = std::getenv("XPULSE_CUDA_MODULE"); given != nullptr && *given != '\0') return given;
+  if (!kCudaBuilt) return "";
   const std::filesystem::path folder = library_folder();
-  if (!kCudaBuilt || folder.empty()) return "";
+  if (folder.empty()) return "";
   std::error_code ec;
   const auto beside = folder / kModuleName;
   return std::filesystem::is_regular_file(beside, ec) ? beside.string() : "";
