@@ -54,6 +54,15 @@ void add_fit(CLI::App& app, Action& action, const std::string& command_line) {
       ->capture_default_str();
   fit->add_option("--min-snr", r->options.min_snr, "NO_SIGNAL when amplitude / stderr(amplitude) is below this")
       ->capture_default_str();
+  fit->add_option("--weights", r->weights,
+                  "Per-point weights: none (chi2 in data units^2, errors scaled by it) | poisson (1/sigma^2 = 1/(g "
+                  "max(I, g)), g = --adu-per-photon: chi2 ~1 for a right model, errors from the weights) | the path "
+                  "of a dataset of weights 1/sigma^2 [delay, y, x]")
+      ->capture_default_str();
+  auto gain = std::make_shared<double>(0.0);
+  auto* gain_option = fit->add_option("--adu-per-photon", *gain,
+                                      "Detector gain for poisson weights, data units per photon (default: the file's "
+                                      "adu_per_photon, or 1 when the data are in photons)");
   fit->add_option("--data", r->data_path, "Dataset of the stack [delay, y, x]")->capture_default_str();
   fit->add_option("--delays", r->delays_path, "Dataset of the delays, ps")->capture_default_str();
   auto* mask = fit->add_option("--mask", r->mask_path, "Dataset of the pixel mask [y, x], nonzero = bad (used if present)")
@@ -72,6 +81,7 @@ void add_fit(CLI::App& app, Action& action, const std::string& command_line) {
   fit->add_flag("--progress", *progress, "Print progress (pixels, pixels/s, ETA) even when stderr is not a terminal");
   fit->callback([=, &action] {
     r->mask_required = mask->count() > 0;
+    if (gain_option->count() > 0) r->adu_per_photon = *gain;
     action = [=] {
       const auto t = parse_shape(*tile, 2, "--tile");
       r->tile_height = t[0];
@@ -107,7 +117,15 @@ void add_fit(CLI::App& app, Action& action, const std::string& command_line) {
         std::printf("  resumed: %zu of %zu work units taken from the journal of an earlier run\n", s.resumed_units,
                     s.units);
       }
-      std::printf("  median reduced chi2 (converged): %.4g (%s)^2\n", s.median_chi2_reduced, s.data_units.c_str());
+      if (s.weights == fit::WeightKind::none) {
+        std::printf("  median reduced chi2 (converged): %.4g (%s)^2\n", s.median_chi2_reduced, s.data_units.c_str());
+      } else {
+        const std::string how = s.weights == fit::WeightKind::poisson
+                                    ? fmt::format("poisson weights, {:g} {} per photon", s.adu_per_photon, s.data_units)
+                                    : fmt::format("weights from '{}'", r->weights);
+        std::printf("  median reduced chi2 (converged): %.4g (dimensionless; %s)\n", s.median_chi2_reduced,
+                    how.c_str());
+      }
       std::printf("  maps: %s:/fit/{frequency [THz], amplitude, damping [1/ps], phase [rad], offset, chi2, status, "
                   "iterations}, /fit/stderr/*\n",
                   s.out.c_str());

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -173,6 +174,7 @@ class CudaBandFitter final : public BandFitter {
 
   std::size_t fit(const Band& band, const std::uint8_t* mask, FitMaps& maps,
                   const std::function<void(std::size_t)>& on_pixels) override {
+    if (band.weights != nullptr) throw std::logic_error("the CUDA fit backend takes no per-point weights");
     const std::size_t pixels = band.rows * band.nx;
     std::size_t capacity = kMaxBlockPixels;
     for (const auto& g : gpus_) capacity = std::min(capacity, g->capacity);

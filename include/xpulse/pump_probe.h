@@ -22,6 +22,12 @@ struct PumpProbeFitOptions {
   std::optional<double> tolerance;       // relative chi2 change that ends a fit
   std::optional<double> amp_threshold;   // no_signal below this amplitude (data units)
   std::optional<double> min_snr;         // no_signal when amplitude / stderr(amplitude) is below this
+  // Per-point weights 1/sigma^2 (as `xpulse fit --weights`): "none" (chi2 in data units^2, errors scaled by it),
+  // "poisson" (sigma^2 = g max(I, g), g = adu_per_photon: chi2 dimensionless, errors from the weights), or
+  // "array" (point_weights, laid out like data; 0 drops a point).
+  std::string weights = "none";
+  double adu_per_photon = 1.0;
+  const float* point_weights = nullptr;
 };
 
 // Status codes, one per trace, as in /fit/status of `xpulse fit`.
@@ -41,7 +47,7 @@ struct PumpProbeFit {
   std::vector<std::string> parameters;
   std::vector<std::vector<float>> value;      // [parameter][trace]; NaN where no oscillation was found
   std::vector<std::vector<float>> std_error;  // [parameter][trace], same units
-  std::vector<float> chi2;                    // reduced chi2, data units^2
+  std::vector<float> chi2;                    // reduced chi2: data units^2, dimensionless when weighted
   std::vector<TraceStatus> status;
   std::vector<std::uint16_t> iterations;
 

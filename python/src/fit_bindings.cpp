@@ -43,13 +43,19 @@ amp_threshold : float
     NO_SIGNAL when the amplitude is below this (data units).
 min_snr : float
     NO_SIGNAL when amplitude / stderr(amplitude) is below this.
+weights : None | "none" | "poisson" | numpy array like data
+    Per-point weights 1/sigma^2, as `xpulse fit --weights`: none (chi2 in data units^2, errors scaled by it),
+    "poisson" (sigma^2 = g max(I, g), g = adu_per_photon: chi2 ~1 for a right model, errors from the
+    weights), or an array of weights shaped like data (0 drops a point).
+adu_per_photon : float
+    Data units per photon, for poisson weights.
 
 Returns
 -------
 dict of numpy arrays of the trailing shape:
     frequency [THz], amplitude [data units], damping [1/ps], phase [rad], offset [data units]
     (+ background [data units], background_tau [ps]), stderr_<parameter> (same units),
-    chi2 (reduced, data units^2), status (uint8: 0 converged, 1 max_iterations, 2 singular_hessian,
+    chi2 (reduced; data units^2, dimensionless when weighted), status (uint8: 0 converged, 1 max_iterations, 2 singular_hessian,
     3 masked, 4 no_signal, 5 non_finite_input), iterations (uint16).
     Parameters are NaN where no oscillation was found.
 
@@ -61,7 +67,8 @@ ValueError
 
 py::dict fit_damped_cosine(const py::array& data, const py::array& delays_in, double t0, const py::object& mask_in,
                            const std::string& model, const py::object& threads_in, int max_iterations,
-                           double tolerance, double amp_threshold, double min_snr) {
+                           double tolerance, double amp_threshold, double min_snr, const py::object& weights_in,
+                           double adu_per_photon) {
   if (data.ndim() < 1) throw InputError("data must have at least one dimension [delay, ...]");
   const py::dtype dtype = data.dtype();
   if (dtype.kind() != 'f' && dtype.kind() != 'i' && dtype.kind() != 'u') {
@@ -87,6 +94,19 @@ py::dict fit_damped_cosine(const py::array& data, const py::array& delays_in, do
   options.lm.tolerance = tolerance;
   options.amp_threshold = amp_threshold;
   options.min_snr = min_snr;
+  options.adu_per_photon = adu_per_photon;
+  const bool weight_array = !weights_in.is_none() && !py::isinstance<py::str>(weights_in);
+  if (weight_array) {
+    options.weights = fit::WeightKind::dataset;
+  } else if (!weights_in.is_none()) {
+    const std::string name = weights_in.cast<std::string>();
+    if (name == "poisson") {
+      options.weights = fit::WeightKind::poisson;
+    } else if (name != "none") {
+      throw InputError(fmt::format("weights '{}' is not known; use None, 'none', 'poisson' or an array like data",
+                                   name));
+    }
+  }
   options.validate();
   const fit::FitProblem problem =
       fit::FitProblem::make(std::span<const double>(delays.data(), n_delay), options);
@@ -107,6 +127,14 @@ py::dict fit_damped_cosine(const py::array& data, const py::array& delays_in, do
                                            static_cast<py::ssize_t>(n_delay), 1)];
   const auto traces = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(sliced);
   if (!traces) throw InputError("data cannot be converted to float32");
+  py::array_t<float, py::array::c_style | py::array::forcecast> weights;
+  if (weight_array) {
+    const auto given = py::array::ensure(weights_in);
+    if (!given || shape_of(given) != shape) throw InputError("weights must be an array of data's shape");
+    weights = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(
+        given[py::slice(static_cast<py::ssize_t>(problem.first_delay), static_cast<py::ssize_t>(n_delay), 1)]);
+    if (!weights) throw InputError("weights cannot be converted to float32");
+  }
 
   // A 1-D or N-D trailing shape is fitted as rows of the last axis.
   const std::size_t nx = trailing.empty() ? 1 : static_cast<std::size_t>(trailing.back());
@@ -117,7 +145,8 @@ py::dict fit_damped_cosine(const py::array& data, const py::array& delays_in, do
     fit::BandFitterOptions backend;
     backend.threads = threads;
     const auto fitter = fit::BandFitter::create(problem, options, backend);
-    fitter->fit(fit::Band{traces.data(), ny, nx, 0}, mask.empty() ? nullptr : mask.data(), maps);
+    fitter->fit(fit::Band{traces.data(), ny, nx, 0, weight_array ? weights.data() : nullptr},
+                mask.empty() ? nullptr : mask.data(), maps);
   }
   if (maps.no_finite_input()) {
     throw InputError("data has no finite values after t0 in any unmasked pixel (all NaN/Inf)");
@@ -142,7 +171,8 @@ void bind_fit(py::module_& m) {
         py::arg("t0") = 0.0, py::arg("mask") = py::none(), py::arg("model") = "damped-cosine",
         py::arg("threads") = py::none(), py::arg("max_iterations") = fit::LmOptions{}.max_iterations,
         py::arg("tolerance") = fit::LmOptions{}.tolerance, py::arg("amp_threshold") = fit::FitOptions{}.amp_threshold,
-        py::arg("min_snr") = fit::FitOptions{}.min_snr);
+        py::arg("min_snr") = fit::FitOptions{}.min_snr, py::arg("weights") = py::none(),
+        py::arg("adu_per_photon") = fit::FitOptions{}.adu_per_photon);
   m.attr("FIT_STATUS_CODES") = std::string(fit::fit_status_legend());
 }
 

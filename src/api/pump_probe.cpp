@@ -24,6 +24,17 @@ fit::FitOptions internal_options(const PumpProbeFitOptions& given) {
   if (given.tolerance) options.lm.tolerance = *given.tolerance;
   if (given.amp_threshold) options.amp_threshold = *given.amp_threshold;
   if (given.min_snr) options.min_snr = *given.min_snr;
+  if (given.weights == "none") {
+    options.weights = fit::WeightKind::none;
+  } else if (given.weights == "poisson") {
+    options.weights = fit::WeightKind::poisson;
+  } else if (given.weights == "array") {
+    options.weights = fit::WeightKind::dataset;
+    if (given.point_weights == nullptr) throw InvalidArgument("weights \"array\" needs point_weights");
+  } else {
+    throw InvalidArgument(fmt::format("weights '{}' is not known; use none, poisson or array", given.weights));
+  }
+  options.adu_per_photon = given.adu_per_photon;
   options.validate();
   return options;
 }
@@ -56,7 +67,9 @@ PumpProbeFit fit_pump_probe(const float* data, std::size_t n_delays, std::size_t
   backend.threads = given.threads == 0 ? runtime::default_thread_count() : given.threads;
   fit::FitMaps maps(1, n_traces, options.model);
   const auto fitter = fit::BandFitter::create(problem, options, backend);
-  fitter->fit(fit::Band{data + problem.first_delay * n_traces, 1, n_traces, 0}, mask, maps);
+  const float* weights =
+      options.weights == fit::WeightKind::dataset ? given.point_weights + problem.first_delay * n_traces : nullptr;
+  fitter->fit(fit::Band{data + problem.first_delay * n_traces, 1, n_traces, 0, weights}, mask, maps);
   if (maps.no_finite_input()) {
     throw InputError("data has no finite values after t0 in any unmasked trace (all NaN/Inf)");
   }

@@ -45,6 +45,14 @@ std::unique_ptr<BandFitter> BandFitter::create(const FitProblem& problem, const 
   if (device == runtime::Device::auto_select) {
     device = runtime::cuda_device_count() > 0 ? runtime::Device::cuda : runtime::Device::cpu;
     note = runtime::cpu_fallback_note("auto");
+    if (device == runtime::Device::cuda && options.weights == WeightKind::dataset) {
+      device = runtime::Device::cpu;  // the CUDA backend has no buffers for per-point weights yet
+      note = "auto: weights from a dataset are fitted on the CPU";
+    }
+  }
+  if (device == runtime::Device::cuda && options.weights == WeightKind::dataset) {
+    throw InputError("--weights DATASET is fitted by the CPU backend only; use --device cpu or auto, or --weights "
+                     "poisson on the GPU");
   }
   if (device == runtime::Device::cpu) {
     if (!backend.gpus.empty() && note.empty()) throw InvalidArgument("--gpus applies to --device cuda or auto");

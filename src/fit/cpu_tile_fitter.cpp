@@ -2,12 +2,14 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 #include <vector>
 
 #include "fit/damped_cosine.h"
 #include "fit/damped_cosine_exp.h"
 #include "fit/damped_cosine_seed.h"
 #include "fit/fit_status.h"
+#include "fit/fit_weights.h"
 #include "fit/lm_solver.h"
 #include "fit/tile_fitter.h"
 
@@ -29,11 +31,16 @@ class CpuTileFitter final : public TileFitter {
     const std::size_t n = problem_.t.size();
     const std::size_t pixels = tile.height * tile.width;
     traces_.resize(pixels * n);
+    if (weighted()) root_weights_.resize(pixels * n);
     pixel_.clear();
     mean_.clear();
     scale_.clear();
+    dof_.clear();
     trace_.resize(n);
-    std::vector<double>& trace = trace_;
+    weight_.resize(n);
+    if (options_.weights == WeightKind::dataset && tile.weights == nullptr) {
+      throw std::logic_error("CpuTileFitter: dataset weights asked for but the tile has none");
+    }
     for (std::size_t iy = 0; iy < tile.height; ++iy) {
       for (std::size_t ix = 0; ix < tile.width; ++ix) {
         const std::size_t out = (tile.y0 + iy) * maps.nx + tile.x0 + ix;
@@ -41,35 +48,8 @@ class CpuTileFitter final : public TileFitter {
           maps.status[out] = static_cast<std::uint8_t>(FitStatus::masked);
           continue;
         }
-        const float* src = tile.data + iy * tile.row_stride + ix;
-        bool finite = true;
-        double sum = 0.0;
-        for (std::size_t k = 0; k < n; ++k) {
-          trace[k] = src[k * tile.frame_stride];
-          finite &= std::isfinite(trace[k]);
-          sum += trace[k];
-        }
-        if (!finite) {
-          maps.status[out] = static_cast<std::uint8_t>(FitStatus::non_finite_input);
-          continue;
-        }
-        const double mean = sum / static_cast<double>(n);
-        double ss = 0.0;
-        for (std::size_t k = 0; k < n; ++k) ss += (trace[k] - mean) * (trace[k] - mean);
-        const double rms = std::sqrt(ss / static_cast<double>(n));
-        if (!(rms > 1e-6 * std::max(std::abs(mean), 1e-30))) {  // flat trace: nothing oscillates
-          maps.status[out] = static_cast<std::uint8_t>(FitStatus::no_signal);
-          maps.value[DampedCosine::kAmplitude][out] = 0.0f;
-          maps.value[DampedCosine::kOffset][out] = static_cast<float>(mean);
-          maps.chi2_reduced[out] = static_cast<float>(ss / static_cast<double>(n - P));
-          continue;
-        }
-        // Fit a normalised trace (zero mean, unit rms): float arithmetic stays exact enough at any data scale.
-        float* dst = &traces_[pixel_.size() * n];
-        for (std::size_t k = 0; k < n; ++k) dst[k] = static_cast<float>((trace[k] - mean) / rms);
-        pixel_.push_back(out);
-        mean_.push_back(mean);
-        scale_.push_back(rms);
+        const std::size_t at = iy * tile.row_stride + ix;
+        prepare(tile.data + at, tile.weights != nullptr ? tile.weights + at : nullptr, tile.frame_stride, out, maps);
       }
     }
     const std::size_t count = pixel_.size();
@@ -88,19 +68,84 @@ class CpuTileFitter final : public TileFitter {
     LmBatch<float, P> batch{problem_.t,         traces_.data(),  seeds_.data(), count,
                             params_.data(),     chi2_.data(),    inverse_diagonal_.data(),
                             status_.data(),     iterations_.data()};
+    if (weighted()) batch.root_weights = root_weights_.data();
     solve_lm(model_, batch, options_.lm);
     store(maps, n);
     return count;
   }
 
  private:
-  void store(FitMaps& maps, std::size_t n) const {
-    const double dof = static_cast<double>(n - P);
+  bool weighted() const { return options_.weights != WeightKind::none; }
+
+  // Reads one pixel's trace (and weights) at `stride`: a fittable trace is normalised (zero mean, unit rms over
+  // the points of positive weight, so float arithmetic stays exact enough at any data scale) into traces_ and
+  // queued; any other is classified. Points of weight 0 may hold anything; they are set to the mean, so that
+  // they do not disturb the seeding either.
+  void prepare(const float* src, const float* weight_src, std::size_t stride, std::size_t out, FitMaps& maps) {
+    const std::size_t n = problem_.t.size();
+    std::vector<double>& trace = trace_;
+    std::vector<double>& weight = weight_;
+    bool valid = true;
+    double sum = 0.0;
+    std::size_t positive = 0;
+    for (std::size_t k = 0; k < n; ++k) {
+      trace[k] = src[k * stride];
+      if (weighted()) {
+        weight[k] = weight_src != nullptr ? static_cast<double>(weight_src[k * stride])
+                                          : poisson_weight(trace[k], options_.adu_per_photon);
+        valid &= weight[k] >= 0.0 && std::isfinite(weight[k]);
+        if (!(weight[k] > 0.0)) continue;
+      }
+      valid &= std::isfinite(trace[k]);
+      sum += trace[k];
+      ++positive;
+    }
+    if (!valid || positive < kMinFitPoints) {
+      maps.status[out] = static_cast<std::uint8_t>(FitStatus::non_finite_input);
+      return;
+    }
+    const double mean = sum / static_cast<double>(positive);
+    double ss = 0.0;
+    double weighted_ss = 0.0;
+    for (std::size_t k = 0; k < n; ++k) {
+      if (weighted() && !(weight[k] > 0.0)) continue;
+      const double d2 = (trace[k] - mean) * (trace[k] - mean);
+      ss += d2;
+      if (weighted()) weighted_ss += weight[k] * d2;
+    }
+    const double rms = std::sqrt(ss / static_cast<double>(positive));
+    const double dof = static_cast<double>(positive) - P;
+    if (!(rms > 1e-6 * std::max(std::abs(mean), 1e-30))) {  // flat trace: nothing oscillates
+      maps.status[out] = static_cast<std::uint8_t>(FitStatus::no_signal);
+      maps.value[DampedCosine::kAmplitude][out] = 0.0f;
+      maps.value[DampedCosine::kOffset][out] = static_cast<float>(mean);
+      maps.chi2_reduced[out] = static_cast<float>((weighted() ? weighted_ss : ss) / dof);
+      return;
+    }
+    const std::size_t i = pixel_.size();
+    float* dst = &traces_[i * n];
+    for (std::size_t k = 0; k < n; ++k) dst[k] = static_cast<float>((trace[k] - mean) / rms);
+    if (weighted()) {  // the weights of the normalised residuals: w rms^2, as square roots
+      float* root = &root_weights_[i * n];
+      for (std::size_t k = 0; k < n; ++k) {
+        root[k] = static_cast<float>(std::sqrt(weight[k]) * rms);
+        if (!(weight[k] > 0.0)) dst[k] = 0.0f;
+      }
+    }
+    pixel_.push_back(out);
+    mean_.push_back(mean);
+    scale_.push_back(rms);
+    dof_.push_back(dof);
+  }
+
+  void store(FitMaps& maps, std::size_t /*n*/) const {
     const float nan = std::numeric_limits<float>::quiet_NaN();
     for (std::size_t i = 0; i < pixel_.size(); ++i) {
       const std::size_t out = pixel_[i];
       const double s = scale_[i];
-      const double variance_factor = chi2_[i] / dof;  // normalised units
+      const double dof = dof_[i];
+      // Unweighted: the noise is estimated from the residuals; weighted: the weights say it (fit_weights.h).
+      const double variance_factor = weighted() ? 1.0 : chi2_[i] / dof;  // normalised units
       FitStatus status = status_[i];
       for (int a = 0; a < P; ++a) {
         // amplitude, offset and background scale with the data; the offset also gets the mean back
@@ -116,7 +161,7 @@ class CpuTileFitter final : public TileFitter {
         maps.value[static_cast<std::size_t>(a)][out] = static_cast<float>(value);
         maps.std_error[static_cast<std::size_t>(a)][out] = static_cast<float>(error);
       }
-      maps.chi2_reduced[out] = static_cast<float>(chi2_[i] * s * s / dof);
+      maps.chi2_reduced[out] = static_cast<float>(weighted() ? chi2_[i] / dof : chi2_[i] * s * s / dof);
       maps.iterations[out] = static_cast<std::uint16_t>(iterations_[i]);
       const double amplitude = maps.value[DampedCosine::kAmplitude][out];
       const double amplitude_error = maps.std_error[DampedCosine::kAmplitude][out];
@@ -136,11 +181,14 @@ class CpuTileFitter final : public TileFitter {
   FitOptions options_;
   DampedCosineSeeder seeder_;
   Model model_;
-  std::vector<double> trace_;  // one raw trace, scratch
-  std::vector<float> traces_;  // [pixel][n] normalised traces of the pixels that are fitted
+  std::vector<double> trace_;   // one raw trace, scratch
+  std::vector<double> weight_;  // its weights, scratch
+  std::vector<float> traces_;   // [pixel][n] normalised traces of the pixels that are fitted
+  std::vector<float> root_weights_;  // [pixel][n] square roots of their normalised weights (weighted fits)
   std::vector<std::size_t> pixel_;
   std::vector<double> mean_;
   std::vector<double> scale_;
+  std::vector<double> dof_;  // points with positive weight - parameters
   std::vector<float> seeds_;
   std::vector<float> params_;
   std::vector<double> inverse_diagonal_;

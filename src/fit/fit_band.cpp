@@ -16,7 +16,9 @@ std::size_t fit_band(const Band& band, std::size_t tile_height, std::size_t tile
   pool.parallel_for(tiles_y * tiles_x, [&](std::size_t t, unsigned worker) {
     const std::size_t ty = t / tiles_x, tx = t % tiles_x;
     TileView view;
-    view.data = band.data + ty * tile_height * band.nx + tx * tile_width;
+    const std::size_t offset = ty * tile_height * band.nx + tx * tile_width;
+    view.data = band.data + offset;
+    view.weights = band.weights != nullptr ? band.weights + offset : nullptr;
     view.frame_stride = band.rows * band.nx;
     view.row_stride = band.nx;
     view.height = std::min(tile_height, band.rows - ty * tile_height);

@@ -22,6 +22,7 @@ struct Band {
   std::size_t rows = 0;
   std::size_t nx = 0;
   std::size_t y0 = 0;           // detector row of the band's first row
+  const float* weights = nullptr;  // [fitted delays][rows][nx] per-point weights (dataset weights), or nullptr
 };
 
 // fitters: one per pool worker. mask: [ny][nx] of the whole detector or nullptr. on_tile(pixels) is called

@@ -22,6 +22,15 @@ ModelKind parse_model(std::string_view name) {
       fmt::format("--model '{}' is not known; use damped-cosine or damped-cosine-exp", name));
 }
 
+std::string_view to_string(WeightKind kind) {
+  switch (kind) {
+    case WeightKind::none: return "none";
+    case WeightKind::poisson: return "poisson";
+    case WeightKind::dataset: return "dataset";
+  }
+  return "none";
+}
+
 int parameter_count(ModelKind model) {
   return model == ModelKind::damped_cosine ? DampedCosine::kParams : DampedCosineExp::kParams;
 }
@@ -45,6 +54,9 @@ void FitOptions::validate() const {
   }
   if (!(min_snr >= 0.0) || !std::isfinite(min_snr)) {
     throw InvalidArgument(fmt::format("--min-snr must be >= 0, got {}", min_snr));
+  }
+  if (!(adu_per_photon > 0.0) || !std::isfinite(adu_per_photon)) {
+    throw InvalidArgument(fmt::format("--adu-per-photon must be a positive number, got {}", adu_per_photon));
   }
 }
 

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fit/fit_weights.h"
 #include "fit/lm_options.h"
 
 namespace xpulse::fit {
@@ -24,6 +25,8 @@ struct FitOptions {
   double amp_threshold = 0.0;   // NO_SIGNAL below this amplitude (data units)
   double min_snr = 4.0;         // NO_SIGNAL when amplitude / stderr(amplitude) is below this (4 sigma:
                                 // below it the linearised standard errors stop being honest)
+  WeightKind weights = WeightKind::none;  // fit_weights.h
+  double adu_per_photon = 1.0;  // data units per photon (poisson weights)
   void validate() const;
 };
 

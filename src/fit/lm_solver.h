@@ -37,9 +37,11 @@ struct NormalEquations {
   alignas(64) double jtj[kPacked][kLanes];
 };
 
-// chi2, J^T r and J^T J of every lane at parameters p over all points. y is [n_points][kLanes].
-template <class Model>
+// chi2, J^T r and J^T J of every lane at parameters p over all points. y is [n_points][kLanes]. Weighted: each
+// point's residual and gradient are multiplied by root_weights[k][lane], the square root of its weight.
+template <bool Weighted, class Model>
 void accumulate_normal_equations(const Model& model, std::span<const double> t, const typename Model::Scalar* y,
+                                 const typename Model::Scalar* root_weights,
                                  const typename Model::Scalar (&p)[Model::kParams][kLanes],
                                  NormalEquations<Model::kParams>& out) {
   using S = typename Model::Scalar;
@@ -60,10 +62,19 @@ void accumulate_normal_equations(const Model& model, std::span<const double> t, 
       model.evaluate(t[k], p, value, gradient);
       const S* yk = y + k * kLanes;
 #pragma omp simd
-      for (int l = 0; l < kLanes; ++l) {
-        residual[l] = yk[l] - value[l];
-        c2[l] += residual[l] * residual[l];
+      for (int l = 0; l < kLanes; ++l) residual[l] = yk[l] - value[l];
+      if constexpr (Weighted) {
+        const S* wk = root_weights + k * kLanes;
+#pragma omp simd
+        for (int l = 0; l < kLanes; ++l) residual[l] *= wk[l];
+#pragma GCC unroll 8
+        for (int a = 0; a < P; ++a) {
+#pragma omp simd
+          for (int l = 0; l < kLanes; ++l) gradient[a][l] *= wk[l];
+        }
       }
+#pragma omp simd
+      for (int l = 0; l < kLanes; ++l) c2[l] += residual[l] * residual[l];
 #pragma GCC unroll 8
       for (int a = 0; a < P; ++a) {
 #pragma omp simd
@@ -93,10 +104,11 @@ struct LmBatch {
   const Scalar* seeds = nullptr;   // [count][P] starting parameters
   std::size_t count = 0;
   Scalar* params = nullptr;          // [count][P] result
-  double* chi2 = nullptr;            // [count] sum of squared residuals
+  double* chi2 = nullptr;            // [count] sum of (weighted) squared residuals
   double* inverse_diagonal = nullptr;  // [count][P] diag((J^T J)^-1) at the result; NaN when singular
   FitStatus* status = nullptr;       // [count]
   int* iterations = nullptr;         // [count] trial steps taken
+  const Scalar* root_weights = nullptr;  // [count][n] square roots of the points' weights; nullptr: unweighted
 };
 
 namespace detail {
@@ -117,7 +129,9 @@ void solve_lm(const Model& model, const LmBatch<typename Model::Scalar, Model::k
   const std::size_t n = batch.t.size();
   if (batch.count == 0) return;
 
+  const bool weighted = batch.root_weights != nullptr;
   std::vector<S> y(n * kLanes, S(0));
+  std::vector<S> w(weighted ? n * kLanes : 0, S(0));
   alignas(64) S params[P][kLanes];
   alignas(64) S trial[P][kLanes];
   NormalEquations<P> current;
@@ -137,6 +151,10 @@ void solve_lm(const Model& model, const LmBatch<typename Model::Scalar, Model::k
     trace[l] = static_cast<std::ptrdiff_t>(next);
     const S* src = batch.traces + next * n;
     for (std::size_t k = 0; k < n; ++k) y[k * kLanes + l] = src[k];
+    if (weighted) {
+      const S* root = batch.root_weights + next * n;
+      for (std::size_t k = 0; k < n; ++k) w[k * kLanes + l] = root[k];
+    }
     S p[P];
     for (int a = 0; a < P; ++a) p[a] = batch.seeds[next * P + a];
     model.project(p);
@@ -209,7 +227,11 @@ void solve_lm(const Model& model, const LmBatch<typename Model::Scalar, Model::k
     bool any = false;
     for (int l = 0; l < kLanes; ++l) any |= trace[l] >= 0;
     if (!any) break;
-    accumulate_normal_equations(model, batch.t, y.data(), trial, candidate);
+    if (weighted) {
+      accumulate_normal_equations<true>(model, batch.t, y.data(), w.data(), trial, candidate);
+    } else {
+      accumulate_normal_equations<false>(model, batch.t, y.data(), nullptr, trial, candidate);
+    }
     for (int l = 0; l < kLanes; ++l) {
       if (trace[l] < 0) continue;
       if (fresh[l]) {

@@ -15,7 +15,9 @@
 #include "core/host_device.h"
 #include "fit/damped_cosine.h"
 #include "fit/damped_cosine_exp.h"
+#include "fit/fit_problem.h"
 #include "fit/fit_status.h"
+#include "fit/fit_weights.h"
 #include "fit/periodogram.h"
 #include "fit/small_cholesky.h"
 #include "fit/vector_math.h"
@@ -45,6 +47,8 @@ struct PixelFitConstants {
   double initial_lambda = 1e-3;
   double amp_threshold = 0.0;
   double min_snr = 4.0;
+  WeightKind weights = WeightKind::none;  // dataset weights come with each pixel (fit_pixel)
+  double adu_per_photon = 1.0;
 };
 
 // One pixel's result, in data units (as FitMaps holds it).
@@ -62,6 +66,21 @@ struct StridedTrace {
   float* data;
   std::size_t stride;
   XPULSE_HD float& operator[](int k) const { return data[static_cast<std::size_t>(k) * stride]; }
+};
+
+// Square roots of the weights of one normalised trace's points (fit_weights.h): Poisson weights are computed
+// from the point's value, dataset weights are held in `root` (already square roots, normalised).
+struct PixelWeights {
+  WeightKind kind = WeightKind::none;
+  StridedTrace root{nullptr, 0};
+  double adu_per_photon = 1.0, mean = 0.0, rms = 1.0;  // the trace's normalisation
+  XPULSE_HD float root_weight(int k, float normalised_value) const {
+    if (kind == WeightKind::poisson) {
+      const double value = static_cast<double>(normalised_value) * rms + mean;
+      return static_cast<float>(std::sqrt(poisson_weight(value, adu_per_photon)) * rms);
+    }
+    return root[k];
+  }
 };
 
 namespace pixel_detail {
@@ -214,7 +233,7 @@ struct PixelNormalEquations {
 
 template <class Model>
 XPULSE_HD void accumulate_pixel(const Model& model, const PixelFitConstants& c, const StridedTrace& y,
-                                const float* p, PixelNormalEquations<Model::kParams>& out) {
+                                const PixelWeights& w, const float* p, PixelNormalEquations<Model::kParams>& out) {
   constexpr int P = Model::kParams;
   constexpr int Q = PixelNormalEquations<P>::kPacked;
   constexpr int kChunk = 32;  // points summed in float before adding to double (lm_solver.h kFloatChunk)
@@ -230,7 +249,12 @@ XPULSE_HD void accumulate_pixel(const Model& model, const PixelFitConstants& c, 
       float value;
       float gradient[P];
       model.evaluate_one(c.t[k], p, value, gradient);
-      const float residual = y[k] - value;
+      float residual = y[k] - value;
+      if (w.kind != WeightKind::none) {  // as lm_solver.h: residual and gradient times the root weight
+        const float root = w.root_weight(k, y[k]);
+        residual *= root;
+        for (int a = 0; a < P; ++a) gradient[a] *= root;
+      }
       c2 += residual * residual;
       for (int a = 0; a < P; ++a) {
         cr[a] += gradient[a] * residual;
@@ -254,7 +278,7 @@ XPULSE_HD void unpack_normal_matrix(const double* packed, double (&m)[P][P]) {
 // Writes params, chi2 (sum of squares), diag((J^T J)^-1) (NaN when singular) and iterations; returns the status.
 template <class Model>
 XPULSE_HD FitStatus lm_pixel(const Model& model, const PixelFitConstants& c, const StridedTrace& y,
-                             const float* seed, float* params, double& chi2, double* inverse_diagonal,
+                             const PixelWeights& w, const float* seed, float* params, double& chi2, double* inverse_diagonal,
                              int& iterations) {
   constexpr int P = Model::kParams;
   float trial[P];
@@ -298,7 +322,7 @@ XPULSE_HD FitStatus lm_pixel(const Model& model, const PixelFitConstants& c, con
   };
 
   for (;;) {
-    accumulate_pixel(model, c, y, trial, candidate);
+    accumulate_pixel(model, c, y, w, trial, candidate);
     if (fresh) {
       accept();
       fresh = false;
@@ -344,10 +368,11 @@ XPULSE_HD FitStatus lm_pixel(const Model& model, const PixelFitConstants& c, con
 }
 
 // The whole fit of one pixel: raw trace in, result in data units out. The trace is normalised in place (zero
-// mean, unit rms), so `y` must be writable scratch the caller does not need afterwards.
+// mean, unit rms), so `y` must be writable scratch the caller does not need afterwards; so must `weights`, the
+// pixel's dataset weights (1 / data units^2) when c.weights is dataset (replaced by their normalised roots).
 template <class Model>
 XPULSE_HD PixelResult fit_pixel(const Model& model, const PixelFitConstants& c, const StridedTrace& y,
-                                bool masked) {
+                                bool masked, StridedTrace weights = StridedTrace{nullptr, 0}) {
   constexpr int P = Model::kParams;
   PixelResult r;
   for (int a = 0; a < DampedCosineExp::kParams; ++a) r.value[a] = r.std_error[a] = NAN;
@@ -359,29 +384,57 @@ XPULSE_HD PixelResult fit_pixel(const Model& model, const PixelFitConstants& c, 
     return r;
   }
   const int n = c.n;
-  bool finite = true;
+  const bool weighted = c.weights != WeightKind::none;
+  // The weight of point k of the raw trace (as CpuTileFitter::prepare).
+  auto weight_of = [&](int k) -> double {
+    return c.weights == WeightKind::poisson ? poisson_weight(y[k], c.adu_per_photon) : static_cast<double>(weights[k]);
+  };
+  bool valid = true;
   double sum = 0.0;
+  int positive = 0;  // points of positive weight
   for (int k = 0; k < n; ++k) {
     const double v = y[k];
-    finite = finite && std::isfinite(v);
+    if (weighted) {
+      const double wk = weight_of(k);
+      valid = valid && wk >= 0.0 && std::isfinite(wk);
+      if (!(wk > 0.0)) continue;
+    }
+    valid = valid && std::isfinite(v);
     sum += v;
+    ++positive;
   }
-  if (!finite) {
+  if (!valid || positive < static_cast<int>(kMinFitPoints)) {
     r.status = static_cast<std::uint8_t>(FitStatus::non_finite_input);
     return r;
   }
-  const double mean = sum / static_cast<double>(n);
+  const double mean = sum / static_cast<double>(positive);
   double ss = 0.0;
-  for (int k = 0; k < n; ++k) ss += (y[k] - mean) * (y[k] - mean);
-  const double rms = std::sqrt(ss / static_cast<double>(n));
+  double weighted_ss = 0.0;
+  for (int k = 0; k < n; ++k) {
+    const double wk = weighted ? weight_of(k) : 1.0;
+    if (!(wk > 0.0)) continue;
+    const double d2 = (y[k] - mean) * (y[k] - mean);
+    ss += d2;
+    weighted_ss += wk * d2;
+  }
+  const double rms = std::sqrt(ss / static_cast<double>(positive));
+  const double dof = static_cast<double>(positive - P);
   if (!(rms > 1e-6 * std::fmax(std::fabs(mean), 1e-30))) {  // flat trace: nothing oscillates
     r.status = static_cast<std::uint8_t>(FitStatus::no_signal);
     r.value[DampedCosine::kAmplitude] = 0.0f;
     r.value[DampedCosine::kOffset] = static_cast<float>(mean);
-    r.chi2_reduced = static_cast<float>(ss / static_cast<double>(n - P));
+    r.chi2_reduced = static_cast<float>((weighted ? weighted_ss : ss) / dof);
     return r;
   }
-  for (int k = 0; k < n; ++k) y[k] = static_cast<float>((y[k] - mean) / rms);
+  // Dataset weights become the roots of the normalised weights; points of weight 0 are set to the mean.
+  for (int k = 0; k < n; ++k) {
+    const bool dropped = weighted && !(weight_of(k) > 0.0);
+    if (c.weights == WeightKind::dataset) {
+      weights[k] = static_cast<float>(std::sqrt(static_cast<double>(weights[k])) * rms);
+    }
+    y[k] = dropped ? 0.0f : static_cast<float>((y[k] - mean) / rms);
+  }
+  PixelWeights w{c.weights, weights, c.adu_per_photon, mean, rms};
   r.fitted = true;
 
   float seed[P];
@@ -394,11 +447,10 @@ XPULSE_HD PixelResult fit_pixel(const Model& model, const PixelFitConstants& c, 
   double chi2 = 0.0;
   double inverse_diagonal[P];
   int iterations = 0;
-  FitStatus status = lm_pixel(model, c, y, seed, params, chi2, inverse_diagonal, iterations);
+  FitStatus status = lm_pixel(model, c, y, w, seed, params, chi2, inverse_diagonal, iterations);
 
   // Back to data units and classification, as CpuTileFitter::store().
-  const double dof = static_cast<double>(n - P);
-  const double variance_factor = chi2 / dof;
+  const double variance_factor = weighted ? 1.0 : chi2 / dof;
   for (int a = 0; a < P; ++a) {
     const bool data_units = a == DampedCosine::kAmplitude || a == DampedCosine::kOffset ||
                             (P == DampedCosineExp::kParams && a == DampedCosineExp::kBackground);
@@ -412,7 +464,7 @@ XPULSE_HD PixelResult fit_pixel(const Model& model, const PixelFitConstants& c, 
     r.value[a] = static_cast<float>(value);
     r.std_error[a] = static_cast<float>(error);
   }
-  r.chi2_reduced = static_cast<float>(chi2 * rms * rms / dof);
+  r.chi2_reduced = static_cast<float>(weighted ? chi2 / dof : chi2 * rms * rms / dof);
   r.iterations = static_cast<std::uint16_t>(iterations);
   const double amplitude = r.value[DampedCosine::kAmplitude];
   const double amplitude_error = r.std_error[DampedCosine::kAmplitude];

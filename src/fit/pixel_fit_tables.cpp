@@ -24,6 +24,8 @@ PixelFitTables PixelFitTables::make(const FitProblem& problem, const FitOptions&
   c.initial_lambda = options.lm.initial_lambda;
   c.amp_threshold = options.amp_threshold;
   c.min_snr = options.min_snr;
+  c.weights = options.weights;
+  c.adu_per_photon = options.adu_per_photon;
   return tables;
 }
 

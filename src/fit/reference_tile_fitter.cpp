@@ -1,5 +1,6 @@
 // Reference backend of TileFitter: the CUDA kernel's per-pixel code (pixel_fit.h) run on the host, one pixel at
 // a time. It is the CPU twin the CUDA backend is checked against, and is itself checked against the CPU backend.
+#include <stdexcept>
 #include <vector>
 
 #include "fit/damped_cosine.h"
@@ -23,14 +24,24 @@ class ReferenceTileFitter final : public TileFitter {
   std::size_t fit(const TileView& tile, const std::uint8_t* mask, FitMaps& maps) override {
     const std::size_t n = tables_.t.size();
     trace_.resize(n);
+    weights_.resize(n);
+    if (constants_.weights == WeightKind::dataset && tile.weights == nullptr) {
+      throw std::logic_error("ReferenceTileFitter: dataset weights asked for but the tile has none");
+    }
     std::size_t fitted = 0;
     for (std::size_t iy = 0; iy < tile.height; ++iy) {
       for (std::size_t ix = 0; ix < tile.width; ++ix) {
         const std::size_t out = (tile.y0 + iy) * maps.nx + tile.x0 + ix;
         const float* src = tile.data + iy * tile.row_stride + ix;
         for (std::size_t k = 0; k < n; ++k) trace_[k] = src[k * tile.frame_stride];
+        StridedTrace weights{nullptr, 0};
+        if (tile.weights != nullptr) {
+          const float* w = tile.weights + iy * tile.row_stride + ix;
+          for (std::size_t k = 0; k < n; ++k) weights_[k] = w[k * tile.frame_stride];
+          weights = StridedTrace{weights_.data(), 1};
+        }
         const bool masked = mask != nullptr && mask[out] != 0;
-        const PixelResult r = fit_pixel(model_, constants_, StridedTrace{trace_.data(), 1}, masked);
+        const PixelResult r = fit_pixel(model_, constants_, StridedTrace{trace_.data(), 1}, masked, weights);
         store_pixel_result(r, out, maps);
         fitted += r.fitted;
       }
@@ -43,6 +54,7 @@ class ReferenceTileFitter final : public TileFitter {
   PixelFitConstants constants_;
   Model model_;
   std::vector<float> trace_;
+  std::vector<float> weights_;
 };
 
 }  // namespace

@@ -20,6 +20,8 @@ struct TileView {
   std::size_t width = 0;
   std::size_t y0 = 0;  // position of the tile's first pixel on the detector
   std::size_t x0 = 0;
+  // Per-point weights (1 / data units^2) at the same offsets as data; set when FitOptions::weights is dataset.
+  const float* weights = nullptr;
 };
 
 class TileFitter {

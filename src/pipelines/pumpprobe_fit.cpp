@@ -78,6 +78,8 @@ std::string fit_identity(const FitRequest& r, const UnitLayout& layout, std::siz
   j["max_iterations"] = r.options.lm.max_iterations;
   j["amp_threshold"] = r.options.amp_threshold;
   j["min_snr"] = r.options.min_snr;
+  j["weights"] = r.weights;
+  j["adu_per_photon"] = r.options.adu_per_photon;
   j["device"] = std::string(runtime::to_string(device));
   j["shape"] = {delays, layout.ny, nx};
   j["unit_rows"] = layout.unit_rows;
@@ -100,8 +102,11 @@ void write_maps(const fit::FitMaps& maps, const FitRequest& r, const fit::FitPro
     w.write<float>("/fit/" + name, maps.value[a], dims, std::string(units[a]));
     w.write<float>("/fit/stderr/" + name, maps.std_error[a], dims, std::string(units[a]));
   }
-  w.write<float>("/fit/chi2", maps.chi2_reduced, dims, fmt::format("({})^2", data_units));
-  file.attribute("/fit/chi2", "description", "reduced chi2: sum of squared residuals / (fitted delays - parameters)");
+  const bool weighted = r.options.weights != fit::WeightKind::none;
+  w.write<float>("/fit/chi2", maps.chi2_reduced, dims, weighted ? "dimensionless" : fmt::format("({})^2", data_units));
+  file.attribute("/fit/chi2", "description",
+                 weighted ? "reduced chi2: sum of weight * residual^2 / (points of positive weight - parameters)"
+                          : "reduced chi2: sum of squared residuals / (fitted delays - parameters)");
   w.write<std::uint8_t>("/fit/status", maps.status, dims);
   file.attribute("/fit/status", "codes", std::string(fit::fit_status_legend()));
   w.write<std::uint16_t>("/fit/iterations", maps.iterations, dims);
@@ -118,6 +123,11 @@ void write_maps(const fit::FitMaps& maps, const FitRequest& r, const fit::FitPro
   file.attribute("/fit", "max_iterations", static_cast<double>(r.options.lm.max_iterations));
   file.attribute("/fit", "min_snr", r.options.min_snr);
   file.attribute("/fit", "amp_threshold", r.options.amp_threshold);
+  file.attribute("/fit", "weights", r.weights);
+  if (r.options.weights == fit::WeightKind::poisson) file.attribute("/fit", "adu_per_photon", r.options.adu_per_photon);
+  file.attribute("/fit", "standard_errors",
+                 weighted ? "from the weights: sqrt(diag((J^T W J)^-1))"
+                          : "scaled by the reduced chi2: sqrt(diag((J^T J)^-1) chi2_reduced)");
   file.attribute("/fit", "status_codes", std::string(fit::fit_status_legend()));
   io::write_provenance(file, r.command_line, r.input);
   file.close();
@@ -201,17 +211,37 @@ void write_distributed_maps(runtime::World& world, const FitRequest& r, const Un
   });
 }
 
+// Sets r.options.weights and adu_per_photon from --weights and --adu-per-photon and the input's gain.
+void resolve_weights(FitRequest& r, const PumpProbeInput& input) {
+  fit::FitOptions& o = r.options;
+  o.weights = r.weights == "none"      ? fit::WeightKind::none
+              : r.weights == "poisson" ? fit::WeightKind::poisson
+                                       : fit::WeightKind::dataset;
+  if (r.adu_per_photon && o.weights != fit::WeightKind::poisson) {
+    throw InvalidArgument("--adu-per-photon applies to --weights poisson");
+  }
+  if (o.weights != fit::WeightKind::poisson) return;
+  o.adu_per_photon = r.adu_per_photon ? *r.adu_per_photon : input.adu_per_photon;
+  if (o.adu_per_photon == 0.0) {
+    throw InputError(fmt::format("--weights poisson needs the detector gain: '{}' is in {}, not photons, and '{}' "
+                                 "does not say how many per photon; give --adu-per-photon",
+                                 r.data_path, input.data_units, r.input));
+  }
+}
+
 }  // namespace
 
 namespace {
 
-FitSummary fit_pump_probe_file_unguarded(const FitRequest& r) {
+FitSummary fit_pump_probe_file_unguarded(const FitRequest& request) {
+  FitRequest r = request;
   const auto start = std::chrono::steady_clock::now();
   runtime::World& world = runtime::World::get();
   std::optional<PumpProbeInput> input;
   std::optional<fit::FitProblem> problem_storage;
   std::unique_ptr<io::AtomicOutput> output;
   std::unique_ptr<io::ParallelReader> stack;
+  std::unique_ptr<io::ParallelReader> weights;  // --weights DATASET
   std::unique_ptr<fit::BandFitter> fitter;
   UnitLayout layout;
   // Every rank opens and checks the input; any failure stops all of them with one message.
@@ -220,11 +250,19 @@ FitSummary fit_pump_probe_file_unguarded(const FitRequest& r) {
     if (r.tile_height < 1 || r.tile_width < 1) throw InvalidArgument("--tile must have positive dimensions");
     if (r.threads < 1) throw InvalidArgument("--threads must be >= 1");
     r.options.validate();
-    input = open_pump_probe_input({r.input, r.data_path, r.delays_path, r.mask_path, r.mask_required});
+    if (r.weights.empty()) throw InvalidArgument("--weights must be none, poisson or a dataset path");
+    const bool weights_dataset = r.weights != "none" && r.weights != "poisson";
+    input = open_pump_probe_input({r.input, r.data_path, r.delays_path, r.mask_path, r.mask_required,
+                                   weights_dataset ? r.weights : std::string()});
+    resolve_weights(r, *input);
+    r.options.validate();
     problem_storage = fit::FitProblem::make(input->delays_ps, r.options);
     // Fails now, before any fitting, if the output cannot be written.
     if (world.is_root()) output = std::make_unique<io::AtomicOutput>(r.out);
     stack = std::make_unique<io::ParallelReader>(r.input, r.data_path, io::ReaderOptions{r.threads, r.allow_missing});
+    if (r.options.weights == fit::WeightKind::dataset) {
+      weights = std::make_unique<io::ParallelReader>(r.input, r.weights, io::ReaderOptions{r.threads, r.allow_missing});
+    }
     layout = plan_units(r, problem_storage->t.size(), input->ny, input->nx, stack->read_granule());
     // Several ranks on a node share its GPUs by local rank unless --gpus says which to use.
     std::vector<int> gpus = r.gpus;
@@ -286,9 +324,9 @@ FitSummary fit_pump_probe_file_unguarded(const FitRequest& r) {
   // Per unit of this rank: unit, start and end (microseconds since the epoch), bytes; for the run's record.
   std::vector<std::uint64_t> unit_times;
   // Fits one unit whose stack [n][rows][nx] is in `data`, and journals it.
-  const auto fit_unit = [&](std::size_t u, const float* data) {
+  const auto fit_unit = [&](std::size_t u, const float* data, const float* unit_weights) {
     const double started = runtime::unix_now();
-    const fit::Band view{data, layout.rows(u), nx, layout.y0(u)};
+    const fit::Band view{data, layout.rows(u), nx, layout.y0(u), unit_weights};
     const std::uint64_t f = fitter->fit(view, mask.empty() ? nullptr : mask.data(), maps);
     runtime::PayloadWriter payload;
     payload.put(f);
@@ -310,10 +348,14 @@ FitSummary fit_pump_probe_file_unguarded(const FitRequest& r) {
       const std::size_t unit_floats = n * layout.unit_rows * nx;
       std::array<runtime::HostBuffer, 2> buffers = {fitter->allocate_host(unit_floats),
                                                     fitter->allocate_host(unit_floats)};
+      const std::size_t weight_floats = weights ? unit_floats : 0;
+      std::array<runtime::HostBuffer, 2> weight_buffers = {runtime::HostBuffer::heap(weight_floats),
+                                                           runtime::HostBuffer::heap(weight_floats)};
       auto read_unit = [&](std::size_t u, std::size_t slot) {
         const std::array<std::size_t, 3> offset = {problem.first_delay, layout.y0(u), 0};
         const std::array<std::size_t, 3> count = {n, layout.rows(u), nx};
         stack->read<float>(offset, count, buffers[slot].data());
+        if (weights) weights->read<float>(offset, count, weight_buffers[slot].data());
       };
       std::optional<std::size_t> current = queue.next();
       std::future<void> reading;
@@ -324,7 +366,7 @@ FitSummary fit_pump_probe_file_unguarded(const FitRequest& r) {
         const std::optional<std::size_t> following = queue.next();
         if (following) reading = std::async(std::launch::async, read_unit, *following, 1 - slot);
         try {
-          fit_unit(*current, buffers[slot].data());
+          fit_unit(*current, buffers[slot].data(), weights ? weight_buffers[slot].data() : nullptr);
         } catch (...) {
           if (reading.valid()) reading.wait();  // the reader writes into the other buffer: let it finish first
           throw;
@@ -341,17 +383,24 @@ FitSummary fit_pump_probe_file_unguarded(const FitRequest& r) {
       const std::size_t rows = layout.y0(share.back()) + layout.rows(share.back()) - first_row;
       runtime::HostBuffer all = fitter->allocate_host(n * rows * nx);
       runtime::HostBuffer unit = fitter->allocate_host(n * layout.unit_rows * nx);
+      runtime::HostBuffer all_weights = runtime::HostBuffer::heap(weights ? n * rows * nx : 0);
+      runtime::HostBuffer unit_weights = runtime::HostBuffer::heap(weights ? n * layout.unit_rows * nx : 0);
       const std::array<std::size_t, 3> offset = {problem.first_delay, first_row, 0};
       const std::array<std::size_t, 3> count = {n, rows, nx};
       stack->read<float>(offset, count, all.data());
+      if (weights) weights->read<float>(offset, count, all_weights.data());
+      // Rows [row, row + unit_rows) of every frame of the share, packed.
+      const auto gather = [&](const float* from, float* to, std::size_t row, std::size_t unit_rows) {
+        for (std::size_t d = 0; d < n; ++d) {
+          std::memcpy(to + d * unit_rows * nx, from + (d * rows + row) * nx, unit_rows * nx * sizeof(float));
+        }
+      };
       for (std::size_t u : share) {
         if (world.failure_announced()) break;
         const std::size_t unit_rows = layout.rows(u), row = layout.y0(u) - first_row;
-        for (std::size_t d = 0; d < n; ++d) {
-          std::memcpy(unit.data() + d * unit_rows * nx, all.data() + (d * rows + row) * nx,
-                      unit_rows * nx * sizeof(float));
-        }
-        fit_unit(u, unit.data());
+        gather(all.data(), unit.data(), row, unit_rows);
+        if (weights) gather(all_weights.data(), unit_weights.data(), row, unit_rows);
+        fit_unit(u, unit.data(), weights ? unit_weights.data() : nullptr);
         on_finished(u);
       }
     }
@@ -388,6 +437,11 @@ FitSummary fit_pump_probe_file_unguarded(const FitRequest& r) {
   if (non_finite > 0 && non_finite == ny * nx - masked) {
     // The finished units hold nothing but non-finite inputs: no journal worth resuming is kept.
     if (world.is_root()) runtime::Journal::remove(r.out);
+    if (r.options.weights == fit::WeightKind::dataset) {
+      throw InputError(fmt::format("no unmasked pixel of '{}' has finite values after t0 and valid weights in '{}' "
+                                   "(>= 0, finite, at least {} positive)",
+                                   r.data_path, r.weights, fit::kMinFitPoints));
+    }
     throw InputError(fmt::format("dataset '{}' has no finite values after t0 in any unmasked pixel (all NaN/Inf)",
                                  r.data_path));
   }
@@ -411,6 +465,8 @@ FitSummary fit_pump_probe_file_unguarded(const FitRequest& r) {
     std::nth_element(chi2.begin(), chi2.begin() + static_cast<std::ptrdiff_t>(chi2.size() / 2), chi2.end());
     s.median_chi2_reduced = chi2[chi2.size() / 2];
   }
+  s.weights = r.options.weights;
+  s.adu_per_photon = r.options.adu_per_photon;
   s.fit_seconds = fit_seconds;
   s.fits_per_second = fit_seconds > 0 ? static_cast<double>(s.fitted) / fit_seconds : 0.0;
 

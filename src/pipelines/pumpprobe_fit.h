@@ -4,6 +4,7 @@
 // units are spread over the ranks, each rank writes a part file and rank 0 the final file (io/row_parts.h).
 #include <array>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,9 @@ struct FitRequest {
   std::string delays_path = "/entry_1/data_1/delay";
   std::string mask_path = "/entry_1/data_1/mask";
   bool mask_required = false;  // true when the user named --mask: then it must exist
-  fit::FitOptions options;
+  fit::FitOptions options;      // options.weights and adu_per_photon are set from the two fields below
+  std::string weights = "none";  // none | poisson | the path of a weights dataset [delay, y, x] (fit_weights.h)
+  std::optional<double> adu_per_photon;  // poisson weights: data units per photon (default: the file's)
   std::size_t tile_height = 16;
   std::size_t tile_width = 16;
   unsigned threads = 1;
@@ -39,7 +42,9 @@ struct FitSummary {
   std::size_t pixels = 0;
   std::size_t fitted = 0;  // pixels handed to the solver (not masked, finite, not flat)
   std::array<std::size_t, fit::kFitStatusCount> status_counts{};
-  double median_chi2_reduced = 0.0;  // over converged pixels, data units^2
+  double median_chi2_reduced = 0.0;  // over converged pixels: data units^2, dimensionless when weighted
+  fit::WeightKind weights = fit::WeightKind::none;
+  double adu_per_photon = 0.0;       // the gain poisson weights used
   double fit_seconds = 0.0;          // reading + fitting, overlapped
   double total_seconds = 0.0;
   double fits_per_second = 0.0;      // fitted / fit_seconds

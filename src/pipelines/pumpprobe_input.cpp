@@ -1,5 +1,8 @@
 #include "pipelines/pumpprobe_input.h"
 
+#include <cmath>
+#include <optional>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -10,6 +13,39 @@ namespace xpulse::pipelines {
 namespace {
 
 std::string shape(const std::vector<std::size_t>& dims) { return fmt::format("[{}]", fmt::join(dims, ", ")); }
+
+void check_weights(const io::Reader& in, const PumpProbeInputPaths& p, const std::vector<std::size_t>& dims) {
+  if (!in.exists(p.weights)) {
+    throw InputError(fmt::format("--weights: dataset '{}' not found in '{}'; use none, poisson or the path of a "
+                                 "weights dataset [delay, y, x]",
+                                 p.weights, p.file));
+  }
+  const io::DatasetInfo w = in.info(p.weights);
+  if (w.dims != dims) {
+    throw InputError(fmt::format("weights '{}' have shape {}, but the data '{}' are {}", p.weights, shape(w.dims),
+                                 p.data, shape(dims)));
+  }
+  if (w.element_class == io::ElementClass::other) {
+    throw InputError(fmt::format("weights '{}' are not numeric", p.weights));
+  }
+}
+
+double detector_gain(const io::Reader& in, const std::string& data, const std::string& units) {
+  const std::string detector_gain_path = "/entry_1/instrument_1/detector_1/adu_per_photon";
+  double gain = 0.0;
+  if (const std::optional<double> a = in.numeric_attribute(data, "adu_per_photon")) {
+    gain = *a;
+  } else if (in.exists(detector_gain_path)) {
+    gain = in.read_scalar(detector_gain_path);
+  } else {
+    return units == "photons" ? 1.0 : 0.0;
+  }
+  if (!(gain > 0.0) || !std::isfinite(gain)) {
+    throw InputError(fmt::format("the detector gain (adu_per_photon) of '{}' must be a positive number, got {}", data,
+                                 gain));
+  }
+  return gain;
+}
 
 }  // namespace
 
@@ -54,8 +90,10 @@ PumpProbeInput open_pump_probe_input(const PumpProbeInputPaths& p) {
   } else if (p.mask_required) {
     throw InputError(fmt::format("dataset '{}' not found in '{}'", p.mask, p.file));
   }
+  if (!p.weights.empty()) check_weights(in, p, info.dims);
   out.data_units = in.string_attribute(p.data, "units");
   if (out.data_units.empty()) out.data_units = "counts";
+  out.adu_per_photon = detector_gain(in, p.data, out.data_units);
   return out;
 }
 

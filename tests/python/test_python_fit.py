@@ -36,6 +36,22 @@ def test_results_equal_the_cli_bit_for_bit(tmp_path, xpulse, dtype):
             assert same(r["stderr_" + k], f["fit/stderr"][k][()]), k
 
 
+def test_weighted_results_equal_the_cli_bit_for_bit(tmp_path, xpulse):
+    sim, poisson, dataset = tmp_path / "sim.h5", tmp_path / "poisson.h5", tmp_path / "dataset.h5"
+    xpulse("simulate", "pump-probe", "--out", sim, "--shape", "100x24x32", "--seed", 3)
+    data, delays, mask = load(sim)
+    weights = (1.0 / np.maximum(data, 1.0) * (1 + (np.arange(data.size) % 3)).reshape(data.shape)).astype(np.float32)
+    with h5py.File(sim, "a") as f:
+        f["/entry_1/data_1/weights"] = weights
+    xpulse("fit", sim, "--out", poisson, "--weights", "poisson", "--adu-per-photon", 2)
+    xpulse("fit", sim, "--out", dataset, "--weights", "/entry_1/data_1/weights")
+    for out, kwargs in ((poisson, {"weights": "poisson", "adu_per_photon": 2.0}), (dataset, {"weights": weights})):
+        r = xp.fit_damped_cosine(data, delays, mask=mask, **kwargs)
+        with h5py.File(out) as f:
+            for k in FIT_KEYS:
+                assert same(r[k], f["fit"][k][()]), (out.name, k)
+
+
 def test_any_layout_and_dtype_gives_the_same_fit(tmp_path, xpulse):
     sim = tmp_path / "sim.h5"
     xpulse("simulate", "pump-probe", "--out", sim, "--shape", "100x24x32", "--seed", 4)
@@ -79,6 +95,10 @@ def test_noise_free_trace_is_recovered_and_t0_is_honoured():
     (lambda d, t: xp.fit_damped_cosine(d[:0], t[:0]), "data is empty"),
     (lambda d, t: xp.fit_damped_cosine(d.astype(complex), t), "data has dtype complex128"),
     (lambda d, t: xp.fit_damped_cosine(d, t[::-1].copy()), "increasing"),
+    (lambda d, t: xp.fit_damped_cosine(d, t, weights="gauss"), "weights 'gauss' is not known"),
+    (lambda d, t: xp.fit_damped_cosine(d, t, weights=d[:, :2]), "weights must be an array of data's shape"),
+    (lambda d, t: xp.fit_damped_cosine(d, t, weights="poisson", adu_per_photon=0),
+     "--adu-per-photon must be a positive number, got 0"),
 ])
 def test_bad_input_raises_value_error_with_the_cli_message(call, message):
     t = np.linspace(0, 5, 60)
