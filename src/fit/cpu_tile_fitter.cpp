@@ -41,6 +41,8 @@ class CpuTileFitter final : public TileFitter {
     if (options_.weights == WeightKind::dataset && tile.weights == nullptr) {
       throw std::logic_error("CpuTileFitter: dataset weights asked for but the tile has none");
     }
+    pixel_major(tile, tile.data, raw_);
+    if (tile.weights != nullptr) pixel_major(tile, tile.weights, raw_weights_);
     for (std::size_t iy = 0; iy < tile.height; ++iy) {
       for (std::size_t ix = 0; ix < tile.width; ++ix) {
         const std::size_t out = (tile.y0 + iy) * maps.nx + tile.x0 + ix;
@@ -48,8 +50,8 @@ class CpuTileFitter final : public TileFitter {
           maps.status[out] = static_cast<std::uint8_t>(FitStatus::masked);
           continue;
         }
-        const std::size_t at = iy * tile.row_stride + ix;
-        prepare(tile.data + at, tile.weights != nullptr ? tile.weights + at : nullptr, tile.frame_stride, out, maps);
+        const std::size_t at = (iy * tile.width + ix) * n;
+        prepare(&raw_[at], tile.weights != nullptr ? &raw_weights_[at] : nullptr, 1, out, maps);
       }
     }
     const std::size_t count = pixel_.size();
@@ -76,6 +78,26 @@ class CpuTileFitter final : public TileFitter {
 
  private:
   bool weighted() const { return options_.weights != WeightKind::none; }
+
+  // The tile's values of `data` (laid out as tile.data) as [pixel][n]: frame rows are read contiguously, so
+  // the frames' large, power-of-two strides never make every point of a trace miss the cache.
+  void pixel_major(const TileView& tile, const float* data, std::vector<float>& into) const {
+    constexpr std::size_t kAhead = 8;  // frames prefetched ahead: each frame is another page, out of the
+                                       // hardware prefetchers' reach
+    const std::size_t n = problem_.t.size(), w = tile.width;
+    into.resize(tile.height * w * n);
+    for (std::size_t k = 0; k < n; ++k) {
+      const float* frame = data + k * tile.frame_stride;
+      for (std::size_t iy = 0; iy < tile.height; ++iy) {
+        const float* row = frame + iy * tile.row_stride;
+        if (k + kAhead < n) {
+          for (std::size_t ix = 0; ix < w; ix += 16) __builtin_prefetch(row + kAhead * tile.frame_stride + ix);
+        }
+        float* to = &into[iy * w * n + k];
+        for (std::size_t ix = 0; ix < w; ++ix) to[ix * n] = row[ix];
+      }
+    }
+  }
 
   // Reads one pixel's trace (and weights) at `stride`: a fittable trace is normalised (zero mean, unit rms over
   // the points of positive weight, so float arithmetic stays exact enough at any data scale) into traces_ and
@@ -181,6 +203,8 @@ class CpuTileFitter final : public TileFitter {
   FitOptions options_;
   DampedCosineSeeder seeder_;
   Model model_;
+  std::vector<float> raw_;      // [pixel][n] the tile's traces as read
+  std::vector<float> raw_weights_;  // [pixel][n] their dataset weights
   std::vector<double> trace_;   // one raw trace, scratch
   std::vector<double> weight_;  // its weights, scratch
   std::vector<float> traces_;   // [pixel][n] normalised traces of the pixels that are fitted

@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <limits>
 #include <span>
 #include <vector>
 
@@ -120,6 +121,60 @@ void unpack_lane(const double (&packed)[NormalEquations<P>::kPacked][kLanes], in
 }
 }  // namespace detail
 
+// Solves (J^T J + lambda diag(scale)) delta = J^T r of every lane at once: the arithmetic of cholesky_factor and
+// cholesky_solve (small_cholesky.h), in the same order, with the lanes in the vector dimension. solved[l] is
+// false where a pivot is not positive and finite (delta is then meaningless).
+template <int P>
+void solve_damped_lanes(const NormalEquations<P>& eq, const double (&lambda)[kLanes], const double (&scale)[P][kLanes],
+                        double (&delta)[P][kLanes], bool (&solved)[kLanes]) {
+  alignas(64) double a[P][P][kLanes];  // lower triangle
+  for (int i = 0; i < P; ++i) {
+    for (int j = 0; j <= i; ++j) {
+      for (int l = 0; l < kLanes; ++l) a[i][j][l] = eq.jtj[i * (i + 1) / 2 + j][l];
+    }
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) a[i][i][l] += lambda[l] * scale[i][l];
+  }
+  alignas(64) int ok[kLanes];
+  std::fill_n(ok, kLanes, 1);
+  for (int j = 0; j < P; ++j) {
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) {
+      double d = a[j][j][l];
+      for (int k = 0; k < j; ++k) d -= a[j][k][l] * a[j][k][l];
+      const bool good = d > 0.0 && d <= std::numeric_limits<double>::max();
+      ok[l] &= good;
+      a[j][j][l] = __builtin_sqrt(good ? d : 1.0);
+    }
+    for (int i = j + 1; i < P; ++i) {
+#pragma omp simd
+      for (int l = 0; l < kLanes; ++l) {
+        double s = a[i][j][l];
+        for (int k = 0; k < j; ++k) s -= a[i][k][l] * a[j][k][l];
+        a[i][j][l] = s / a[j][j][l];
+      }
+    }
+  }
+  alignas(64) double y[P][kLanes];
+  for (int i = 0; i < P; ++i) {
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) {
+      double s = eq.jtr[i][l];
+      for (int k = 0; k < i; ++k) s -= a[i][k][l] * y[k][l];
+      y[i][l] = s / a[i][i][l];
+    }
+  }
+  for (int i = P - 1; i >= 0; --i) {
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) {
+      double s = y[i][l];
+      for (int k = i + 1; k < P; ++k) s -= a[k][i][l] * delta[k][l];
+      delta[i][l] = s / a[i][i][l];
+    }
+  }
+  for (int l = 0; l < kLanes; ++l) solved[l] = ok[l] != 0;
+}
+
 template <class Model>
 void solve_lm(const Model& model, const LmBatch<typename Model::Scalar, Model::kParams>& batch,
               const LmOptions& options) {
@@ -183,22 +238,16 @@ void solve_lm(const Model& model, const LmBatch<typename Model::Scalar, Model::k
     load(l);
   };
 
-  // Solves (J^T J + lambda diag(scale)) delta = J^T r for lane l and sets its trial point.
+  // The LM steps of every lane (solve_damped_lanes); propose(l) sets lane l's trial point from its step.
+  alignas(64) double delta[P][kLanes];
+  bool solved[kLanes];
+  bool wants_step[kLanes];
   auto propose = [&](int l) {
-    double m[P][P];
-    detail::unpack_lane<P>(current.jtj, l, m);
-    double rhs[P];
-    for (int a = 0; a < P; ++a) {
-      m[a][a] += lambda[l] * scale[a][l];
-      rhs[a] = current.jtr[a][l];
-    }
-    if (!cholesky_factor(m)) return false;
-    double delta[P];
-    cholesky_solve(m, rhs, delta);
+    if (!solved[l]) return false;
     S p[P];
     for (int a = 0; a < P; ++a) {
-      if (!std::isfinite(delta[a])) return false;
-      p[a] = static_cast<S>(params[a][l] + delta[a]);
+      if (!std::isfinite(delta[a][l])) return false;
+      p[a] = static_cast<S>(params[a][l] + delta[a][l]);
     }
     model.project(p);
     for (int a = 0; a < P; ++a) trial[a][l] = p[a];
@@ -233,6 +282,7 @@ void solve_lm(const Model& model, const LmBatch<typename Model::Scalar, Model::k
       accumulate_normal_equations<false>(model, batch.t, y.data(), nullptr, trial, candidate);
     }
     for (int l = 0; l < kLanes; ++l) {
+      wants_step[l] = false;
       if (trace[l] < 0) continue;
       if (fresh[l]) {
         accept(l);
@@ -260,7 +310,11 @@ void solve_lm(const Model& model, const LmBatch<typename Model::Scalar, Model::k
           continue;
         }
       }
-      if (!propose(l)) finish(l, FitStatus::singular_hessian);
+      wants_step[l] = true;
+    }
+    solve_damped_lanes<P>(current, lambda, scale, delta, solved);
+    for (int l = 0; l < kLanes; ++l) {
+      if (wants_step[l] && !propose(l)) finish(l, FitStatus::singular_hessian);
     }
   }
 }

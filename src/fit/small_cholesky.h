@@ -41,15 +41,23 @@ XPULSE_HD void cholesky_solve(const double (&l)[N][N], const double (&b)[N], dou
   }
 }
 
-// Diagonal of the inverse of L L^T (parameter variances up to the chi2 factor).
+// Diagonal of the inverse of L L^T (parameter variances up to the chi2 factor): with M = L^-1 (lower
+// triangular), (L L^T)^-1 = M^T M, so diag_j = sum over i >= j of M[i][j]^2.
 template <int N>
 XPULSE_HD void cholesky_inverse_diagonal(const double (&l)[N][N], double (&diag)[N]) {
+  double m[N][N];
   for (int j = 0; j < N; ++j) {
-    double e[N] = {};
-    e[j] = 1.0;
-    double col[N];
-    cholesky_solve(l, e, col);
-    diag[j] = col[j];
+    m[j][j] = 1.0 / l[j][j];
+    for (int i = j + 1; i < N; ++i) {
+      double s = 0.0;
+      for (int k = j; k < i; ++k) s += l[i][k] * m[k][j];
+      m[i][j] = -s / l[i][i];
+    }
+  }
+  for (int j = 0; j < N; ++j) {
+    double d = 0.0;
+    for (int i = j; i < N; ++i) d += m[i][j] * m[i][j];
+    diag[j] = d;
   }
 }
 
