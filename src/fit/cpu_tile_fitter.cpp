@@ -72,7 +72,7 @@ class CpuTileFitter final : public TileFitter {
                             status_.data(),     iterations_.data()};
     if (weighted()) batch.root_weights = root_weights_.data();
     solve_lm(model_, batch, options_.lm);
-    store(maps, n);
+    store(maps);
     return count;
   }
 
@@ -160,7 +160,7 @@ class CpuTileFitter final : public TileFitter {
     dof_.push_back(dof);
   }
 
-  void store(FitMaps& maps, std::size_t /*n*/) const {
+  void store(FitMaps& maps) const {
     const float nan = std::numeric_limits<float>::quiet_NaN();
     for (std::size_t i = 0; i < pixel_.size(); ++i) {
       const std::size_t out = pixel_[i];
