@@ -102,17 +102,19 @@ struct DeviceTables {
   DeviceArray<double> t;
   DeviceArray<int> left;
   DeviceArray<float> weight, twiddle_cos, twiddle_sin;
+  DeviceArray<std::uint8_t> step_index;
   PixelFitConstants constants;
 
   explicit DeviceTables(const PixelFitTables& tables)
       : t(upload(tables.t)), left(upload(tables.grid.left)), weight(upload(tables.grid.weight)),
         twiddle_cos(upload(tables.grid.twiddle_cos)), twiddle_sin(upload(tables.grid.twiddle_sin)),
-        constants(tables.scalars) {
+        step_index(upload(tables.steps.index)), constants(tables.scalars) {
     constants.t = t.data();
     constants.left = left.data();
     constants.weight = weight.data();
     constants.twiddle_cos = twiddle_cos.data();
     constants.twiddle_sin = twiddle_sin.data();
+    constants.step_index = tables.steps.usable() ? step_index.data() : nullptr;
   }
 };
 

@@ -6,6 +6,7 @@
 
 #include "core/host_device.h"
 #include "fit/lanes.h"
+#include "fit/oscillation_sweep.h"
 #include "fit/vector_math.h"
 
 namespace xpulse::fit {
@@ -24,6 +25,15 @@ XPULSE_HD inline Oscillation damped_oscillation(double t, float f, float a, floa
   const float aec = a * e * c;
   const float aes = a * e * s;
   return {aec, -static_cast<float>(kTwoPi) * tf * aes, e * c, -tf * aec, -aes};
+}
+
+// The same from e^{-g t} cos(...) and e^{-g t} sin(...) given by an OscillationSweep.
+XPULSE_HD inline Oscillation swept_oscillation(float t, float a, double ec, double es) {
+  const float c = static_cast<float>(ec);
+  const float s = static_cast<float>(es);
+  const float aec = a * c;
+  const float aes = a * s;
+  return {aec, -static_cast<float>(kTwoPi) * t * aes, c, -t * aec, -aes};
 }
 
 struct DampedCosine {
@@ -47,6 +57,45 @@ struct DampedCosine {
       gradient[kPhase][l] = o.d_phase;
       gradient[kOffset][l] = 1.0f;
     }
+  }
+
+  // evaluate() on a StepTable grid: sweep.start() at the first abscissa, sweep.advance() to each next one.
+  using Sweep = OscillationSweep;
+  void start_sweep(Sweep& sweep, const StepTable& steps, double t0, const float (&p)[kParams][kLanes]) const {
+    sweep.start(steps, t0, p[kFrequency], p[kDamping], p[kPhase]);
+  }
+  static void advance_sweep(Sweep& sweep, int step) { sweep.advance(step); }
+  void evaluate_swept(double t, const Sweep& sweep, const float (&p)[kParams][kLanes], float (&value)[kLanes],
+                      float (&gradient)[kParams][kLanes]) const {
+    const float tf = static_cast<float>(t);
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) {
+      const Oscillation o = swept_oscillation(tf, p[kAmplitude][l], sweep.re[l], sweep.im[l]);
+      value[l] = p[kOffset][l] + o.value;
+      gradient[kFrequency][l] = o.d_frequency;
+      gradient[kAmplitude][l] = o.d_amplitude;
+      gradient[kDamping][l] = o.d_damping;
+      gradient[kPhase][l] = o.d_phase;
+      gradient[kOffset][l] = 1.0f;
+    }
+  }
+
+  // One trace on a StepTable grid: the same arithmetic as a lane of evaluate_swept().
+  using PixelSweep = PixelOscillationSweep;
+  XPULSE_HD void start_pixel_sweep(PixelSweep& sweep, const double* steps, int step_count, double t0,
+                                   const float* p) const {
+    sweep.start(steps, step_count, t0, p[kFrequency], p[kDamping], p[kPhase]);
+  }
+  XPULSE_HD static void advance_pixel_sweep(PixelSweep& sweep, int step) { sweep.advance(step); }
+  XPULSE_HD void evaluate_swept_one(double t, const PixelSweep& sweep, const float* p, float& value,
+                                    float* gradient) const {
+    const Oscillation o = swept_oscillation(static_cast<float>(t), p[kAmplitude], sweep.re, sweep.im);
+    value = p[kOffset] + o.value;
+    gradient[kFrequency] = o.d_frequency;
+    gradient[kAmplitude] = o.d_amplitude;
+    gradient[kDamping] = o.d_damping;
+    gradient[kPhase] = o.d_phase;
+    gradient[kOffset] = 1.0f;
   }
 
   // One trace (the CUDA kernels and their CPU twin): the same arithmetic as a lane of evaluate().

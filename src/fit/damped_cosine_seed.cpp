@@ -3,88 +3,69 @@
 #include <algorithm>
 #include <stdexcept>
 #include <cmath>
-#include <mutex>
-
-#include <fftw3.h>
 
 #include "fit/damped_cosine.h"
 #include "fit/damped_cosine_exp.h"
 #include "fit/lm_solver.h"
+#include "fit/oscillation_sweep.h"
 #include "fit/periodogram.h"
 #include "fit/small_cholesky.h"
 #include "fit/vector_math.h"
 
 namespace xpulse::fit {
 
-namespace {
-std::mutex& fftw_planner_mutex() {  // FFTW's planner is not thread-safe; execution is
-  static std::mutex m;
-  return m;
-}
-}  // namespace
-
 DampedCosineSeeder::DampedCosineSeeder(std::span<const double> t, float max_frequency)
-    : t_(t.begin(), t.end()), max_frequency_(max_frequency), grid_(SeedingGrid::make(t, max_frequency)) {
-  const std::size_t m = grid_.fft_size;
-  fft_in_ = fftwf_alloc_real(m * kLanes);
-  fft_out_ = fftwf_alloc_complex((m / 2 + 1) * kLanes);
-  {
-    std::lock_guard lock(fftw_planner_mutex());
-    const int size = static_cast<int>(m);
-    // FFTW_ESTIMATE: the same plan every run, so seeds (and fits) are reproducible bit for bit.
-    fft_plan_ = fftwf_plan_many_dft_r2c(1, &size, kLanes, fft_in_, nullptr, kLanes, 1,
-                                        static_cast<fftwf_complex*>(fft_out_), nullptr, kLanes, 1, FFTW_ESTIMATE);
-  }
-  if (fft_plan_ == nullptr) throw std::runtime_error("FFTW could not plan the seeding transform");
-}
+    : t_(t.begin(), t.end()),
+      max_frequency_(max_frequency),
+      grid_(SeedingGrid::make(t, max_frequency)),
+      steps_(StepTable::make(t)),
+      spectrum_(grid_.fft_size),
+      power_((grid_.fft_size / 2 + 1) * kLanes) {}
 
-DampedCosineSeeder::~DampedCosineSeeder() {
-  std::lock_guard lock(fftw_planner_mutex());
-  if (fft_plan_ != nullptr) fftwf_destroy_plan(static_cast<fftwf_plan>(fft_plan_));
-  fftwf_free(fft_in_);
-  fftwf_free(fft_out_);
-}
+DampedCosineSeeder::~DampedCosineSeeder() = default;
 
 void DampedCosineSeeder::spectral_peak(const float* x, float* frequency) const {
   const std::size_t n = t_.size();
   const std::size_t m = grid_.fft_size;
-  std::copy(x, x + n * kLanes, fft_in_);
-  std::fill(fft_in_ + n * kLanes, fft_in_ + m * kLanes, 0.0f);
-  fftwf_execute(static_cast<fftwf_plan>(fft_plan_));
-  const auto* out = static_cast<const fftwf_complex*>(fft_out_);
-  const double bin_thz = grid_.bin_thz;
   const std::size_t lo = grid_.bin_lo, hi = grid_.bin_hi;
+  spectrum_.compute(x, n, lo, hi, power_.data());
   alignas(64) float best[kLanes];
   alignas(64) int where[kLanes];
   std::fill_n(best, kLanes, -1.0f);
   std::fill_n(where, kLanes, static_cast<int>(lo));
-  const float* bins = reinterpret_cast<const float*>(out);  // interleaved re, im per lane
   for (std::size_t b = lo; b <= hi; ++b) {
-    const float* row = bins + 2 * b * kLanes;
+    const float* row = &power_[b * kLanes];
 #pragma omp simd
     for (int l = 0; l < kLanes; ++l) {
-      const float p = row[2 * l] * row[2 * l] + row[2 * l + 1] * row[2 * l + 1];
-      const bool better = p > best[l];
-      best[l] = better ? p : best[l];
+      const bool better = row[l] > best[l];
+      best[l] = better ? row[l] : best[l];
       where[l] = better ? static_cast<int>(b) : where[l];
     }
   }
-  // The peak's neighbours by direct DFT, as the per-pixel CUDA seeder computes them (dft_bin_power in
-  // periodogram.h: each lane summed in order of j), so that both backends interpolate identically. All lanes
-  // and the three bins b-1, b, b+1 are summed together so the loop vectorises.
-  const unsigned index_mask = static_cast<unsigned>(m - 1);
-  const float* cos_table = grid_.twiddle_cos.data();
-  const float* sin_table = grid_.twiddle_sin.data();
-  alignas(64) float re[3][kLanes] = {};
-  alignas(64) float im[3][kLanes] = {};
+  const double bin_thz = grid_.bin_thz;
+  // The peak and its neighbours by direct DFT: dft_bin_power (periodogram.h) across the lanes, so that the
+  // per-pixel seeder refines identically.
+  alignas(64) double step_re[3][kLanes], step_im[3][kLanes];
+  alignas(64) double zr[3][kLanes], zi[3][kLanes], re[3][kLanes], im[3][kLanes];
+  for (int d = 0; d < 3; ++d) {
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) {
+      dft_bin_step(where[l] - 1 + d, static_cast<int>(m), step_re[d][l], step_im[d][l]);
+      zr[d][l] = 1.0;
+      zi[d][l] = 0.0;
+      re[d][l] = 0.0;
+      im[d][l] = 0.0;
+    }
+  }
   for (std::size_t j = 0; j < n; ++j) {
     const float* xj = x + j * kLanes;
     for (int d = 0; d < 3; ++d) {
 #pragma omp simd
       for (int l = 0; l < kLanes; ++l) {
-        const unsigned k = (static_cast<unsigned>(j) * static_cast<unsigned>(where[l] - 1 + d)) & index_mask;
-        re[d][l] = std::fma(xj[l], cos_table[k], re[d][l]);
-        im[d][l] = std::fma(-xj[l], sin_table[k], im[d][l]);
+        const double v = xj[l];
+        re[d][l] = std::fma(v, zr[d][l], re[d][l]);
+        im[d][l] = std::fma(v, zi[d][l], im[d][l]);
+        rotate_phasor(zr[d][l], zi[d][l], step_re[d][l], step_im[d][l]);
       }
     }
   }
@@ -93,7 +74,7 @@ void DampedCosineSeeder::spectral_peak(const float* x, float* frequency) const {
     const int b = where[l];
     double offset = 0.0;
     if (b > 1 && b + 1 < half) {
-      auto power = [&](int d) { return static_cast<double>(re[d][l] * re[d][l] + im[d][l] * im[d][l]); };
+      auto power = [&](int d) { return re[d][l] * re[d][l] + im[d][l] * im[d][l]; };
       offset = parabolic_offset(power(0), power(1), power(2));
     }
     frequency[l] = static_cast<float>((static_cast<double>(b) + offset) * bin_thz);
@@ -181,35 +162,60 @@ void DampedCosineSeeder::seed_lanes(const float* traces, std::size_t count, floa
       freq[l] = static_cast<float>(std::clamp<double>(f, 0.0, max_frequency_));
       damp[l] = static_cast<float>(std::clamp(g, 0.0, 5.0 / grid_.span));
     }
-    // Linear least squares for the coefficients of offset, E cos, E sin (, background) on the real delays.
+    // Linear least squares for the coefficients of offset, E cos, E sin (, background) on the real delays;
+    // products summed in float over chunks of points, then in double.
     alignas(64) double nm[K * (K + 1) / 2][kLanes] = {};
     alignas(64) double rhs[K][kLanes] = {};
     alignas(64) float basis[K][kLanes];
     std::fill_n(basis[0], kLanes, 1.0f);
-    for (std::size_t k = 0; k < n; ++k) {
-      const double tk = t_[k];
-      const float tf = static_cast<float>(tk);
-      const float bg = exp_nonpositive(static_cast<float>(-tk / tau0));
+    OscillationSweep sweep;  // E cos and E sin by recurrence where the delays allow it
+    if (steps_.usable()) {
+      alignas(64) const float zero_phase[kLanes] = {};
+      sweep.start(steps_, t_[0], freq, damp, zero_phase);
+    }
+    for (std::size_t k0 = 0; k0 < n; k0 += kFloatChunk) {
+      const std::size_t k1 = std::min(n, k0 + kFloatChunk);
+      alignas(64) float chunk_nm[K * (K + 1) / 2][kLanes] = {};
+      alignas(64) float chunk_rhs[K][kLanes] = {};
+      for (std::size_t k = k0; k < k1; ++k) {
+        const double tk = t_[k];
+        if (steps_.usable()) {
+          if (k > 0) sweep.advance(steps_.index[k]);
 #pragma omp simd
-      for (int l = 0; l < kLanes; ++l) {
-        float sn;
-        float cs;
-        sincos_turns(reduce_turns(static_cast<double>(freq[l]) * tk), sn, cs);
-        const float e = exp_nonpositive(-damp[l] * tf);
-        basis[1][l] = e * cs;
-        basis[2][l] = e * sn;
-        if constexpr (K == 4) basis[3][l] = bg;
-      }
-      const float* yk = &yt[k * kLanes];
-#pragma GCC unroll 4
-      for (int a = 0; a < K; ++a) {
+          for (int l = 0; l < kLanes; ++l) {
+            basis[1][l] = static_cast<float>(sweep.re[l]);
+            basis[2][l] = static_cast<float>(sweep.im[l]);
+          }
+        } else {
+          const float tf = static_cast<float>(tk);
 #pragma omp simd
-        for (int l = 0; l < kLanes; ++l) rhs[a][l] += static_cast<double>(basis[a][l] * yk[l]);
-#pragma GCC unroll 4
-        for (int b = 0; b <= a; ++b) {
-#pragma omp simd
-          for (int l = 0; l < kLanes; ++l) nm[a * (a + 1) / 2 + b][l] += static_cast<double>(basis[a][l] * basis[b][l]);
+          for (int l = 0; l < kLanes; ++l) {
+            float sn;
+            float cs;
+            sincos_turns(reduce_turns(static_cast<double>(freq[l]) * tk), sn, cs);
+            const float e = exp_nonpositive(-damp[l] * tf);
+            basis[1][l] = e * cs;
+            basis[2][l] = e * sn;
+          }
         }
+        if constexpr (K == 4) std::fill_n(basis[3], kLanes, exp_nonpositive(static_cast<float>(-tk / tau0)));
+        const float* yk = &yt[k * kLanes];
+#pragma GCC unroll 4
+        for (int a = 0; a < K; ++a) {
+#pragma omp simd
+          for (int l = 0; l < kLanes; ++l) chunk_rhs[a][l] += basis[a][l] * yk[l];
+#pragma GCC unroll 4
+          for (int b = 0; b <= a; ++b) {
+#pragma omp simd
+            for (int l = 0; l < kLanes; ++l) chunk_nm[a * (a + 1) / 2 + b][l] += basis[a][l] * basis[b][l];
+          }
+        }
+      }
+      for (int a = 0; a < K; ++a) {
+        for (int l = 0; l < kLanes; ++l) rhs[a][l] += chunk_rhs[a][l];
+      }
+      for (int q = 0; q < K * (K + 1) / 2; ++q) {
+        for (int l = 0; l < kLanes; ++l) nm[q][l] += chunk_nm[q][l];
       }
     }
     for (int l = 0; l < lanes; ++l) {

@@ -7,17 +7,19 @@
 //    instruments: unlike ordinary least squares this is not biased by white noise in the regressors.
 //    Poles r e^{+-i w}: r = sqrt(-a2), cos w = a1 / (2 r), so f = w / (2 pi h) and g = -ln(r) / h.
 // 3. Spectral check: at low signal-to-noise the prediction coefficients scatter, so the frequency is also
-//    taken from the peak of the periodogram (FFT of the zero-padded series, parabolic interpolation), the
-//    matched filter for a cosine; the peak is refined from its neighbours' powers by direct DFT. Where the two agree within a frequency bin, the linear-prediction f and g
-//    are used; otherwise the spectral f with g = 1 / span.
+//    taken from the peak of the periodogram (FFT of the zero-padded series, lane_power_spectrum.h), the matched
+//    filter for a cosine; the peak is refined from its neighbours' powers by direct DFT and parabolic
+//    interpolation. Where the two agree within a frequency bin, the linear-prediction f and g are used;
+//    otherwise the spectral f with g = 1 / span.
 // 4. With f and g fixed, amplitude, phase and offset (and the background's B) follow from linear least
 //    squares on the real delays: the phase comes from the data, never from phi = 0.
 #include <cstddef>
-#include <mutex>
 #include <span>
 #include <vector>
 
+#include "fit/lane_power_spectrum.h"
 #include "fit/seeding_grid.h"
+#include "fit/step_table.h"
 
 namespace xpulse::fit {
 
@@ -45,9 +47,9 @@ class DampedCosineSeeder {
   std::vector<double> t_;
   float max_frequency_;
   SeedingGrid grid_;
-  float* fft_in_ = nullptr;      // [fft_size][kLanes], FFTW-aligned
-  void* fft_out_ = nullptr;      // [fft_size / 2 + 1][kLanes] complex
-  void* fft_plan_ = nullptr;     // batched r2c plan over the kLanes columns
+  StepTable steps_;
+  mutable LanePowerSpectrum spectrum_;  // scratch: a seeder serves one thread
+  mutable std::vector<float> power_;    // [fft_size / 2 + 1][kLanes] periodogram
 };
 
 }  // namespace xpulse::fit

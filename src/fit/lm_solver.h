@@ -16,7 +16,9 @@
 //   void project(Scalar* p) const;   // maps p onto the bounds / canonical form (same model value)
 #include <algorithm>
 #include <cmath>
+#include <concepts>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <span>
 #include <vector>
@@ -25,6 +27,7 @@
 #include "fit/lanes.h"
 #include "fit/lm_options.h"
 #include "fit/small_cholesky.h"
+#include "fit/step_table.h"
 
 namespace xpulse::fit {
 
@@ -38,15 +41,19 @@ struct NormalEquations {
   alignas(64) double jtj[kPacked][kLanes];
 };
 
-// chi2, J^T r and J^T J of every lane at parameters p over all points. y is [n_points][kLanes]. Weighted: each
-// point's residual and gradient are multiplied by root_weights[k][lane], the square root of its weight.
-template <bool Weighted, class Model>
-void accumulate_normal_equations(const Model& model, std::span<const double> t, const typename Model::Scalar* y,
-                                 const typename Model::Scalar* root_weights,
-                                 const typename Model::Scalar (&p)[Model::kParams][kLanes],
-                                 NormalEquations<Model::kParams>& out) {
-  using S = typename Model::Scalar;
-  constexpr int P = Model::kParams;
+// A model may also offer evaluate() by recurrence on grids of few distinct steps (oscillation_sweep.h):
+//   using Sweep = ...;
+//   void start_sweep(Sweep&, const StepTable&, double t0, const Scalar (&p)[kParams][kLanes]) const;
+//   static void advance_sweep(Sweep&, int step);   // to the next abscissa, `step` from StepTable::index
+//   void evaluate_swept(double t, const Sweep&, p, value, gradient) const;
+template <class Model>
+concept SweepableModel = requires { typename Model::Sweep; };
+
+namespace detail {
+// Sums chi2, J^T r and J^T J over the points; evaluate(k, value, gradient) gives the model at point k, in order.
+template <bool Weighted, int P, class S, class Evaluate>
+void accumulate_points(std::size_t n, const S* y, const S* root_weights, Evaluate&& evaluate,
+                       NormalEquations<P>& out) {
   constexpr int Q = NormalEquations<P>::kPacked;
   std::fill_n(out.chi2, kLanes, 0.0);
   std::fill_n(&out.jtr[0][0], P * kLanes, 0.0);
@@ -54,13 +61,13 @@ void accumulate_normal_equations(const Model& model, std::span<const double> t, 
   alignas(64) S value[kLanes];
   alignas(64) S gradient[P][kLanes];
   alignas(64) S residual[kLanes];
-  for (std::size_t k0 = 0; k0 < t.size(); k0 += kFloatChunk) {
-    const std::size_t k1 = std::min(t.size(), k0 + kFloatChunk);
+  for (std::size_t k0 = 0; k0 < n; k0 += kFloatChunk) {
+    const std::size_t k1 = std::min(n, k0 + kFloatChunk);
     alignas(64) S c2[kLanes] = {};
     alignas(64) S cr[P][kLanes] = {};
     alignas(64) S cj[Q][kLanes] = {};
     for (std::size_t k = k0; k < k1; ++k) {
-      model.evaluate(t[k], p, value, gradient);
+      evaluate(k, value, gradient);
       const S* yk = y + k * kLanes;
 #pragma omp simd
       for (int l = 0; l < kLanes; ++l) residual[l] = yk[l] - value[l];
@@ -95,6 +102,38 @@ void accumulate_normal_equations(const Model& model, std::span<const double> t, 
       for (int l = 0; l < kLanes; ++l) out.jtj[q][l] += cj[q][l];
     }
   }
+}
+}  // namespace detail
+
+// chi2, J^T r and J^T J of every lane at parameters p over all points. y is [n_points][kLanes]. Weighted: each
+// point's residual and gradient are multiplied by root_weights[k][lane], the square root of its weight. steps
+// describes t (StepTable::make(t)); where it is usable and the model sweepable, the model goes by recurrence.
+template <bool Weighted, class Model>
+void accumulate_normal_equations(const Model& model, std::span<const double> t, const StepTable& steps,
+                                 const typename Model::Scalar* y, const typename Model::Scalar* root_weights,
+                                 const typename Model::Scalar (&p)[Model::kParams][kLanes],
+                                 NormalEquations<Model::kParams>& out) {
+  using S = typename Model::Scalar;
+  constexpr int P = Model::kParams;
+  if constexpr (SweepableModel<Model>) {
+    if (steps.usable()) {
+      typename Model::Sweep sweep;
+      model.start_sweep(sweep, steps, t[0], p);
+      const std::uint8_t* index = steps.index.data();
+      detail::accumulate_points<Weighted, P, S>(
+          t.size(), y, root_weights,
+          [&](std::size_t k, S(&value)[kLanes], S(&gradient)[P][kLanes]) {
+            if (k > 0) Model::advance_sweep(sweep, index[k]);
+            model.evaluate_swept(t[k], sweep, p, value, gradient);
+          },
+          out);
+      return;
+    }
+  }
+  detail::accumulate_points<Weighted, P, S>(
+      t.size(), y, root_weights,
+      [&](std::size_t k, S(&value)[kLanes], S(&gradient)[P][kLanes]) { model.evaluate(t[k], p, value, gradient); },
+      out);
 }
 
 // A batch of traces sharing one set of abscissae, and where the results go.
@@ -185,6 +224,7 @@ void solve_lm(const Model& model, const LmBatch<typename Model::Scalar, Model::k
   if (batch.count == 0) return;
 
   const bool weighted = batch.root_weights != nullptr;
+  const StepTable steps = StepTable::make(batch.t);
   std::vector<S> y(n * kLanes, S(0));
   std::vector<S> w(weighted ? n * kLanes : 0, S(0));
   alignas(64) S params[P][kLanes];
@@ -277,9 +317,9 @@ void solve_lm(const Model& model, const LmBatch<typename Model::Scalar, Model::k
     for (int l = 0; l < kLanes; ++l) any |= trace[l] >= 0;
     if (!any) break;
     if (weighted) {
-      accumulate_normal_equations<true>(model, batch.t, y.data(), w.data(), trial, candidate);
+      accumulate_normal_equations<true>(model, batch.t, steps, y.data(), w.data(), trial, candidate);
     } else {
-      accumulate_normal_equations<false>(model, batch.t, y.data(), nullptr, trial, candidate);
+      accumulate_normal_equations<false>(model, batch.t, steps, y.data(), nullptr, trial, candidate);
     }
     for (int l = 0; l < kLanes; ++l) {
       wants_step[l] = false;

@@ -1,25 +1,37 @@
 #pragma once
-// Periodogram pieces shared by the CPU seeder and the per-pixel (CUDA) seeder, so that both refine the
-// spectral peak with the same arithmetic: the power of one bin of a zero-padded series by direct DFT, and the
-// parabolic interpolation of the peak from its two neighbours.
+// Periodogram pieces of the seeders: the power of one bin of a zero-padded series by direct DFT (the per-pixel
+// seeder of pixel_fit.h), and the parabolic interpolation of the peak from its two neighbours (both seeders).
 #include <cmath>
 
 #include "core/host_device.h"
+#include "fit/oscillation_sweep.h"
+#include "fit/vector_math.h"
 
 namespace xpulse::fit {
 
-// |sum_j x(j) exp(-2 pi i j b / m)|^2 over j < n, summed in float in order of j; m = fft_size is a power of two
-// and cos_table/sin_table hold cos and sin of 2 pi k / m.
+// exp(-2 pi i b / m): the step of the DFT phasor of bin b.
+XPULSE_HD inline void dft_bin_step(int b, int fft_size, double& re, double& im) {
+  const double turns = static_cast<double>(b) / static_cast<double>(fft_size);
+  double s;
+  double c;
+  sincos_turns_double(turns - round_even(turns), s, c);
+  re = c;
+  im = -s;
+}
+
+// |sum_j x(j) exp(-2 pi i j b / m)|^2 over j < n. The phasor advances by rotate_phasor and the products are
+// summed in double in order of j: the CPU seeder runs the same arithmetic across its lanes
+// (damped_cosine_seed.cpp), so both seeders refine the peak identically.
 template <class Sample>
-XPULSE_HD float dft_bin_power(const Sample& x, int n, int b, int fft_size, const float* cos_table,
-                              const float* sin_table) {
-  const unsigned mask = static_cast<unsigned>(fft_size - 1);
-  float re = 0.0f, im = 0.0f;
+XPULSE_HD double dft_bin_power(const Sample& x, int n, int b, int fft_size) {
+  double wr, wi;
+  dft_bin_step(b, fft_size, wr, wi);
+  double zr = 1.0, zi = 0.0, re = 0.0, im = 0.0;
   for (int j = 0; j < n; ++j) {
-    const float v = x(j);
-    const unsigned k = (static_cast<unsigned>(j) * static_cast<unsigned>(b)) & mask;
-    re = std::fma(v, cos_table[k], re);  // explicit FMAs: the same rounding in every backend and SIMD width
-    im = std::fma(-v, sin_table[k], im);
+    const double v = x(j);
+    re = std::fma(v, zr, re);
+    im = std::fma(v, zi, im);
+    rotate_phasor(zr, zi, wr, wi);
   }
   return re * re + im * im;
 }

@@ -4,10 +4,12 @@
 // reference backend runs it on the host, as the CPU twin that the CUDA results are checked against.
 //
 // The arithmetic is that of the lane-parallel CPU backend (cpu_tile_fitter.cpp, damped_cosine_seed.cpp,
-// lm_solver.h) step by step, in the same order, with one deliberate difference: the seeding's periodogram
-// peak is searched by a direct DFT on the same zero-padded bin grid instead of FFTW (a per-thread FFT does not
-// suit a GPU); it is refined from its neighbours by the same direct DFT in both. Only a near-tie between two
-// bins can make the seeds differ; the consistency tests measure how closely the results agree.
+// lm_solver.h) step by step, in the same order, with two deliberate differences. The seeding's periodogram is
+// taken by a direct DFT on the same zero-padded bin grid instead of the lanes' FFT (a per-thread FFT does not
+// suit a GPU). The model's exponential and sinusoid are evaluated at each delay, where the lane solver steps
+// them by recurrence on uniform or piecewise-uniform delays (oscillation_sweep.h). Both differ by float
+// rounding only; a near-tie between two periodogram bins can make the seeds differ. The consistency tests
+// measure how closely the results agree.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -20,6 +22,8 @@
 #include "fit/fit_weights.h"
 #include "fit/periodogram.h"
 #include "fit/small_cholesky.h"
+#include "fit/step_table.h"
+#include "fit/oscillation_sweep.h"
 #include "fit/vector_math.h"
 
 namespace xpulse::fit {
@@ -41,6 +45,10 @@ struct PixelFitConstants {
   const float* twiddle_sin = nullptr;  // [m] sin(2 pi k / m)
   float max_frequency = 0.0f;         // THz
   float min_tau = 1e-3f;              // ps (background model)
+  // The delays as t[0] plus steps of a few distinct lengths (step_table.h); step_count 0 when they are not.
+  int step_count = 0;
+  double steps[StepTable::kMaxSteps] = {};
+  const std::uint8_t* step_index = nullptr;  // [n]
   // Solver and classification.
   int max_iterations = 50;
   double tolerance = 1e-6;
@@ -107,7 +115,7 @@ XPULSE_HD inline float spectral_peak(const PixelFitConstants& c, const StridedTr
       const float x = uniform_sample(c, y, j);
       for (int g = 0; g < kGroup; ++g) {
         const unsigned k = (static_cast<unsigned>(j) * static_cast<unsigned>(b0 + g)) & mask;
-        re[g] = std::fma(x, c.twiddle_cos[k], re[g]);  // as dft_bin_power
+        re[g] = std::fma(x, c.twiddle_cos[k], re[g]);
         im[g] = std::fma(-x, c.twiddle_sin[k], im[g]);
       }
     }
@@ -119,14 +127,15 @@ XPULSE_HD inline float spectral_peak(const PixelFitConstants& c, const StridedTr
       }
     }
   }
-  // Refined from the neighbours exactly as the CPU seeder does (the group sums above equal dft_bin_power's).
+  // Refined from the peak's and its neighbours' powers by dft_bin_power, as the CPU seeder refines them.
   double offset = 0.0;
   const int half = c.fft_size / 2;
   if (where > 1 && where + 1 < half) {
     auto sample = [&](int j) { return uniform_sample(c, y, j); };
-    const double left = dft_bin_power(sample, c.n, where - 1, c.fft_size, c.twiddle_cos, c.twiddle_sin);
-    const double right = dft_bin_power(sample, c.n, where + 1, c.fft_size, c.twiddle_cos, c.twiddle_sin);
-    offset = parabolic_offset(left, best, right);
+    const double left = dft_bin_power(sample, c.n, where - 1, c.fft_size);
+    const double mid = dft_bin_power(sample, c.n, where, c.fft_size);
+    const double right = dft_bin_power(sample, c.n, where + 1, c.fft_size);
+    offset = parabolic_offset(left, mid, right);
   }
   return static_cast<float>((static_cast<double>(where) + offset) * c.bin_thz);
 }
@@ -177,25 +186,43 @@ XPULSE_HD void seed_pixel(const PixelFitConstants& c, const StridedTrace& y, flo
   }
   const float freq = static_cast<float>(pixel_detail::clamp_d(f, 0.0, c.max_frequency));
   const float damp = static_cast<float>(pixel_detail::clamp_d(g, 0.0, 5.0 / c.span));
-  // Linear least squares for the coefficients of offset, E cos, E sin (, background) on the real delays.
+  // Linear least squares for the coefficients of offset, E cos, E sin (, background) on the real delays, as the
+  // CPU seeder sums them: in float over chunks of points, then in double; E cos and E sin by recurrence where
+  // the delays allow it.
+  constexpr int kChunk = 32;  // lm_solver.h kFloatChunk
   double nm[K * (K + 1) / 2] = {};
   double rhs[K] = {};
-  for (int k = 0; k < n; ++k) {
-    const double tk = c.t[k];
-    const float tf = static_cast<float>(tk);
-    float basis[K];
-    basis[0] = 1.0f;
-    float sn, cs;
-    sincos_turns(reduce_turns(static_cast<double>(freq) * tk), sn, cs);
-    const float e = exp_nonpositive(-damp * tf);
-    basis[1] = e * cs;
-    basis[2] = e * sn;
-    if constexpr (K == 4) basis[3] = exp_nonpositive(static_cast<float>(-tk / tau0));
-    const float yk = y[k];
-    for (int p = 0; p < K; ++p) {
-      rhs[p] += static_cast<double>(basis[p] * yk);
-      for (int q = 0; q <= p; ++q) nm[p * (p + 1) / 2 + q] += static_cast<double>(basis[p] * basis[q]);
+  PixelOscillationSweep sweep;
+  if (c.step_count > 0) sweep.start(c.steps, c.step_count, c.t[0], freq, damp, 0.0f);
+  for (int k0 = 0; k0 < n; k0 += kChunk) {
+    const int k1 = k0 + kChunk < n ? k0 + kChunk : n;
+    float chunk_nm[K * (K + 1) / 2] = {};
+    float chunk_rhs[K] = {};
+    for (int k = k0; k < k1; ++k) {
+      const double tk = c.t[k];
+      float basis[K];
+      basis[0] = 1.0f;
+      if (c.step_count > 0) {
+        if (k > 0) sweep.advance(c.step_index[k]);
+        basis[1] = static_cast<float>(sweep.re);
+        basis[2] = static_cast<float>(sweep.im);
+      } else {
+        const float tf = static_cast<float>(tk);
+        float sn, cs;
+        sincos_turns(reduce_turns(static_cast<double>(freq) * tk), sn, cs);
+        const float e = exp_nonpositive(-damp * tf);
+        basis[1] = e * cs;
+        basis[2] = e * sn;
+      }
+      if constexpr (K == 4) basis[3] = exp_nonpositive(static_cast<float>(-tk / tau0));
+      const float yk = y[k];
+      for (int p = 0; p < K; ++p) {
+        chunk_rhs[p] += basis[p] * yk;
+        for (int q = 0; q <= p; ++q) chunk_nm[p * (p + 1) / 2 + q] += basis[p] * basis[q];
+      }
     }
+    for (int p = 0; p < K; ++p) rhs[p] += chunk_rhs[p];
+    for (int q = 0; q < K * (K + 1) / 2; ++q) nm[q] += chunk_nm[q];
   }
   double mm[K][K];
   double b[K];
@@ -240,6 +267,8 @@ XPULSE_HD void accumulate_pixel(const Model& model, const PixelFitConstants& c, 
   out.chi2 = 0.0;
   for (int a = 0; a < P; ++a) out.jtr[a] = 0.0;
   for (int q = 0; q < Q; ++q) out.jtj[q] = 0.0;
+  typename Model::PixelSweep sweep;  // as lm_solver.h on StepTable grids
+  if (c.step_count > 0) model.start_pixel_sweep(sweep, c.steps, c.step_count, c.t[0], p);
   for (int k0 = 0; k0 < c.n; k0 += kChunk) {
     const int k1 = k0 + kChunk < c.n ? k0 + kChunk : c.n;
     float c2 = 0.0f;
@@ -248,7 +277,12 @@ XPULSE_HD void accumulate_pixel(const Model& model, const PixelFitConstants& c, 
     for (int k = k0; k < k1; ++k) {
       float value;
       float gradient[P];
-      model.evaluate_one(c.t[k], p, value, gradient);
+      if (c.step_count > 0) {
+        if (k > 0) Model::advance_pixel_sweep(sweep, c.step_index[k]);
+        model.evaluate_swept_one(c.t[k], sweep, p, value, gradient);
+      } else {
+        model.evaluate_one(c.t[k], p, value, gradient);
+      }
       float residual = y[k] - value;
       if (w.kind != WeightKind::none) {  // as lm_solver.h: residual and gradient times the root weight
         const float root = w.root_weight(k, y[k]);

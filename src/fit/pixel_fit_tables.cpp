@@ -7,6 +7,7 @@ PixelFitTables PixelFitTables::make(const FitProblem& problem, const FitOptions&
   PixelFitTables tables;
   tables.t = problem.t;
   tables.grid = SeedingGrid::make(tables.t, problem.max_frequency_thz);
+  tables.steps = StepTable::make(tables.t);
   const SeedingGrid& g = tables.grid;
   PixelFitConstants& c = tables.scalars;
   c.n = static_cast<int>(tables.t.size());
@@ -19,6 +20,8 @@ PixelFitTables PixelFitTables::make(const FitProblem& problem, const FitOptions&
   c.bin_thz = g.bin_thz;
   c.max_frequency = problem.max_frequency_thz;
   c.min_tau = static_cast<float>(g.step * 0.5);  // as CpuTileFitter sets the background model's bound
+  c.step_count = tables.steps.count;
+  for (int k = 0; k < tables.steps.count; ++k) c.steps[k] = tables.steps.step[k];
   c.max_iterations = options.lm.max_iterations;
   c.tolerance = options.lm.tolerance;
   c.initial_lambda = options.lm.initial_lambda;
@@ -36,6 +39,7 @@ PixelFitConstants PixelFitTables::host() const {
   c.weight = grid.weight.empty() ? nullptr : grid.weight.data();
   c.twiddle_cos = grid.twiddle_cos.data();
   c.twiddle_sin = grid.twiddle_sin.data();
+  c.step_index = steps.index.empty() ? nullptr : steps.index.data();
   return c;
 }
 

@@ -12,6 +12,7 @@ namespace xpulse::fit {
 struct PixelFitTables {
   std::vector<double> t;
   SeedingGrid grid;
+  StepTable steps;
   PixelFitConstants scalars;  // every field but the pointers
 
   static PixelFitTables make(const FitProblem& problem, const FitOptions& options);

@@ -38,5 +38,29 @@ TEST(VectorMath, ExpNonPositiveRelativeError) {
   EXPECT_EQ(exp_nonpositive(-1000.0f), 0.0f);
 }
 
+TEST(VectorMath, SinCosTurnsDoubleMatchesLibmToAnUlp) {
+  double worst = 0.0;
+  for (int i = -100000; i <= 100000; ++i) {
+    const double u = 0.5 * i / 100000.0;
+    double s;
+    double c;
+    sincos_turns_double(u, s, c);
+    worst = std::max({worst, std::abs(s - std::sin(kTwoPi * u)), std::abs(c - std::cos(kTwoPi * u))});
+  }
+  EXPECT_LT(worst, 5e-16);
+}
+
+TEST(VectorMath, ExpNonPositiveDoubleRelativeError) {
+  double worst = 0.0;
+  for (int i = 0; i <= 200000; ++i) {
+    const double x = -700.0 * i / 200000.0;
+    const double ref = std::exp(x);
+    worst = std::max(worst, std::abs(exp_nonpositive_double(x) - ref) / ref);
+  }
+  EXPECT_LT(worst, 1e-15);
+  EXPECT_EQ(exp_nonpositive_double(0.0), 1.0);
+  EXPECT_EQ(exp_nonpositive_double(-1000.0), 0.0);
+}
+
 }  // namespace
 }  // namespace xpulse::fit
