@@ -12,6 +12,7 @@
 #include "fit/fit_weights.h"
 #include "fit/lm_solver.h"
 #include "fit/tile_fitter.h"
+#include "fit/trace_moments.h"
 
 namespace xpulse::fit {
 namespace {
@@ -36,8 +37,6 @@ class CpuTileFitter final : public TileFitter {
     mean_.clear();
     scale_.clear();
     dof_.clear();
-    trace_.resize(n);
-    weight_.resize(n);
     if (options_.weights == WeightKind::dataset && tile.weights == nullptr) {
       throw std::logic_error("CpuTileFitter: dataset weights asked for but the tile has none");
     }
@@ -51,7 +50,7 @@ class CpuTileFitter final : public TileFitter {
           continue;
         }
         const std::size_t at = (iy * tile.width + ix) * n;
-        prepare(&raw_[at], tile.weights != nullptr ? &raw_weights_[at] : nullptr, 1, out, maps);
+        prepare(&raw_[at], tile.weights != nullptr ? &raw_weights_[at] : nullptr, out, maps);
       }
     }
     const std::size_t count = pixel_.size();
@@ -99,59 +98,46 @@ class CpuTileFitter final : public TileFitter {
     }
   }
 
-  // Reads one pixel's trace (and weights) at `stride`: a fittable trace is normalised (zero mean, unit rms over
-  // the points of positive weight, so float arithmetic stays exact enough at any data scale) into traces_ and
-  // queued; any other is classified. Points of weight 0 may hold anything; they are set to the mean, so that
-  // they do not disturb the seeding either.
-  void prepare(const float* src, const float* weight_src, std::size_t stride, std::size_t out, FitMaps& maps) {
+  // Reads one pixel's trace (and weights): a fittable trace is normalised (zero mean, unit rms over the points
+  // of positive weight, so float arithmetic stays exact enough at any data scale) into traces_ and queued; any
+  // other is classified. Points of weight 0 may hold anything; they are set to the mean, so that they do not
+  // disturb the seeding either. The moments are those of the per-pixel code (trace_moments.h).
+  void prepare(const float* src, const float* weight_src, std::size_t out, FitMaps& maps) {
     const std::size_t n = problem_.t.size();
-    std::vector<double>& trace = trace_;
-    std::vector<double>& weight = weight_;
-    bool valid = true;
-    double sum = 0.0;
-    std::size_t positive = 0;
-    for (std::size_t k = 0; k < n; ++k) {
-      trace[k] = src[k * stride];
-      if (weighted()) {
-        weight[k] = weight_src != nullptr ? static_cast<double>(weight_src[k * stride])
-                                          : poisson_weight(trace[k], options_.adu_per_photon);
-        valid &= weight[k] >= 0.0 && std::isfinite(weight[k]);
-        if (!(weight[k] > 0.0)) continue;
-      }
-      valid &= std::isfinite(trace[k]);
-      sum += trace[k];
-      ++positive;
-    }
-    if (!valid || positive < kMinFitPoints) {
+    const int count = static_cast<int>(n);
+    auto value = [&](int k) { return static_cast<double>(src[k]); };
+    auto weight = [&](int k) {
+      return weight_src != nullptr ? static_cast<double>(weight_src[k]) : poisson_weight(src[k], options_.adu_per_photon);
+    };
+    const TraceMoments m =
+        weighted() ? trace_moments<true>(count, value, weight) : trace_moments<false>(count, value, weight);
+    if (!m.valid || m.positive < static_cast<int>(kMinFitPoints)) {
       maps.status[out] = static_cast<std::uint8_t>(FitStatus::non_finite_input);
       return;
     }
-    const double mean = sum / static_cast<double>(positive);
-    double ss = 0.0;
-    double weighted_ss = 0.0;
-    for (std::size_t k = 0; k < n; ++k) {
-      if (weighted() && !(weight[k] > 0.0)) continue;
-      const double d2 = (trace[k] - mean) * (trace[k] - mean);
-      ss += d2;
-      if (weighted()) weighted_ss += weight[k] * d2;
-    }
-    const double rms = std::sqrt(ss / static_cast<double>(positive));
-    const double dof = static_cast<double>(positive) - P;
+    const double mean = m.mean;
+    const double rms = std::sqrt(m.ss / static_cast<double>(m.positive));
+    const double dof = static_cast<double>(m.positive) - P;
     if (!(rms > 1e-6 * std::max(std::abs(mean), 1e-30))) {  // flat trace: nothing oscillates
       maps.status[out] = static_cast<std::uint8_t>(FitStatus::no_signal);
       maps.value[DampedCosine::kAmplitude][out] = 0.0f;
       maps.value[DampedCosine::kOffset][out] = static_cast<float>(mean);
-      maps.chi2_reduced[out] = static_cast<float>((weighted() ? weighted_ss : ss) / dof);
+      maps.chi2_reduced[out] = static_cast<float>(m.weighted_ss / dof);
       return;
     }
     const std::size_t i = pixel_.size();
     float* dst = &traces_[i * n];
-    for (std::size_t k = 0; k < n; ++k) dst[k] = static_cast<float>((trace[k] - mean) / rms);
-    if (weighted()) {  // the weights of the normalised residuals: w rms^2, as square roots
+    const double inverse_rms = 1.0 / rms;
+    if (!weighted()) {
+#pragma omp simd
+      for (std::size_t k = 0; k < n; ++k) dst[k] = static_cast<float>((static_cast<double>(src[k]) - mean) * inverse_rms);
+    } else {  // the weights of the normalised residuals: w rms^2, as square roots
       float* root = &root_weights_[i * n];
-      for (std::size_t k = 0; k < n; ++k) {
-        root[k] = static_cast<float>(std::sqrt(weight[k]) * rms);
-        if (!(weight[k] > 0.0)) dst[k] = 0.0f;
+      for (int k = 0; k < count; ++k) {
+        const double w = weight(k);
+        const bool dropped = !(w > 0.0);
+        root[k] = static_cast<float>(std::sqrt(w) * rms);
+        dst[k] = dropped ? 0.0f : static_cast<float>((value(k) - mean) * inverse_rms);
       }
     }
     pixel_.push_back(out);
@@ -205,8 +191,6 @@ class CpuTileFitter final : public TileFitter {
   Model model_;
   std::vector<float> raw_;      // [pixel][n] the tile's traces as read
   std::vector<float> raw_weights_;  // [pixel][n] their dataset weights
-  std::vector<double> trace_;   // one raw trace, scratch
-  std::vector<double> weight_;  // its weights, scratch
   std::vector<float> traces_;   // [pixel][n] normalised traces of the pixels that are fitted
   std::vector<float> root_weights_;  // [pixel][n] square roots of their normalised weights (weighted fits)
   std::vector<std::size_t> pixel_;

@@ -23,6 +23,7 @@
 #include "fit/periodogram.h"
 #include "fit/small_cholesky.h"
 #include "fit/step_table.h"
+#include "fit/trace_moments.h"
 #include "fit/oscillation_sweep.h"
 #include "fit/vector_math.h"
 
@@ -423,34 +424,17 @@ XPULSE_HD PixelResult fit_pixel(const Model& model, const PixelFitConstants& c, 
   auto weight_of = [&](int k) -> double {
     return c.weights == WeightKind::poisson ? poisson_weight(y[k], c.adu_per_photon) : static_cast<double>(weights[k]);
   };
-  bool valid = true;
-  double sum = 0.0;
-  int positive = 0;  // points of positive weight
-  for (int k = 0; k < n; ++k) {
-    const double v = y[k];
-    if (weighted) {
-      const double wk = weight_of(k);
-      valid = valid && wk >= 0.0 && std::isfinite(wk);
-      if (!(wk > 0.0)) continue;
-    }
-    valid = valid && std::isfinite(v);
-    sum += v;
-    ++positive;
-  }
-  if (!valid || positive < static_cast<int>(kMinFitPoints)) {
+  auto value_of = [&](int k) { return static_cast<double>(y[k]); };
+  const TraceMoments moments =
+      weighted ? trace_moments<true>(n, value_of, weight_of) : trace_moments<false>(n, value_of, weight_of);
+  if (!moments.valid || moments.positive < static_cast<int>(kMinFitPoints)) {
     r.status = static_cast<std::uint8_t>(FitStatus::non_finite_input);
     return r;
   }
-  const double mean = sum / static_cast<double>(positive);
-  double ss = 0.0;
-  double weighted_ss = 0.0;
-  for (int k = 0; k < n; ++k) {
-    const double wk = weighted ? weight_of(k) : 1.0;
-    if (!(wk > 0.0)) continue;
-    const double d2 = (y[k] - mean) * (y[k] - mean);
-    ss += d2;
-    weighted_ss += wk * d2;
-  }
+  const int positive = moments.positive;
+  const double mean = moments.mean;
+  const double ss = moments.ss;
+  const double weighted_ss = moments.weighted_ss;
   const double rms = std::sqrt(ss / static_cast<double>(positive));
   const double dof = static_cast<double>(positive - P);
   if (!(rms > 1e-6 * std::fmax(std::fabs(mean), 1e-30))) {  // flat trace: nothing oscillates
@@ -461,12 +445,13 @@ XPULSE_HD PixelResult fit_pixel(const Model& model, const PixelFitConstants& c, 
     return r;
   }
   // Dataset weights become the roots of the normalised weights; points of weight 0 are set to the mean.
+  const double inverse_rms = 1.0 / rms;
   for (int k = 0; k < n; ++k) {
     const bool dropped = weighted && !(weight_of(k) > 0.0);
     if (c.weights == WeightKind::dataset) {
       weights[k] = static_cast<float>(std::sqrt(static_cast<double>(weights[k])) * rms);
     }
-    y[k] = dropped ? 0.0f : static_cast<float>((y[k] - mean) / rms);
+    y[k] = dropped ? 0.0f : static_cast<float>((y[k] - mean) * inverse_rms);
   }
   PixelWeights w{c.weights, weights, c.adu_per_photon, mean, rms};
   r.fitted = true;
