@@ -174,44 +174,67 @@ void solve_damped_lanes(const NormalEquations<P>& eq, const double (&lambda)[kLa
 #pragma omp simd
     for (int l = 0; l < kLanes; ++l) a[i][i][l] += lambda[l] * scale[i][l];
   }
-  alignas(64) int ok[kLanes];
-  std::fill_n(ok, kLanes, 1);
+  // The lane loop is innermost everywhere so that every step is one vector operation; per lane the order of
+  // operations is cholesky_factor's and cholesky_solve's.
+  alignas(64) double ok[kLanes];
+  alignas(64) double inverse[P][kLanes];  // 1 / L[j][j]
+  alignas(64) double s[kLanes];
+  std::fill_n(ok, kLanes, 1.0);
+#pragma GCC unroll 8
   for (int j = 0; j < P; ++j) {
 #pragma omp simd
-    for (int l = 0; l < kLanes; ++l) {
-      double d = a[j][j][l];
-      for (int k = 0; k < j; ++k) d -= a[j][k][l] * a[j][k][l];
-      const bool good = d > 0.0 && d <= std::numeric_limits<double>::max();
-      ok[l] &= good;
-      a[j][j][l] = __builtin_sqrt(good ? d : 1.0);
+    for (int l = 0; l < kLanes; ++l) s[l] = a[j][j][l];
+#pragma GCC unroll 8
+    for (int k = 0; k < j; ++k) {
+#pragma omp simd
+      for (int l = 0; l < kLanes; ++l) s[l] -= a[j][k][l] * a[j][k][l];
     }
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) {
+      const bool good = s[l] > 0.0 && s[l] <= std::numeric_limits<double>::max();
+      ok[l] = good ? ok[l] : 0.0;
+      a[j][j][l] = __builtin_sqrt(good ? s[l] : 1.0);
+      inverse[j][l] = 1.0 / a[j][j][l];
+    }
+#pragma GCC unroll 8
     for (int i = j + 1; i < P; ++i) {
 #pragma omp simd
-      for (int l = 0; l < kLanes; ++l) {
-        double s = a[i][j][l];
-        for (int k = 0; k < j; ++k) s -= a[i][k][l] * a[j][k][l];
-        a[i][j][l] = s / a[j][j][l];
+      for (int l = 0; l < kLanes; ++l) s[l] = a[i][j][l];
+#pragma GCC unroll 8
+      for (int k = 0; k < j; ++k) {
+#pragma omp simd
+        for (int l = 0; l < kLanes; ++l) s[l] -= a[i][k][l] * a[j][k][l];
       }
+#pragma omp simd
+      for (int l = 0; l < kLanes; ++l) a[i][j][l] = s[l] * inverse[j][l];
     }
   }
   alignas(64) double y[P][kLanes];
+#pragma GCC unroll 8
   for (int i = 0; i < P; ++i) {
 #pragma omp simd
-    for (int l = 0; l < kLanes; ++l) {
-      double s = eq.jtr[i][l];
-      for (int k = 0; k < i; ++k) s -= a[i][k][l] * y[k][l];
-      y[i][l] = s / a[i][i][l];
+    for (int l = 0; l < kLanes; ++l) s[l] = eq.jtr[i][l];
+#pragma GCC unroll 8
+    for (int k = 0; k < i; ++k) {
+#pragma omp simd
+      for (int l = 0; l < kLanes; ++l) s[l] -= a[i][k][l] * y[k][l];
     }
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) y[i][l] = s[l] * inverse[i][l];
   }
+#pragma GCC unroll 8
   for (int i = P - 1; i >= 0; --i) {
 #pragma omp simd
-    for (int l = 0; l < kLanes; ++l) {
-      double s = y[i][l];
-      for (int k = i + 1; k < P; ++k) s -= a[k][i][l] * delta[k][l];
-      delta[i][l] = s / a[i][i][l];
+    for (int l = 0; l < kLanes; ++l) s[l] = y[i][l];
+#pragma GCC unroll 8
+    for (int k = i + 1; k < P; ++k) {
+#pragma omp simd
+      for (int l = 0; l < kLanes; ++l) s[l] -= a[k][i][l] * delta[k][l];
     }
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) delta[i][l] = s[l] * inverse[i][l];
   }
-  for (int l = 0; l < kLanes; ++l) solved[l] = ok[l] != 0;
+  for (int l = 0; l < kLanes; ++l) solved[l] = ok[l] != 0.0;
 }
 
 template <class Model>

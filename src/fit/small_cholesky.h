@@ -16,10 +16,11 @@ XPULSE_HD bool cholesky_factor(double (&a)[N][N]) {
     for (int k = 0; k < j; ++k) d -= a[j][k] * a[j][k];
     if (!(d > 0.0) || !std::isfinite(d)) return false;
     a[j][j] = std::sqrt(d);
+    const double inverse = 1.0 / a[j][j];  // one division per column: the lanes' solver divides as slowly
     for (int i = j + 1; i < N; ++i) {
       double s = a[i][j];
       for (int k = 0; k < j; ++k) s -= a[i][k] * a[j][k];
-      a[i][j] = s / a[j][j];
+      a[i][j] = s * inverse;
     }
   }
   return true;
@@ -28,16 +29,18 @@ XPULSE_HD bool cholesky_factor(double (&a)[N][N]) {
 // Solves L L^T x = b with the factor from cholesky_factor; x may alias b.
 template <int N>
 XPULSE_HD void cholesky_solve(const double (&l)[N][N], const double (&b)[N], double (&x)[N]) {
+  double inverse[N];
+  for (int i = 0; i < N; ++i) inverse[i] = 1.0 / l[i][i];
   double y[N];
   for (int i = 0; i < N; ++i) {
     double s = b[i];
     for (int k = 0; k < i; ++k) s -= l[i][k] * y[k];
-    y[i] = s / l[i][i];
+    y[i] = s * inverse[i];
   }
   for (int i = N - 1; i >= 0; --i) {
     double s = y[i];
     for (int k = i + 1; k < N; ++k) s -= l[k][i] * x[k];
-    x[i] = s / l[i][i];
+    x[i] = s * inverse[i];
   }
 }
 
@@ -45,13 +48,15 @@ XPULSE_HD void cholesky_solve(const double (&l)[N][N], const double (&b)[N], dou
 // triangular), (L L^T)^-1 = M^T M, so diag_j = sum over i >= j of M[i][j]^2.
 template <int N>
 XPULSE_HD void cholesky_inverse_diagonal(const double (&l)[N][N], double (&diag)[N]) {
+  double inverse[N];
+  for (int i = 0; i < N; ++i) inverse[i] = 1.0 / l[i][i];
   double m[N][N];
   for (int j = 0; j < N; ++j) {
-    m[j][j] = 1.0 / l[j][j];
+    m[j][j] = inverse[j];
     for (int i = j + 1; i < N; ++i) {
       double s = 0.0;
       for (int k = j; k < i; ++k) s += l[i][k] * m[k][j];
-      m[i][j] = -s / l[i][i];
+      m[i][j] = -s * inverse[i];
     }
   }
   for (int j = 0; j < N; ++j) {
