@@ -9,6 +9,7 @@
 #endif
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -98,6 +99,29 @@ void inflate_chunk(const std::vector<std::uint8_t>& in, std::vector<std::uint8_t
 }
 #endif
 
+// Elements of 2, 4 or 8 bytes are put back together as little-endian words: loops the compiler vectorises, where
+// the byte-wise scatter ran at a fraction of inflate's speed. False where this does not apply.
+template <class Word, std::size_t Bytes>
+void gather_bytes(const std::uint8_t* in, std::uint8_t* out, std::size_t n) {
+  const std::uint8_t* plane[Bytes];
+  for (std::size_t j = 0; j < Bytes; ++j) plane[j] = in + j * n;
+  for (std::size_t i = 0; i < n; ++i) {
+    Word w = 0;
+    for (std::size_t j = 0; j < Bytes; ++j) w |= static_cast<Word>(plane[j][i]) << (8 * j);
+    std::memcpy(out + i * Bytes, &w, Bytes);
+  }
+}
+
+bool unshuffle_words(const std::uint8_t* in, std::uint8_t* out, std::size_t n, std::size_t elem_size) {
+  if constexpr (std::endian::native != std::endian::little) return false;
+  switch (elem_size) {
+    case 2: gather_bytes<std::uint16_t, 2>(in, out, n); return true;
+    case 4: gather_bytes<std::uint32_t, 4>(in, out, n); return true;
+    case 8: gather_bytes<std::uint64_t, 8>(in, out, n); return true;
+    default: return false;
+  }
+}
+
 // Inverse of HDF5's byte shuffle: byte j of element i was stored at j * n + i; trailing odd bytes stay put.
 void unshuffle(const std::vector<std::uint8_t>& in, std::vector<std::uint8_t>& out, std::size_t elem_size) {
   out.resize(in.size());
@@ -106,10 +130,12 @@ void unshuffle(const std::vector<std::uint8_t>& in, std::vector<std::uint8_t>& o
     out = in;
     return;
   }
-  for (std::size_t j = 0; j < elem_size; ++j) {
-    const std::uint8_t* src = in.data() + j * n;
-    std::uint8_t* dst = out.data() + j;
-    for (std::size_t i = 0; i < n; ++i) dst[i * elem_size] = src[i];
+  if (!unshuffle_words(in.data(), out.data(), n, elem_size)) {
+    for (std::size_t j = 0; j < elem_size; ++j) {
+      const std::uint8_t* src = in.data() + j * n;
+      std::uint8_t* dst = out.data() + j;
+      for (std::size_t i = 0; i < n; ++i) dst[i * elem_size] = src[i];
+    }
   }
   const std::size_t tail = in.size() - n * elem_size;
   std::memcpy(out.data() + n * elem_size, in.data() + n * elem_size, tail);
