@@ -67,6 +67,9 @@ void add_fit(CLI::App& app, Action& action, const std::string& command_line) {
   fit->add_option("--delays", r->delays_path, "Dataset of the delays, ps")->capture_default_str();
   auto* mask = fit->add_option("--mask", r->mask_path, "Dataset of the pixel mask [y, x], nonzero = bad (used if present)")
                    ->capture_default_str();
+  fit->add_option("--correct", r->correct,
+                  "Input stage: jungfrau:PEDESTAL,GAIN[,PHOTON_KEV] corrects raw JUNGFRAU words (as xpulse correct "
+                  "jungfrau) before fitting");
   fit->add_flag("--allow-missing", r->allow_missing,
                 "Virtual datasets: read frames of missing source files as fill values instead of failing");
   fit->add_flag("--resume", r->resume,

@@ -56,6 +56,9 @@ void add_reduce(CLI::App& app, Action& action, const std::string& command_line) 
   cmd->add_option("--update", r->update_seconds, "With --follow: rewrite the output at most every this many seconds")
       ->capture_default_str();
   cmd->add_option("--threads", r->threads, "Worker threads (default: all cores)")->capture_default_str();
+  cmd->add_option("--correct", r->correct,
+                  "Input stage: jungfrau:PEDESTAL,GAIN[,PHOTON_KEV] corrects raw JUNGFRAU words (as xpulse correct "
+                  "jungfrau) before reducing");
   cmd->add_flag("--allow-missing", r->allow_missing,
                 "Virtual datasets: read frames of missing source files as fill values instead of failing");
   cmd->add_flag("--resume", r->resume,

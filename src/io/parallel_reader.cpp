@@ -29,9 +29,37 @@ ParallelReader::ParallelReader(const std::string& path, const std::string& datas
       pool_(std::max(1u, options.threads)),
       scratch_(pool_.size()) {
   if (main_->layout() == StorageLayout::virtual_mapping) load_virtual_layout();
+  if (options_.correction) {
+    if (main_->dtype() != options_.correction->stored_type()) {
+      throw InputError(fmt::format("dataset '{}' of '{}' is {}; {} needs {} data", dataset_, path_,
+                                   dtype_name(main_->dtype()), options_.correction->describe(),
+                                   dtype_name(options_.correction->stored_type())));
+    }
+    options_.correction->check(main_->dims(), dataset_);
+  }
 }
 
 ParallelReader::~ParallelReader() = default;
+
+// Reads the stored values of the box, corrects them to float, and converts to `type` (float or double).
+void ParallelReader::read_corrected(std::span<const std::size_t> offset, std::span<const std::size_t> count,
+                                    DType type, void* out) {
+  if (type != DType::f32 && type != DType::f64) {
+    throw Error(fmt::format("corrected data of '{}' are read as float or double, not {}", dataset_, dtype_name(type)));
+  }
+  const std::size_t n = product(count);
+  const std::size_t raw_bytes = n * dtype_size(options_.correction->stored_type());
+  corrected_raw_.resize(raw_bytes);
+  read_once(offset, count, options_.correction->stored_type(), corrected_raw_.data());
+  if (type == DType::f32) {
+    options_.correction->apply(corrected_raw_.data(), offset, count, static_cast<float*>(out));
+    return;
+  }
+  corrected_float_.resize(n);
+  options_.correction->apply(corrected_raw_.data(), offset, count, corrected_float_.data());
+  double* to = static_cast<double*>(out);
+  for (std::size_t i = 0; i < n; ++i) to[i] = corrected_float_[i];
+}
 
 void ParallelReader::load_virtual_layout() {
   Handle dcpl(H5Dget_create_plist(main_->dataset_id()), H5Pclose);
@@ -186,7 +214,11 @@ void ParallelReader::read_as(std::span<const std::size_t> offset, std::span<cons
   // chunk index not yet consistent on disk: such a read is retried after re-opening, for up to about 2 s.
   for (int attempt = 0;; ++attempt) {
     try {
-      read_once(offset, count, type, out);
+      if (options_.correction) {
+        read_corrected(offset, count, type, out);
+      } else {
+        read_once(offset, count, type, out);
+      }
       return;
     } catch (const IoError& e) {
       if (options_.mode != OpenMode::unlocked || attempt >= 40) throw;

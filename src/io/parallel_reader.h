@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "io/dtype.h"
+#include "io/frame_correction.h"
 #include "io/hdf5.h"
 #include "io/stored_dataset.h"
 #include "io/virtual_mapping.h"
@@ -23,6 +24,8 @@ struct ReaderOptions {
   unsigned threads = 1;
   bool allow_missing = false;  // VDS: read frames of missing source files as the fill value instead of failing
   OpenMode mode = OpenMode::normal;
+  // An input stage applied to every read (frame_correction.h); the data then read as float32 (dtype() says so).
+  std::shared_ptr<FrameCorrection> correction;
 };
 
 class ParallelReader {
@@ -35,7 +38,7 @@ class ParallelReader {
   const std::string& path() const { return path_; }
   const std::string& dataset() const { return dataset_; }
   const std::vector<std::size_t>& dims() const { return main_->dims(); }
-  DType dtype() const { return main_->dtype(); }
+  DType dtype() const { return options_.correction ? DType::f32 : main_->dtype(); }
   StorageLayout layout() const { return main_->layout(); }
   // The box that is cheapest to read whole: the chunk shape (for a VDS, its first source's chunk mapped into
   // virtual axes). Empty when any sub-box reads at no extra cost (contiguous data).
@@ -66,6 +69,7 @@ class ParallelReader {
 
  private:
   void read_once(std::span<const std::size_t> offset, std::span<const std::size_t> count, DType type, void* out);
+  void read_corrected(std::span<const std::size_t> offset, std::span<const std::size_t> count, DType type, void* out);
   void load_virtual_layout();
   void plan_virtual(std::span<const std::size_t> offset, std::span<const std::size_t> count,
                     const Destination& dst);
@@ -78,6 +82,8 @@ class ParallelReader {
   std::vector<StoredDataset*> mapping_sources_;  // per mapping; null for a missing source (allow_missing)
   std::map<std::pair<std::string, std::string>, std::unique_ptr<StoredDataset>> sources_;  // (file, dataset)
   runtime::ThreadPool pool_;
+  std::vector<std::uint8_t> corrected_raw_;  // read_corrected's stored values
+  std::vector<float> corrected_float_;       // and its float values when double was asked for
   std::vector<ReadScratch> scratch_;
   std::vector<ReadTask> tasks_;
   ReadStats stats_;

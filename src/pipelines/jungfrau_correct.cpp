@@ -14,6 +14,7 @@
 #include "io/dtype.h"
 #include "io/hdf5.h"
 #include "io/parallel_reader.h"
+#include "pipelines/jungfrau_input.h"
 #include "runtime/thread_pool.h"
 
 namespace xpulse::pipelines {
@@ -31,30 +32,6 @@ void check_options(const JungfrauCorrectRequest& r) {
     throw InvalidArgument(fmt::format("--track-pedestal must be a number of frames >= 1, got {}", o.pedestal_window));
   }
   if (!std::isfinite(o.dark_threshold)) throw InvalidArgument("--dark-threshold must be a finite number");
-}
-
-// "FILE" or "FILE:/DATASET".
-std::pair<std::string, std::string> split_source(const std::string& text, const std::string& default_dataset) {
-  const std::size_t colon = text.rfind(':');
-  if (colon != std::string::npos && colon + 1 < text.size() && text[colon + 1] == '/') {
-    return {text.substr(0, colon), text.substr(colon + 1)};
-  }
-  return {text, default_dataset};
-}
-
-// The [3, frame shape...] constants named by `source`, as float.
-std::vector<float> read_constants(const std::string& what, const std::string& source, const std::string& dataset_default,
-                                  const std::vector<std::size_t>& frame_dims) {
-  const auto [file, dataset] = split_source(source, dataset_default);
-  const io::Reader reader(file);
-  const io::DatasetInfo info = reader.info(dataset);
-  std::vector<std::size_t> expected{3};
-  expected.insert(expected.end(), frame_dims.begin(), frame_dims.end());
-  if (info.dims != expected) {
-    throw InputError(fmt::format("{} '{}' in '{}' has shape [{}]; expected [{}] (G0, G1, G2 planes of the frame shape)",
-                                 what, dataset, file, fmt::join(info.dims, ", "), fmt::join(expected, ", ")));
-  }
-  return reader.read<float>(dataset);
 }
 
 }  // namespace
@@ -76,8 +53,8 @@ JungfrauCorrectSummary correct_jungfrau_file(const JungfrauCorrectRequest& r) {
   std::size_t pixels = 1;
   for (std::size_t d : frame_dims) pixels *= d;
   if (dims[0] == 0 || pixels == 0) throw InputError(fmt::format("dataset '{}' of '{}' is empty", r.data_path, r.input));
-  std::vector<float> pedestal = read_constants("pedestal", r.pedestal, "/pedestal", frame_dims);
-  const std::vector<float> gain = read_constants("gain", r.gain, "/gain", frame_dims);
+  std::vector<float> pedestal = read_jungfrau_constants("pedestal", r.pedestal, "/pedestal", frame_dims);
+  const std::vector<float> gain = read_jungfrau_constants("gain", r.gain, "/gain", frame_dims);
 
   JungfrauCorrectSummary s;
   s.out = r.out;

@@ -23,6 +23,7 @@
 #include "io/parallel_reader.h"
 #include "io/row_parts.h"
 #include "pipelines/job_identity.h"
+#include "pipelines/jungfrau_input.h"
 #include "pipelines/pumpprobe_input.h"
 #include "runtime/journal.h"
 #include "runtime/progress.h"
@@ -79,6 +80,7 @@ std::string fit_identity(const FitRequest& r, const UnitLayout& layout, std::siz
   j["amp_threshold"] = r.options.amp_threshold;
   j["min_snr"] = r.options.min_snr;
   j["weights"] = r.weights;
+  j["correct"] = r.correct;
   j["adu_per_photon"] = r.options.adu_per_photon;
   j["device"] = std::string(runtime::to_string(device));
   j["shape"] = {delays, layout.ny, nx};
@@ -254,12 +256,18 @@ FitSummary fit_pump_probe_file_unguarded(const FitRequest& request) {
     const bool weights_dataset = r.weights != "none" && r.weights != "poisson";
     input = open_pump_probe_input({r.input, r.data_path, r.delays_path, r.mask_path, r.mask_required,
                                    weights_dataset ? r.weights : std::string()});
+    const std::shared_ptr<io::FrameCorrection> correction = input_correction(r.correct, r.threads);
+    if (correction) {  // the fit sees corrected values: keV, or photons (one per photon)
+      input->data_units = correction->units();
+      input->adu_per_photon = input->data_units == "photons" ? 1.0 : 0.0;
+    }
     resolve_weights(r, *input);
     r.options.validate();
     problem_storage = fit::FitProblem::make(input->delays_ps, r.options);
     // Fails now, before any fitting, if the output cannot be written.
     if (world.is_root()) output = std::make_unique<io::AtomicOutput>(r.out);
-    stack = std::make_unique<io::ParallelReader>(r.input, r.data_path, io::ReaderOptions{r.threads, r.allow_missing});
+    stack = std::make_unique<io::ParallelReader>(
+        r.input, r.data_path, io::ReaderOptions{r.threads, r.allow_missing, io::OpenMode::normal, correction});
     if (r.options.weights == fit::WeightKind::dataset) {
       weights = std::make_unique<io::ParallelReader>(r.input, r.weights, io::ReaderOptions{r.threads, r.allow_missing});
     }

@@ -30,6 +30,7 @@ struct FitRequest {
   runtime::Device device = runtime::Device::cpu;  // cpu | cuda | auto
   std::vector<int> gpus;                          // CUDA devices (empty: device 0)
   bool allow_missing = false;  // virtual datasets: missing source files read as fill values
+  std::string correct;  // input stage, e.g. jungfrau:PEDESTAL,GAIN[,PHOTON_KEV] (pipelines/jungfrau_input.h)
   bool resume = false;         // continue the job recorded in OUT.journal (an existing journal is otherwise an error)
   bool merge = false;          // MPI: one standalone output instead of virtual datasets over the ranks' part files
   std::size_t unit_rows = 0;   // detector rows per work unit (journal and distribution granularity); 0: automatic

@@ -17,6 +17,7 @@
 #include "io/parallel_reader.h"
 #include "io/row_parts.h"
 #include "pipelines/job_identity.h"
+#include "pipelines/jungfrau_input.h"
 #include "runtime/journal.h"
 #include "runtime/progress.h"
 #include "runtime/work_queue.h"
@@ -89,6 +90,7 @@ std::string reduce_identity(const ReduceRequest& r, std::size_t first, std::size
   j["frames"] = {first, end};
   j["ranks"] = ranks;  // each rank's checkpoint holds its own rows
   j["ops"] = r.ops.names();  // a checkpoint holds only the statistics asked for
+  j["correct"] = r.correct;
   return j.dump();
 }
 
@@ -105,7 +107,10 @@ void check_frame_dims(const ReduceRequest& r, const std::vector<std::size_t>& di
 // Follows a file that is still being written (single process), rewriting the output as frames arrive.
 ReduceSummary follow_file(const ReduceRequest& r) {
   const auto start = std::chrono::steady_clock::now();
-  io::DatasetFollower follower(r.input, r.data_path, io::ReaderOptions{r.threads, r.allow_missing}, r.follow_options);
+  io::DatasetFollower follower(r.input, r.data_path,
+                               io::ReaderOptions{r.threads, r.allow_missing, io::OpenMode::normal,
+                                                 input_correction(r.correct, r.threads)},
+                               r.follow_options);
   io::ParallelReader& reader = follower.reader();
   const std::vector<std::size_t> dims = reader.dims();
   check_frame_dims(r, dims);
@@ -115,6 +120,7 @@ ReduceSummary follow_file(const ReduceRequest& r) {
     units = meta.string_attribute(r.data_path, "units");
   }
   if (units.empty()) units = "counts";
+  if (!r.correct.empty()) units = input_correction(r.correct, 1)->units();
   // Checked now so a bad output path fails before the work; each write replaces the file atomically.
   { io::AtomicOutput probe(r.out); }
   const std::vector<std::size_t> frame_dims(dims.begin() + 1, dims.end());
@@ -216,7 +222,9 @@ ReduceSummary reduce_frames_file_unguarded(const ReduceRequest& request) {
     if (r.follow && world.distributed()) throw InvalidArgument("--follow runs in one process, not under MPI");
     if (r.follow && r.resume) throw InvalidArgument("--resume does not apply to --follow");
     if (r.follow) return;  // the follower opens the file itself (follow_file)
-    reader = std::make_unique<io::ParallelReader>(r.input, r.data_path, io::ReaderOptions{r.threads, r.allow_missing});
+    reader = std::make_unique<io::ParallelReader>(
+        r.input, r.data_path,
+        io::ReaderOptions{r.threads, r.allow_missing, io::OpenMode::normal, input_correction(r.correct, r.threads)});
     dims = reader->dims();
     check_frame_dims(r, dims);
     if (dims[0] == 0) throw InputError(fmt::format("dataset '{}' has no frames", r.data_path));
@@ -226,6 +234,7 @@ ReduceSummary reduce_frames_file_unguarded(const ReduceRequest& request) {
     }
     units = io::Reader(r.input).string_attribute(r.data_path, "units");
     if (units.empty()) units = "counts";
+    if (!r.correct.empty()) units = input_correction(r.correct, 1)->units();
     // Checked now so a bad output path fails before the work; each write replaces the file atomically.
     if (world.is_root()) io::AtomicOutput probe(r.out);
   });

@@ -26,6 +26,7 @@ struct ReduceRequest {
   double update_seconds = 10.0;  // with follow: rewrite the output at most this often
   unsigned threads = 1;
   bool allow_missing = false;
+  std::string correct;  // input stage, e.g. jungfrau:PEDESTAL,GAIN[,PHOTON_KEV] (pipelines/jungfrau_input.h)
   bool resume = false;              // continue from the checkpoints in OUT.journal
   bool merge = false;               // MPI: one standalone output instead of virtual datasets over part files
   double checkpoint_seconds = 60.0;  // write a checkpoint at most this often

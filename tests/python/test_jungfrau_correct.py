@@ -1,6 +1,7 @@
 """xpulse correct jungfrau against an independent numpy implementation of the JUNGFRAU correction, bit for bit in
 float32, on a 2-module stack written by h5py (with bitshuffle-LZ4, as Jungfraujoch writes it); and bad input."""
 import os
+import shutil
 import subprocess
 
 import h5py
@@ -141,3 +142,67 @@ def test_bad_input(stack):
     assert "rank 1" in bad(stack, "rank", d / "flat.h5", *c)
     open(d / "truncated.h5", "wb").write(open(raw_path, "rb").read()[:5000])
     bad(stack, "truncated", d / "truncated.h5", *c)
+
+
+def test_reduce_with_the_correction_as_input_stage(stack):
+    """`--correct jungfrau:...` on another command: reduce sums the corrected values numpy computes."""
+    d, raw_path, constants, raw, pedestal, gain = stack
+    out = d / "reduced.h5"
+    r = run("reduce", raw_path, "--out", out, "--op", "sum,max", "--threads", 2,
+            "--correct", f"jungfrau:{constants},{constants}:/other/gain_kev,12.4")
+    assert r.returncode == 0, r.stderr
+    values, _, _ = numpy_correct(raw, pedestal, gain, 12.4)
+    with h5py.File(out, "r") as f:
+        assert f["/reduce/sum"].attrs["units"] == "photons"
+        np.testing.assert_allclose(f["/reduce/sum"][()], values.astype(np.float64).sum(axis=0), rtol=1e-12)
+        assert np.array_equal(f["/reduce/max"][()], values.max(axis=0).astype(np.float64))
+    for spec, words in [("gotthard:a,b", "expected jungfrau:PEDESTAL,GAIN"),
+                        (f"jungfrau:{constants}", "expected jungfrau:PEDESTAL,GAIN"),
+                        (f"jungfrau:{constants},{constants},-3", "photon energy"),
+                        (f"jungfrau:{d / 'none.h5'},{constants}", "none.h5")]:
+        out = d / "bad_reduce.h5"
+        r = run("reduce", raw_path, "--out", out, "--correct", spec)
+        assert r.returncode == 2 and words in r.stderr and r.stderr.count("\n") == 1, (spec, r.stderr)
+        assert not os.path.exists(out)
+
+
+def test_fit_with_the_correction_as_input_stage(tmp_path, xpulse):
+    """A pump-probe stack recorded as raw JUNGFRAU words (G0) fits through --correct to the simulation's truth."""
+    sim = tmp_path / "sim.h5"
+    xpulse("simulate", "pump-probe", "--out", sim, "--shape", "120x16x16", "--delays=0:5.95", "--seed", "4")
+    with h5py.File(sim, "r") as f:
+        photons = f[DATA][()]
+        truth = f["/truth/frequency"][()]
+    rng = np.random.default_rng(8)
+    pedestal = np.stack([rng.normal(m, 20, photons.shape[1:]) for m in (1100.0, 14000.0, 15000.0)]).astype(np.float32)
+    energy = 9.0
+    g0 = 0.8 * (0x3FFF - 1200) / (np.nanmax(photons) * energy)  # ADU per keV: the brightest pixel stays in G0
+    gain = np.stack([np.full(photons.shape[1:], g, np.float32) for g in (g0, g0 / 30, g0 / 500)])
+    raw = np.clip(np.rint(pedestal[0] + photons * gain[0] * energy), 0, 0x3FFF).astype(np.uint16)
+    assert raw.max() < 0x3FFF
+    rawfile = tmp_path / "raw.h5"
+    shutil.copy(sim, rawfile)
+    with h5py.File(rawfile, "a") as f:
+        del f[DATA]
+        f[DATA] = raw
+    constants = tmp_path / "constants.h5"
+    with h5py.File(constants, "w") as f:
+        f["pedestal"] = pedestal
+        f["gain"] = gain
+    out = tmp_path / "fit.h5"
+    xpulse("fit", rawfile, "--out", out, "--threads", 2, "--correct", f"jungfrau:{constants},{constants},{energy}")
+    with h5py.File(out, "r") as f:
+        status = f["/fit/status"][()]
+        frequency = f["/fit/frequency"][()]
+        assert f["/fit/amplitude"].attrs["units"] == "photons"
+    # The same stack fitted from the photons themselves: the same pixels converge, to the same frequencies.
+    direct = tmp_path / "direct.h5"
+    xpulse("fit", sim, "--out", direct, "--threads", 2)
+    with h5py.File(direct, "r") as f:
+        direct_status = f["/fit/status"][()]
+        direct_frequency = f["/fit/frequency"][()]
+    assert (status == direct_status).mean() > 0.97
+    ok = (status == 0) & (direct_status == 0) & np.isfinite(truth) & (truth > 0)
+    assert ok.sum() > 100
+    assert np.median(np.abs(frequency[ok] - direct_frequency[ok]) / direct_frequency[ok]) < 1e-3
+    assert np.median(np.abs(frequency[ok] - truth[ok]) / truth[ok]) < 0.01
