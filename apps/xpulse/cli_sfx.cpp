@@ -123,6 +123,9 @@ void add_sfx(CLI::App& app, Action& action, const std::string& command_line) {
                   "TOML file whose [detector] values (beam_center_x, beam_center_y [pixel], distance, pixel_size\n"
                   "[m]) override the CXI file's");
   add_follow_options(cmd, r->follow, r->follow_options);
+  cmd->add_option("--correct", r->correct,
+                  "Input stage: jungfrau:PEDESTAL,GAIN[,PHOTON_KEV] corrects raw JUNGFRAU words (as xpulse correct\n"
+                  "jungfrau) before peak finding; --threshold is then in keV or photons");
   cmd->add_flag("--progress", r->progress, "With --follow: a line per poll with the frames and the hit rate");
   cmd->callback([=, &action] {
     action = [=] {

@@ -10,6 +10,7 @@
 #include "io/atomic_output.h"
 #include "io/geometry_file.h"
 #include "io/hdf5.h"
+#include "pipelines/jungfrau_input.h"
 #include "runtime/devices.h"
 #include "runtime/run_recorder.h"
 #include "runtime/thread_pool.h"
@@ -35,8 +36,17 @@ SfxPeaksSummary sfx_peaks_file(const SfxPeaksRequest& r) {
   // The input: a file read once, or one a writer is still extending.
   std::unique_ptr<io::DatasetFollower> follower;
   if (r.follow) {
-    follower = std::make_unique<io::DatasetFollower>(r.input, kSfxData, io::ReaderOptions{r.threads, false},
-                                                     r.follow_options);
+    follower = std::make_unique<io::DatasetFollower>(
+        r.input, kSfxData,
+        io::ReaderOptions{r.threads, false, io::OpenMode::normal, input_correction(r.correct, r.threads)},
+        r.follow_options);
+  }
+  // --correct without --follow: the frames come through a correcting parallel reader.
+  std::unique_ptr<io::ParallelReader> corrected;
+  if (!r.follow && !r.correct.empty()) {
+    corrected = std::make_unique<io::ParallelReader>(
+        r.input, kSfxData,
+        io::ReaderOptions{r.threads, false, io::OpenMode::normal, input_correction(r.correct, r.threads)});
   }
   // Metadata from a reader closed before following: while this process holds the file open, HDF5 shares that
   // handle and the follower's re-opens would not see the file grow.
@@ -159,7 +169,9 @@ SfxPeaksSummary sfx_peaks_file(const SfxPeaksRequest& r) {
       const std::size_t count = std::min(batch, to - first);
       const std::size_t offset[3] = {first, 0, 0}, size[3] = {count, ny, nx};
       const double began = runtime::unix_now();
-      process(follower ? follower->reader().read<float>(offset, size) : whole->read<float>(kSfxData, offset, size),
+      process(follower    ? follower->reader().read<float>(offset, size)
+              : corrected ? corrected->read<float>(offset, size)
+                          : whole->read<float>(kSfxData, offset, size),
               first, count);
       units.push_back({0, fmt::format("frames {}-{}", first, first + count - 1), began, runtime::unix_now(),
                        count * pixels * sizeof(float)});

@@ -24,6 +24,7 @@ struct SfxPeaksRequest {
   std::string device = "auto";         // auto | cpu | cuda
   int cuda_device = 0;
   std::string geometry;                // optional TOML (io/geometry_file.h): detector values override the file's
+  std::string correct;                 // input stage, e.g. jungfrau:PEDESTAL,GAIN[,PHOTON_KEV] (jungfrau_input.h)
   std::size_t frames_per_read = 32;
   bool follow = false;                 // a file still being written: process frames as they arrive
   io::FollowOptions follow_options;

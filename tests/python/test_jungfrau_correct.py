@@ -206,3 +206,38 @@ def test_fit_with_the_correction_as_input_stage(tmp_path, xpulse):
     assert ok.sum() > 100
     assert np.median(np.abs(frequency[ok] - direct_frequency[ok]) / direct_frequency[ok]) < 1e-3
     assert np.median(np.abs(frequency[ok] - truth[ok]) / truth[ok]) < 0.01
+
+
+def test_sfx_peaks_with_the_correction_as_input_stage(tmp_path, xpulse):
+    """Stills recorded as raw JUNGFRAU words: sfx peaks through --correct finds the peaks of the stills themselves."""
+    pdb = os.path.join(os.path.dirname(__file__), os.pardir, "data", "2cex.pdb")
+    sim = tmp_path / "sim.cxi"
+    xpulse("simulate", "sfx", "--pdb", pdb, "--out", sim, "--frames", 8, "--pixels", "256x256", "--hit-fraction",
+           0.5, "--threads", 2)
+    with h5py.File(sim, "r") as f:
+        data = f[DATA][()]
+    # 1 ADU per keV in G0 (outputs in ADU-sized keV) and a pedestal: the corrected frames are the stills rounded to
+    # whole ADU.
+    pedestal = np.stack([np.full(data.shape[1:], p, np.float32) for p in (1000.0, 14000.0, 15000.0)])
+    gain = np.stack([np.full(data.shape[1:], g, np.float32) for g in (1.0, 0.05, 0.002)])
+    raw = np.clip(np.rint(data + pedestal[0]), 0, 0x3FFF).astype(np.uint16)
+    rawfile, constants = tmp_path / "raw.cxi", tmp_path / "constants.h5"
+    shutil.copy(sim, rawfile)
+    with h5py.File(rawfile, "a") as f:
+        del f[DATA]
+        f[DATA] = raw
+    with h5py.File(constants, "w") as f:
+        f["pedestal"] = pedestal
+        f["gain"] = gain
+    rounded = tmp_path / "rounded.cxi"
+    shutil.copy(sim, rounded)
+    with h5py.File(rounded, "a") as f:
+        del f[DATA]
+        f[DATA] = (raw.astype(np.float32) - pedestal[0]).astype(np.float32)
+    xpulse("sfx", "peaks", rawfile, "--out", tmp_path / "corrected.h5", "--threshold", 100, "--threads", 2,
+           "--correct", f"jungfrau:{constants},{constants}")
+    xpulse("sfx", "peaks", rounded, "--out", tmp_path / "direct.h5", "--threshold", 100, "--threads", 2)
+    with h5py.File(tmp_path / "corrected.h5", "r") as a, h5py.File(tmp_path / "direct.h5", "r") as b:
+        for name in ("nPeaks", "peakXPosRaw", "peakYPosRaw", "peakTotalIntensity"):
+            assert np.array_equal(a["/entry_1/result_1/" + name][()], b["/entry_1/result_1/" + name][()]), name
+        assert a["/entry_1/result_1/nPeaks"][()].sum() > 0
