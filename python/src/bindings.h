@@ -19,6 +19,7 @@ void bind_fit(py::module_& m);
 void bind_geometry(py::module_& m);
 void bind_simulate(py::module_& m);
 void bind_reduce(py::module_& m);
+void bind_correct(py::module_& m);
 void bind_read(py::module_& m);
 void bind_dispersion(py::module_& m);
 void bind_nufft(py::module_& m);

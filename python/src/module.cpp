@@ -25,6 +25,7 @@ PYBIND11_MODULE(_xpulse, m) {
   bind_geometry(m);
   bind_simulate(m);
   bind_reduce(m);
+  bind_correct(m);
   bind_read(m);
   bind_dispersion(m);
   bind_nufft(m);

@@ -6,6 +6,7 @@ Compiled functions (numpy in, numpy out, the GIL released while they compute; se
     fit_damped_cosine(data, delays, t0=0, ...)    per-trace damped-cosine fits, as `xpulse fit`
     dispersion(fit, detector, crystal, ...)       phonon dispersion from fit results, as `xpulse dispersion`
     reduce(data_or_path, ops, ...)                per-pixel sum/mean/max/min/std over frames, as `xpulse reduce`
+    correct_jungfrau(raw, pedestal, gain, ...)    JUNGFRAU raw words to keV or photons, as `xpulse correct jungfrau`
     read(path, dataset, selection)                a hyperslab through the parallel HDF5 reader
     Detector, Crystal                             geometry: per-pixel q, 2theta, polarisation, solid angle; hkl
     load_geometry(hdf5, toml, shape=...)          the geometry of a file, as the command line reads it
@@ -28,12 +29,13 @@ matplotlib). Errors in input raise ValueError (OSError for files) with the comma
 """
 
 _COMPILED = ("simulate_pump_probe", "fit_damped_cosine", "FIT_STATUS_CODES", "dispersion", "reduce", "read",
+             "correct_jungfrau",
              "Detector", "Crystal", "load_geometry", "momentum_maps", "NufftPlan", "simulate_spi", "spi_reconstruct",
              "spi_score", "simulate_ptycho", "ptycho_reconstruct", "ptycho_score",
              "simulate_sfx", "find_peaks", "index_peaks", "integrate", "merge")
 
 try:
-    from ._xpulse import (FIT_STATUS_CODES, Crystal, Detector, NufftPlan, __version__, dispersion,
+    from ._xpulse import (FIT_STATUS_CODES, Crystal, Detector, NufftPlan, __version__, correct_jungfrau, dispersion,
                           fit_damped_cosine, load_geometry, momentum_maps, read, reduce, simulate_pump_probe,
                           simulate_spi, spi_reconstruct, spi_score, simulate_ptycho, ptycho_reconstruct,
                           ptycho_score, simulate_sfx, find_peaks, index_peaks, integrate, merge)

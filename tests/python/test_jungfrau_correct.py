@@ -241,3 +241,19 @@ def test_sfx_peaks_with_the_correction_as_input_stage(tmp_path, xpulse):
         for name in ("nPeaks", "peakXPosRaw", "peakYPosRaw", "peakTotalIntensity"):
             assert np.array_equal(a["/entry_1/result_1/" + name][()], b["/entry_1/result_1/" + name][()]), name
         assert a["/entry_1/result_1/nPeaks"][()].sum() > 0
+
+
+def test_python_function_gives_the_command_line_bits(stack):
+    import xpulse
+    d, raw_path, constants, raw, pedestal, gain = stack
+    values, flags, tracked = xpulse.correct_jungfrau(raw, pedestal, gain, photon_energy=12.4, track_pedestal=5,
+                                                     threads=2)
+    want_values, want_flags, want_tracked = numpy_correct(raw, pedestal, gain, 12.4, window=5)
+    assert values.dtype == np.float32 and flags.dtype == np.uint8 and tracked.shape == pedestal.shape
+    assert np.array_equal(values.view(np.uint32), want_values.view(np.uint32))
+    np.testing.assert_array_equal(flags, want_flags)
+    assert np.array_equal(tracked, want_tracked, equal_nan=True)
+    with pytest.raises(ValueError, match="uint16"):
+        xpulse.correct_jungfrau(raw.astype(np.int32), pedestal, gain)
+    with pytest.raises(ValueError, match=r"shape \[3, 2, 64, 96\]"):
+        xpulse.correct_jungfrau(raw, pedestal[:2], gain)
