@@ -21,6 +21,7 @@ void add_simulate(CLI::App& app, Action& action, const std::string& command_line
 void add_fit(CLI::App& app, Action& action, const std::string& command_line);
 void add_reduce(CLI::App& app, Action& action, const std::string& command_line);
 void add_correct(CLI::App& app, Action& action, const std::string& command_line);
+void add_geometry(CLI::App& app, Action& action, const std::string& command_line);
 void add_dispersion(CLI::App& app, Action& action, const std::string& command_line);
 void add_spectra(CLI::App& app, Action& action, const std::string& command_line);
 void add_spi(CLI::App& app, Action& action, const std::string& command_line);

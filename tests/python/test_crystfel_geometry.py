@@ -1,0 +1,117 @@
+"""xpulse geometry pixels against an independent numpy computation of CrystFEL's pixel positions, on a 2-panel
+and a 16-panel (AGIPD-like: rotated modules with gaps, stacked along ss) geometry; and bad files."""
+import os
+import subprocess
+
+import h5py
+import numpy as np
+
+BIN = os.environ.get("XPULSE_BIN", "build/apps/xpulse/xpulse")
+
+
+def run(*args):
+    return subprocess.run([BIN, *map(str, args)], capture_output=True, text=True)
+
+
+def write_geom(path, panels, res, clen, extra=""):
+    """panels: name -> dict(min_fs, max_fs, min_ss, max_ss, fs (3), ss (3), corner_x, corner_y, coffset)."""
+    lines = [f"res = {res!r}", f"clen = {clen}", "photon_energy = 9300", "data = /entry_1/data_1/data", extra]
+    for name, p in panels.items():
+        for key in ("min_fs", "max_fs", "min_ss", "max_ss"):
+            lines.append(f"{name}/{key} = {p[key]}")
+        for key in ("fs", "ss"):
+            lines.append(f"{name}/{key} = " + " ".join(f"{c:+.9f}{axis}" for c, axis in zip(p[key], "xyz")))
+        for key in ("corner_x", "corner_y", "coffset"):
+            lines.append(f"{name}/{key} = {p[key]!r}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def numpy_positions(panels, res, clen, shape):
+    """CrystFEL's convention, written from its documentation: the pixel centre is the panel corner plus
+    (fs - min_fs + 0.5) fs + (ss - min_ss + 0.5) ss, in pixels, divided by res; z = clen + coffset."""
+    x, y, z = (np.full(shape, np.nan) for _ in range(3))
+    for p in panels.values():
+        fs_vec = np.array([float(f"{c:+.9f}") for c in p["fs"]])
+        ss_vec = np.array([float(f"{c:+.9f}") for c in p["ss"]])
+        ss_i, fs_i = np.mgrid[p["min_ss"]:p["max_ss"] + 1, p["min_fs"]:p["max_fs"] + 1]
+        u, v = fs_i - p["min_fs"] + 0.5, ss_i - p["min_ss"] + 0.5
+        pos = u[..., None] * fs_vec + v[..., None] * ss_vec
+        x[ss_i, fs_i] = (p["corner_x"] + pos[..., 0]) / res
+        y[ss_i, fs_i] = (p["corner_y"] + pos[..., 1]) / res
+        z[ss_i, fs_i] = clen + p["coffset"] + pos[..., 2] / res
+    return x, y, z
+
+
+def agipd_like():
+    rng = np.random.default_rng(2)
+    panels = {}
+    for m in range(16):
+        quadrant, row = divmod(m, 4)
+        angle = np.pi * (quadrant >= 2) + rng.normal(0, 0.01)  # two quadrants turned by 180 degrees
+        fs = (np.cos(angle), np.sin(angle), rng.normal(0, 1e-3))
+        ss = (-np.sin(angle), np.cos(angle), rng.normal(0, 1e-3))
+        panels[f"p{m}"] = dict(min_fs=0, max_fs=127, min_ss=512 * m, max_ss=512 * m + 511, fs=fs, ss=ss,
+                               corner_x=float((quadrant % 2) * 560 - 540 + rng.normal(0, 2)),
+                               corner_y=float(row * 135 - 270 + 30 * (quadrant >= 2) + rng.normal(0, 2)),
+                               coffset=float(rng.normal(0, 1e-4)))
+    return panels
+
+
+def two_panels():
+    return {"a": dict(min_fs=0, max_fs=255, min_ss=0, max_ss=99, fs=(1, 0, 0), ss=(0, 1, 0), corner_x=-128.0,
+                      corner_y=-110.5, coffset=0.0),
+            "b": dict(min_fs=0, max_fs=255, min_ss=100, max_ss=199, fs=(0, -1, 0), ss=(1, 0, 0.02), corner_x=15.25,
+                      corner_y=140.0, coffset=0.0005)}
+
+
+def test_pixel_positions_match_numpy(tmp_path):
+    for name, panels, shape in [("two", two_panels(), (200, 256)), ("agipd", agipd_like(), (16 * 512, 128))]:
+        geom, out = tmp_path / f"{name}.geom", tmp_path / f"{name}.h5"
+        res, clen = 5000.0, 0.1234
+        write_geom(geom, panels, res, clen)
+        r = run("geometry", "pixels", geom, "--out", out)
+        assert r.returncode == 0, r.stderr
+        with h5py.File(out, "r") as f:
+            got = [f[f"/pixels/{axis}"][()] for axis in "xyz"]
+            panel = f["/pixels/panel"][()]
+            assert f["/pixels/x"].attrs["units"] == "m"
+        want = numpy_positions(panels, res, clen, shape)
+        for g, w in zip(got, want):
+            assert g.shape == shape
+            assert np.nanmax(np.abs(g - w)) < 1e-9, name
+            assert np.array_equal(np.isnan(g), np.isnan(w))
+        assert panel.max() == len(panels) - 1
+
+
+def test_gaps_are_nan_and_clen_can_be_given(tmp_path):
+    panels = two_panels()
+    panels["b"]["min_ss"], panels["b"]["max_ss"] = 150, 199  # stored rows 100..149 belong to no panel
+    geom = tmp_path / "gap.geom"
+    write_geom(geom, panels, 5000.0, "/LCLS/detector_1/EncoderValue")
+    r = run("geometry", "pixels", geom, "--out", tmp_path / "nope.h5")
+    assert r.returncode == 2 and "give the detector distance" in r.stderr
+    assert not os.path.exists(tmp_path / "nope.h5")
+    r = run("geometry", "pixels", geom, "--out", tmp_path / "gap.h5", "--clen", 0.2)
+    assert r.returncode == 0, r.stderr
+    with h5py.File(tmp_path / "gap.h5", "r") as f:
+        x, panel = f["/pixels/x"][()], f["/pixels/panel"][()]
+        z = f["/pixels/z"][()]
+    assert np.isnan(x[120]).all() and (panel[120] == 65535).all()
+    assert abs(z[0, 0] - 0.2) < 1e-12
+
+
+def test_bad_geometry_files(tmp_path):
+    geom = tmp_path / "bad.geom"
+    good = "res = 5000\nclen = 0.1\np0/min_fs = 0\np0/max_fs = 9\np0/min_ss = 0\np0/max_ss = 9\n" \
+           "p0/corner_x = 0\np0/corner_y = 0\n"
+    for text, words in [(good + "p0/corner_z = 3\n", "line 9: unknown panel key 'corner_z'"),
+                        (good + "p0/max_fs = x\n", "set twice"),
+                        (good.replace("p0/max_ss = 9", "p0/max_ss = nine"), "max_ss is 'nine', not a number"),
+                        ("res = 5000\n", "no panels")]:
+        geom.write_text(text)
+        r = run("geometry", "pixels", geom, "--out", tmp_path / "bad.h5")
+        assert r.returncode == 2, (text, r.stderr)
+        assert words in r.stderr and r.stderr.startswith("xpulse: error: ") and r.stderr.count("\n") == 1, r.stderr
+        assert not os.path.exists(tmp_path / "bad.h5")
+    r = run("geometry", "pixels", tmp_path / "missing.geom", "--out", tmp_path / "bad.h5")
+    assert r.returncode == 2 and "missing.geom" in r.stderr
