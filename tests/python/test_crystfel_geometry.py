@@ -115,3 +115,42 @@ def test_bad_geometry_files(tmp_path):
         assert not os.path.exists(tmp_path / "bad.h5")
     r = run("geometry", "pixels", tmp_path / "missing.geom", "--out", tmp_path / "bad.h5")
     assert r.returncode == 2 and "missing.geom" in r.stderr
+
+
+def test_assemble_places_every_stored_pixel_at_its_position(tmp_path):
+    panels = two_panels()
+    panels["a"]["corner_y"] = -110.0  # whole-pixel corners: every stored pixel has an assembled pixel of its own
+    panels["b"]["ss"] = (1, 0, 0)
+    panels["b"]["corner_y"] = 400.0  # clear of panel a in the lab, so no two stored pixels share a place
+    geom, pixels, data, out = (tmp_path / n for n in ("two.geom", "pixels.h5", "data.h5", "assembled.h5"))
+    write_geom(geom, panels, 5000.0, 0.1)
+    assert run("geometry", "pixels", geom, "--out", pixels).returncode == 0
+    ss, fs = np.mgrid[0:200, 0:256]
+    frames = np.stack([1000.0 * ss + fs + 1, -(1000.0 * ss + fs + 1)]).astype(np.float32)
+    with h5py.File(data, "w") as f:
+        f["/entry_1/data_1/data"] = frames
+    r = run("geometry", "assemble", geom, data, "--out", out)
+    assert r.returncode == 0, r.stderr
+    with h5py.File(pixels, "r") as f:
+        x, y = f["/pixels/x"][()], f["/pixels/y"][()]
+    with h5py.File(out, "r") as f:
+        image = f["/entry_1/data_1/assembled"]
+        assembled, size, x0, y0 = image[()], image.attrs["pixel_size_m"], image.attrs["x0_m"], image.attrs["y0_m"]
+    assert assembled.shape[0] == 2
+    col = np.rint((x - x0) / size).astype(int)
+    row = np.rint((y - y0) / size).astype(int)
+    for k in range(2):
+        np.testing.assert_array_equal(assembled[k][row, col], frames[k])
+    assert np.isnan(assembled[0]).sum() == assembled[0].size - frames[0].size
+
+
+def test_assemble_bad_input(tmp_path):
+    geom, data = tmp_path / "two.geom", tmp_path / "small.h5"
+    write_geom(geom, two_panels(), 5000.0, 0.1)
+    with h5py.File(data, "w") as f:
+        f["/entry_1/data_1/data"] = np.zeros((2, 100, 256), np.float32)  # panel b's rows are missing
+    r = run("geometry", "assemble", geom, data, "--out", tmp_path / "a.h5")
+    assert r.returncode == 2 and "must be [frames, ss >= 200, fs >= 256]" in r.stderr, r.stderr
+    assert not os.path.exists(tmp_path / "a.h5")
+    r = run("geometry", "assemble", geom, tmp_path / "none.h5", "--out", tmp_path / "a.h5")
+    assert r.returncode == 2 and "none.h5" in r.stderr
