@@ -16,18 +16,13 @@ __global__ void correct_kernel(const std::uint16_t* raw, std::size_t frames, std
   if (p >= pixels) return;
   float ped[3] = {pedestal[p], pedestal[pixels + p], pedestal[2 * pixels + p]};
   const float g[3] = {gain[p], gain[pixels + p], gain[2 * pixels + p]};
-  const float window = static_cast<float>(o.pedestal_window);
   for (std::size_t f = 0; f < frames; ++f) {
     const std::uint16_t word = raw[f * pixels + p];
     std::uint8_t bits;
     const float e = xpulse::correct::correct_jungfrau_word(word, ped, g, o.photon_energy, bits);
     values[f * pixels + p] = e;
     flags[f * pixels + p] = bits;
-    if (o.pedestal_window > 0) {
-      const bool dark = (word >> 14) == 0 && bits == 0 && e < o.dark_threshold;
-      const float adc = static_cast<float>(word & 0x3FFFu);
-      ped[0] = dark ? ped[0] + (adc - ped[0]) / window : ped[0];
-    }
+    if (o.pedestal_window > 0) ped[0] = xpulse::correct::tracked_pedestal(word, bits, e, ped[0], o);
   }
   pedestal[p] = ped[0];
 }

@@ -17,7 +17,6 @@ void correct_block(const std::uint16_t* raw, std::size_t frames, std::size_t pix
   const float* gain0 = gain;
   const float* gain1 = gain + pixels;
   const float* gain2 = gain + 2 * pixels;
-  const float window = static_cast<float>(o.pedestal_window);
   for (std::size_t f = 0; f < frames; ++f) {
     const std::uint16_t* in = raw + f * pixels;
     float* out = values + f * pixels;
@@ -29,11 +28,7 @@ void correct_block(const std::uint16_t* raw, std::size_t frames, std::size_t pix
       std::uint8_t bits;
       out[p] = correct_jungfrau_word(in[p], ped, g, o.photon_energy, bits);
       flag[p] = bits;
-      if constexpr (Track) {
-        const bool dark = (in[p] >> 14) == 0 && bits == 0 && out[p] < o.dark_threshold;
-        const float adc = static_cast<float>(in[p] & 0x3FFFu);
-        pedestal[p] = dark ? pedestal[p] + (adc - pedestal[p]) / window : pedestal[p];
-      }
+      if constexpr (Track) pedestal[p] = tracked_pedestal(in[p], bits, out[p], pedestal[p], o);
     }
   }
 }

@@ -53,6 +53,15 @@ struct JungfrauOptions {
   float dark_threshold = 0.5f;  // output units below which a G0 value counts as dark (tracking only)
 };
 
+// The G0 pedestal after corrected word `raw` (value, flag) when tracking: a dark G0 value moves it by
+// (adc - pedestal) / pedestal_window. Shared by the CPU loop and the CUDA kernel.
+XPULSE_HD inline float tracked_pedestal(std::uint16_t raw, std::uint8_t flag, float value, float pedestal,
+                                        const JungfrauOptions& o) {
+  const bool dark = (raw >> 14) == 0 && flag == 0 && value < o.dark_threshold;
+  const float adc = static_cast<float>(raw & 0x3FFFu);
+  return dark ? pedestal + (adc - pedestal) / static_cast<float>(o.pedestal_window) : pedestal;
+}
+
 // Corrects `frames` frames of `pixels` raw words each ([frame][pixel]) into values and flags of the same shape.
 // pedestal and gain are [3][pixels] (G0, G1, G2 planes); with tracking, `pedestal`'s G0 plane is updated in place
 // (so a caller streaming frame blocks carries the tracked pedestal on). Pixels are split into blocks across the
