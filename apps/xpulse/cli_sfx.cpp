@@ -2,6 +2,8 @@
 #include <cstdio>
 #include <memory>
 
+#include <fmt/format.h>
+
 #include "cli.h"
 #include "pipelines/sfx_peaks.h"
 #include "pipelines/sfx_process.h"
@@ -121,7 +123,8 @@ void add_sfx(CLI::App& app, Action& action, const std::string& command_line) {
   cmd->add_option("--gpu", r->cuda_device, "CUDA device index")->capture_default_str();
   cmd->add_option("--geometry", r->geometry,
                   "TOML file whose [detector] values (beam_center_x, beam_center_y [pixel], distance, pixel_size\n"
-                  "[m]) override the CXI file's");
+                  "[m]) override the CXI file's, or a CrystFEL .geom of the stored frames' panels: peaks are\n"
+                  "found per panel, radii (--min-res, --max-res) from the beam axis, bad regions masked");
   add_follow_options(cmd, r->follow, r->follow_options);
   cmd->add_option("--correct", r->correct,
                   "Input stage: jungfrau:PEDESTAL,GAIN[,PHOTON_KEV] corrects raw JUNGFRAU words (as xpulse correct\n"
@@ -137,10 +140,12 @@ void add_sfx(CLI::App& app, Action& action, const std::string& command_line) {
       record.metric("hit_rate_percent", 100.0 * s.hit_rate);
       record.metric("peaks", static_cast<double>(s.peaks));
       std::printf("xpulse sfx peaks: %zu frames of %zux%zu, %zu hits (hit rate %.1f%%), %zu peaks, %.1f s (peak "
-                  "finding %.2f s on the %s, %.1f frames/s); beam centre (%.2f, %.2f) pixels\n",
+                  "finding %.2f s on the %s, %.1f frames/s); %s\n",
                   s.frames, s.ny, s.nx, s.hits, 100.0 * s.hit_rate,
                   s.peaks, s.seconds, s.find_seconds, s.device == "cuda" ? "GPU" : "CPU",
-                  static_cast<double>(s.frames) / s.find_seconds, s.centre_x, s.centre_y);
+                  static_cast<double>(s.frames) / s.find_seconds,
+                  s.panels > 0 ? fmt::format("{} panels of {}", s.panels, r->geometry).c_str()
+                               : fmt::format("beam centre ({:.2f}, {:.2f}) pixels", s.centre_x, s.centre_y).c_str());
       if (r->follow) std::printf("  followed (%s)\n", s.swmr ? "SWMR" : "re-open");
       std::printf("  wrote %s:/entry_1/result_1/{nPeaks, peakXPosRaw, peakYPosRaw, peakTotalIntensity, hit, "
                   "powder}%s%s\n",

@@ -34,8 +34,21 @@ struct Panel {
   }
 };
 
+// A region whose pixels are not to be used (CrystFEL's bad_NAME sections): either a box in the lab plane, in
+// pixels as corner_x and corner_y are (a pixel is bad when its centre's x res, y res lies inside), or a block of
+// stored pixels [min_fs, max_fs] x [min_ss, max_ss] (inclusive, the stored frame's coordinates as the panels'
+// min_fs... are) within the named panel.
+struct BadRegion {
+  std::string name;
+  bool in_lab = true;
+  double min_x = 0, max_x = 0, min_y = 0, max_y = 0;  // in_lab
+  int min_fs = 0, max_fs = -1, min_ss = 0, max_ss = -1;  // !in_lab
+  std::string panel;                                    // restricts either kind to one panel; "" for all
+};
+
 struct PanelDetector {
   std::vector<Panel> panels;
+  std::vector<BadRegion> bad_regions;
   // Stored frame size: one past the largest max_fs and max_ss over the panels.
   int frame_width() const;
   int frame_height() const;

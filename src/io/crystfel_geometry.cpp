@@ -190,6 +190,53 @@ void write_crystfel_geometry(const CrystfelGeometry& geometry, const std::string
   if (!out.flush()) throw IoError(fmt::format("cannot write geometry file '{}'", path));
 }
 
+namespace {
+
+// A bad region is a lab box (min_x, max_x, min_y, max_y) or a stored block (min_fs ... max_ss) with its panel,
+// never a mix; every bound of the kind chosen must be given.
+geometry::BadRegion resolve_bad_region(const CrystfelGeometry::Section& b, const geometry::PanelDetector& d) {
+  const auto value = [&](const std::string& key) -> std::string {
+    for (const auto& [k, v] : b.keys) {
+      if (k == key) return v;
+    }
+    return "";
+  };
+  const auto has = [&](std::initializer_list<const char*> keys) {
+    for (const char* k : keys) {
+      if (!value(k).empty()) return true;
+    }
+    return false;
+  };
+  const bool lab = has({"min_x", "max_x", "min_y", "max_y"}), stored = has({"min_fs", "max_fs", "min_ss", "max_ss"});
+  if (lab == stored) {
+    throw InputError(fmt::format("bad region '{}' must give either min_x, max_x, min_y, max_y or min_fs, max_fs, "
+                                 "min_ss, max_ss (and panel)", b.name));
+  }
+  geometry::BadRegion r;
+  r.name = b.name;
+  r.in_lab = lab;
+  r.panel = value("panel");
+  if (!r.panel.empty() && std::none_of(d.panels.begin(), d.panels.end(),
+                                       [&](const geometry::Panel& p) { return p.name == r.panel; })) {
+    throw InputError(fmt::format("bad region '{}' names panel '{}', which the file does not define", b.name, r.panel));
+  }
+  const auto bound = [&](const char* key) {
+    const std::string v = value(key);
+    if (v.empty()) throw InputError(fmt::format("bad region '{}' has no {}", b.name, key));
+    return number(v, fmt::format("bad region '{}' {}", b.name, key));
+  };
+  if (lab) {
+    r.min_x = bound("min_x"), r.max_x = bound("max_x"), r.min_y = bound("min_y"), r.max_y = bound("max_y");
+  } else {
+    if (r.panel.empty()) throw InputError(fmt::format("bad region '{}' is in fs/ss and names no panel", b.name));
+    r.min_fs = static_cast<int>(bound("min_fs")), r.max_fs = static_cast<int>(bound("max_fs"));
+    r.min_ss = static_cast<int>(bound("min_ss")), r.max_ss = static_cast<int>(bound("max_ss"));
+  }
+  return r;
+}
+
+}  // namespace
+
 geometry::PanelDetector resolve_panels(const CrystfelGeometry& g) {
   geometry::PanelDetector d;
   for (const auto& s : g.panels) {
@@ -234,6 +281,7 @@ geometry::PanelDetector resolve_panels(const CrystfelGeometry& g) {
     }
     d.panels.push_back(p);
   }
+  for (const auto& b : g.bad_regions) d.bad_regions.push_back(resolve_bad_region(b, d));
   return d;
 }
 

@@ -17,7 +17,9 @@ namespace xpulse::pipelines {
 GeometryAssembleSummary geometry_assemble(const GeometryAssembleRequest& r) {
   const geometry::PanelDetector detector = io::resolve_panels(io::read_crystfel_geometry(r.geometry));
   const geometry::Assembly plan = geometry::plan_assembly(detector);
-  io::ParallelReader reader(r.input, r.data_path, io::ReaderOptions{r.threads});
+  io::ReaderOptions options;
+  options.threads = r.threads;
+  io::ParallelReader reader(r.input, r.data_path, options);
   const std::vector<std::size_t> dims = reader.dims();
   const std::size_t fw = static_cast<std::size_t>(detector.frame_width());
   const std::size_t fh = static_cast<std::size_t>(detector.frame_height());

@@ -8,6 +8,8 @@
 
 #include "core/error.h"
 #include "io/atomic_output.h"
+#include "geometry/panel_pixel_map.h"
+#include "io/crystfel_geometry.h"
 #include "io/geometry_file.h"
 #include "io/hdf5.h"
 #include "pipelines/jungfrau_input.h"
@@ -21,6 +23,24 @@ namespace {
 
 double optional_scalar(const io::Reader& reader, const std::string& dataset, double fallback) {
   return reader.exists(dataset) ? reader.read_scalar(dataset) : fallback;
+}
+
+bool is_crystfel_geometry(const std::string& path) { return path.ends_with(".geom"); }
+
+// --geometry FILE.geom: peakfinder8 on the panels of a CrystFEL geometry of the stored frames. Pixels that no
+// panel covers, that lie in a bad region or on a no_index panel join the mask.
+sfx::PeakFinder8 panel_finder(const std::string& path, std::size_t ny, std::size_t nx, std::vector<std::uint8_t>& mask,
+                              const sfx::PeakFinderOptions& options, std::size_t& panels) {
+  const geometry::PanelDetector detector = io::resolve_panels(io::read_crystfel_geometry(path));
+  geometry::PanelPixelMap map = geometry::panel_pixel_map(detector);
+  if (static_cast<std::size_t>(map.height) != ny || static_cast<std::size_t>(map.width) != nx) {
+    throw InputError(fmt::format("the geometry '{}' describes frames of {}x{} stored pixels; the frames are {}x{}",
+                                 path, map.height, map.width, ny, nx));
+  }
+  if (mask.empty()) mask.assign(ny * nx, 0);
+  for (std::size_t k = 0; k < mask.size(); ++k) mask[k] = mask[k] || map.ignored[k];
+  panels = detector.panels.size();
+  return sfx::PeakFinder8(ny, nx, std::move(map.radius_px), std::move(map.panel), mask, options);
 }
 
 }  // namespace
@@ -86,8 +106,11 @@ SfxPeaksSummary sfx_peaks_file(const SfxPeaksRequest& r) {
     if (!follower) whole = std::move(meta);
   }
   const std::size_t ny = dims[1], nx = dims[2];
-  // --geometry: a TOML file (io/geometry_file.h) whose detector values override the CXI file's.
-  if (!r.geometry.empty()) {
+  // --geometry: a TOML file (io/geometry_file.h) whose detector values override the CXI file's, or a CrystFEL
+  // geometry of the panels.
+  SfxPeaksSummary summary;
+  const bool panels = is_crystfel_geometry(r.geometry);
+  if (!r.geometry.empty() && !panels) {
     const io::ExperimentGeometry g = io::load_geometry(r.input, r.geometry, ny, nx);
     cx = g.detector.beam_center_x_px, cy = g.detector.beam_center_y_px;
     geometry = {{"distance", g.detector.distance_m},
@@ -96,7 +119,8 @@ SfxPeaksSummary sfx_peaks_file(const SfxPeaksRequest& r) {
                 {"beam_center_x", cx},
                 {"beam_center_y", cy}};
   }
-  const sfx::PeakFinder8 finder(ny, nx, cx, cy, mask, r.options);
+  const sfx::PeakFinder8 finder = panels ? panel_finder(r.geometry, ny, nx, mask, r.options, summary.panels)
+                                         : sfx::PeakFinder8(ny, nx, cx, cy, mask, r.options);
   const std::size_t batch = std::max<std::size_t>(1, r.frames_per_read);
   std::unique_ptr<sfx::CudaPeakFinder8> cuda_finder;
   if (use_cuda) cuda_finder = std::make_unique<sfx::CudaPeakFinder8>(finder, batch, cuda_device);
@@ -111,7 +135,6 @@ SfxPeaksSummary sfx_peaks_file(const SfxPeaksRequest& r) {
   std::vector<double> powder(pixels, 0.0);
   std::vector<float> hit_frames;  // kept for --hits-out
   runtime::ThreadPool pool(r.threads);
-  SfxPeaksSummary summary;
   summary.centre_x = cx, summary.centre_y = cy;
   summary.device = use_cuda ? "cuda" : "cpu";
   // Frames [first, first + count) in `frames`.
@@ -233,6 +256,7 @@ SfxPeaksSummary sfx_peaks_file(const SfxPeaksRequest& r) {
     std::vector<float> p(powder.begin(), powder.end());
     w.write<float>("/entry_1/result_1/powder", p, std::vector<std::size_t>{ny, nx}, "ADU");
     w.attribute("/entry_1/result_1/powder", "description", "sum of the hits' frames (masked pixels 0)");
+    if (panels) w.attribute("/entry_1/result_1", "geometry", r.geometry);
     io::write_provenance(w, r.command_line, r.input);
     w.close();
   }

@@ -23,7 +23,8 @@ struct SfxPeaksRequest {
   unsigned threads = 1;
   std::string device = "auto";         // auto | cpu | cuda
   int cuda_device = 0;
-  std::string geometry;                // optional TOML (io/geometry_file.h): detector values override the file's
+  std::string geometry;                // optional: a TOML file (io/geometry_file.h) whose detector values override
+                                       // the file's, or a CrystFEL .geom of the panels (peaks found per panel)
   std::string correct;                 // input stage, e.g. jungfrau:PEDESTAL,GAIN[,PHOTON_KEV] (jungfrau_input.h)
   std::size_t frames_per_read = 32;
   bool follow = false;                 // a file still being written: process frames as they arrive
@@ -39,7 +40,8 @@ struct SfxPeaksSummary {
   double seconds = 0, find_seconds = 0;  // whole job, and peak finding alone (wall)
   bool swmr = false;                     // with follow: read in SWMR mode (else by re-opening)
   std::string device;                    // where steps 1 and 2 of peakfinder8 ran: cpu | cuda
-  double centre_x = 0, centre_y = 0;     // the beam centre used, pixels
+  double centre_x = 0, centre_y = 0;     // the beam centre used, pixels (one flat panel)
+  std::size_t panels = 0;                // with a .geom: its panels (the beam axis is the geometry's)
 };
 
 SfxPeaksSummary sfx_peaks_file(const SfxPeaksRequest& request);

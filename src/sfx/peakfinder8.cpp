@@ -23,12 +23,7 @@ void PeakFinderOptions::validate() const {
 PeakFinder8::PeakFinder8(std::size_t ny, std::size_t nx, double centre_x, double centre_y,
                          std::vector<std::uint8_t> mask, const PeakFinderOptions& options)
     : ny_(ny), nx_(nx), cx_(centre_x), cy_(centre_y), mask_(std::move(mask)), options_(options) {
-  options_.validate();
-  if (ny == 0 || nx == 0) throw InputError("the frames are empty");
-  if (mask_.empty()) mask_.assign(ny * nx, 0);
-  if (mask_.size() != ny * nx) {
-    throw InputError(fmt::format("the mask has {} pixels; the frames have {}x{}", mask_.size(), ny, nx));
-  }
+  check_sizes();
   radius_.resize(ny * nx);
   for (std::size_t y = 0; y < ny; ++y)
     for (std::size_t x = 0; x < nx; ++x) {
@@ -36,6 +31,34 @@ PeakFinder8::PeakFinder8(std::size_t ny, std::size_t nx, double centre_x, double
       radius_[y * nx + x] = static_cast<std::uint32_t>(std::lround(r));
       bins_ = std::max<std::size_t>(bins_, radius_[y * nx + x] + 1);
     }
+}
+
+PeakFinder8::PeakFinder8(std::size_t ny, std::size_t nx, std::vector<float> radius_px, std::vector<std::uint16_t> panel,
+                         std::vector<std::uint8_t> mask, const PeakFinderOptions& options)
+    : ny_(ny), nx_(nx), mask_(std::move(mask)), radius_px_(std::move(radius_px)), panel_(std::move(panel)),
+      options_(options) {
+  check_sizes();
+  if (radius_px_.size() != ny * nx || panel_.size() != ny * nx) {
+    throw InputError(fmt::format("the pixel map has {} radii and {} panels; the frames have {}x{}", radius_px_.size(),
+                                 panel_.size(), ny, nx));
+  }
+  radius_.resize(ny * nx);
+  for (std::size_t i = 0; i < ny * nx; ++i) {
+    if (!(radius_px_[i] >= 0.0f) || !std::isfinite(radius_px_[i])) {
+      throw InputError(fmt::format("the pixel map's radius at ({}, {}) is {}", i / nx, i % nx, radius_px_[i]));
+    }
+    radius_[i] = static_cast<std::uint32_t>(std::lround(radius_px_[i]));
+    bins_ = std::max<std::size_t>(bins_, radius_[i] + 1);
+  }
+}
+
+void PeakFinder8::check_sizes() {
+  options_.validate();
+  if (ny_ == 0 || nx_ == 0) throw InputError("the frames are empty");
+  if (mask_.empty()) mask_.assign(ny_ * nx_, 0);
+  if (mask_.size() != ny_ * nx_) {
+    throw InputError(fmt::format("the mask has {} pixels; the frames have {}x{}", mask_.size(), ny_, nx_));
+  }
 }
 
 std::vector<Peak> PeakFinder8::find(const float* frame) const {
@@ -118,6 +141,7 @@ std::vector<Peak> PeakFinder8::peaks_from_candidates(const float* frame,
           const long yy = y + dy, xx = x + dx;
           if (yy < 0 || xx < 0 || yy >= static_cast<long>(ny_) || xx >= static_cast<long>(nx_)) continue;
           const std::size_t j = static_cast<std::size_t>(yy) * nx_ + static_cast<std::size_t>(xx);
+          if (!panel_.empty() && panel_[j] != panel_[i]) continue;
           if (candidate[j] && !visited[j]) visited[j] = 1, stack.push_back(j);
         }
     }
@@ -133,7 +157,7 @@ std::vector<Peak> PeakFinder8::peaks_from_candidates(const float* frame,
     for (long y = std::max(0L, top - r); y <= std::min(static_cast<long>(ny_) - 1, bottom + r); ++y)
       for (long x = std::max(0L, left - r); x <= std::min(static_cast<long>(nx_) - 1, right + r); ++x) {
         const std::size_t j = static_cast<std::size_t>(y) * nx_ + static_cast<std::size_t>(x);
-        if (mask_[j] || candidate[j]) continue;
+        if (mask_[j] || candidate[j] || (!panel_.empty() && panel_[j] != panel_[start])) continue;
         bsum += frame[j], bsum2 += static_cast<double>(frame[j]) * frame[j], ++bcount;
       }
     if (bcount < 2) continue;
@@ -148,7 +172,10 @@ std::vector<Peak> PeakFinder8::peaks_from_candidates(const float* frame,
     const double snr = sb > 0 ? total / sb : INFINITY;
     if (snr < options_.min_snr) continue;
     const double px = mx / total, py = my / total;
-    const double radius = std::hypot(px - cx_, py - cy_);
+    const double radius =
+        panel_.empty() ? std::hypot(px - cx_, py - cy_)
+                       : radius_px_[static_cast<std::size_t>(std::clamp(std::lround(py), 0L, static_cast<long>(ny_) - 1)) * nx_ +
+                                    static_cast<std::size_t>(std::clamp(std::lround(px), 0L, static_cast<long>(nx_) - 1))];
     if (radius < options_.min_res || radius > options_.max_res) continue;
     peaks.push_back({static_cast<float>(px), static_cast<float>(py), static_cast<float>(total), static_cast<float>(snr),
                      static_cast<float>(b), n});

@@ -38,6 +38,12 @@ class PeakFinder8 {
   // mask: [ny][nx], nonzero = bad (or empty); beam centre in pixels.
   PeakFinder8(std::size_t ny, std::size_t nx, double centre_x, double centre_y, std::vector<std::uint8_t> mask,
               const PeakFinderOptions& options);
+  // A multi-panel detector (geometry/panel_pixel_map.h): each pixel's distance from the beam axis (pixels) and
+  // its panel. Radii are binned to the nearest integer as above; a region grows, and its local background is
+  // taken, within its own panel only (as CrystFEL's peakfinder8 works per panel); a peak's radius (min_res,
+  // max_res) is that of the pixel nearest its centroid.
+  PeakFinder8(std::size_t ny, std::size_t nx, std::vector<float> radius_px, std::vector<std::uint16_t> panel,
+              std::vector<std::uint8_t> mask, const PeakFinderOptions& options);
   // Thread-safe: each call has its own scratch memory. The same as peaks_from_candidates(frame, candidates(frame)).
   std::vector<Peak> find(const float* frame) const;
 
@@ -55,10 +61,13 @@ class PeakFinder8 {
   const PeakFinderOptions& options() const { return options_; }
 
  private:
+  void check_sizes();
   std::size_t ny_, nx_;
-  double cx_, cy_;
+  double cx_ = 0, cy_ = 0;
   std::vector<std::uint8_t> mask_;
   std::vector<std::uint32_t> radius_;  // integer radius bin per pixel
+  std::vector<float> radius_px_;       // multi-panel: each pixel's radius (empty for one flat panel)
+  std::vector<std::uint16_t> panel_;   // multi-panel: each pixel's panel (empty for one flat panel)
   std::size_t bins_ = 0;
   PeakFinderOptions options_;
 };
