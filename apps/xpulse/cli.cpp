@@ -61,6 +61,7 @@ int run(int argc, char** argv) {
   add_fit(app, action, command_line);
   add_reduce(app, action, command_line);
   add_correct(app, action, command_line);
+  add_events(app, action, command_line);
   add_geometry(app, action, command_line);
   add_spectra(app, action, command_line);
   add_dispersion(app, action, command_line);

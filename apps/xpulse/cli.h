@@ -11,6 +11,9 @@ struct QBinningRequest;
 namespace xpulse::io {
 struct FollowOptions;
 }
+namespace xpulse::pipelines {
+struct RunSelection;
+}
 
 namespace xpulse::cli {
 
@@ -32,6 +35,8 @@ void add_runs(CLI::App& app, Action& action, const std::string& command_line);
 void add_serve(CLI::App& app, Action& action, const std::string& command_line);
 void add_q_binning_options(CLI::App* command, pipelines::QBinningRequest& request);
 void add_follow_options(CLI::App* command, bool& follow, io::FollowOptions& options);
+void add_run_options(CLI::App* command, pipelines::RunSelection& selection);
+void add_events(CLI::App& app, Action& action, const std::string& command_line);
 
 int run(int argc, char** argv);
 

@@ -47,12 +47,15 @@ void add_reduce(CLI::App& app, Action& action, const std::string& command_line) 
   auto frames = std::make_shared<std::string>(":");
   auto progress = std::make_shared<bool>(false);
   r->threads = runtime::default_thread_count();
-  cmd->add_option("INPUT", r->input, "Input HDF5 file with frames [frame, ...]")->required();
+  cmd->add_option("INPUT", r->input,
+                  "Input HDF5 file with frames [frame, ...], or a European XFEL run directory (with --detector)")
+      ->required();
   cmd->add_option("--out", r->out, "Output HDF5 file (replaced atomically at every update)")->required();
   cmd->add_option("--data", r->data_path, "Dataset of the frames")->capture_default_str();
   cmd->add_option("--op", *ops, "Reductions, comma separated: sum,mean,max,min,std")->capture_default_str();
   cmd->add_option("--frames", *frames, "Frame range A:B (B excluded; empty = to the end)")->capture_default_str();
   add_follow_options(cmd, r->follow, r->follow_options);
+  add_run_options(cmd, r->run);
   cmd->add_option("--update", r->update_seconds, "With --follow: rewrite the output at most every this many seconds")
       ->capture_default_str();
   cmd->add_option("--threads", r->threads, "Worker threads (default: all cores)")->capture_default_str();

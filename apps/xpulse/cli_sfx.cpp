@@ -110,7 +110,9 @@ void add_sfx(CLI::App& app, Action& action, const std::string& command_line) {
   auto r = std::make_shared<pipelines::SfxPeaksRequest>();
   r->threads = runtime::default_thread_count();
   sfx::PeakFinderOptions& o = r->options;
-  cmd->add_option("INPUT", r->input, "CXI file: /entry_1/data_1/data [frames, y, x] (mask and beam centre optional)")
+  cmd->add_option("INPUT", r->input,
+                  "CXI file: /entry_1/data_1/data [frames, y, x] (mask and beam centre optional), or a European XFEL\n"
+                  "run directory (with --detector)")
       ->required();
   cmd->add_option("--out", r->out, "Output HDF5 file (written as FILE.partial, renamed when complete)")->required();
   cmd->add_option("--hits-out", r->hits_out, "CXI file with the hit frames and their peaks");
@@ -126,6 +128,7 @@ void add_sfx(CLI::App& app, Action& action, const std::string& command_line) {
                   "[m]) override the CXI file's, or a CrystFEL .geom of the stored frames' panels: peaks are\n"
                   "found per panel, radii (--min-res, --max-res) from the beam axis, bad regions masked");
   add_follow_options(cmd, r->follow, r->follow_options);
+  add_run_options(cmd, r->run);
   cmd->add_option("--correct", r->correct,
                   "Input stage: jungfrau:PEDESTAL,GAIN[,PHOTON_KEV] corrects raw JUNGFRAU words (as xpulse correct\n"
                   "jungfrau) before peak finding; --threshold is then in keV or photons");

@@ -59,6 +59,7 @@ hid_t file_type() {
   if constexpr (std::is_same_v<T, std::uint16_t>) return H5T_STD_U16LE;
   if constexpr (std::is_same_v<T, std::uint32_t>) return H5T_STD_U32LE;
   if constexpr (std::is_same_v<T, std::int32_t>) return H5T_STD_I32LE;
+  if constexpr (std::is_same_v<T, std::uint64_t>) return H5T_STD_U64LE;
 }
 
 std::vector<hsize_t> to_hsize(std::span<const std::size_t> v) { return {v.begin(), v.end()}; }
@@ -253,6 +254,8 @@ XPULSE_READ(double)
 XPULSE_READ(std::uint8_t)
 XPULSE_READ(std::uint32_t)
 XPULSE_READ(std::int32_t)
+XPULSE_READ(std::uint16_t)
+XPULSE_READ(std::uint64_t)
 #undef XPULSE_READ
 
 std::string Reader::string_attribute(const std::string& object, const std::string& name) const {
@@ -399,15 +402,16 @@ void Writer::write_virtual(const std::string& dataset, std::span<const std::size
   Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
   for (const VirtualSource& s : sources) {
     const auto count = to_hsize(s.count);
+    const auto source_count = s.source_count.empty() ? count : to_hsize(s.source_count);
     const auto target = to_hsize(s.target_offset);
     const auto origin = to_hsize(s.source_offset);
     // The source's own extent is only needed to describe the selection: the count from the offset suffices.
     std::vector<hsize_t> source_dims(origin.size());
-    for (std::size_t d = 0; d < origin.size(); ++d) source_dims[d] = origin[d] + count[d];
+    for (std::size_t d = 0; d < origin.size(); ++d) source_dims[d] = origin[d] + source_count[d];
     Handle source_space(H5Screate_simple(static_cast<int>(source_dims.size()), source_dims.data(), nullptr),
                         H5Sclose);
     if (H5Sselect_hyperslab(space.id(), H5S_SELECT_SET, target.data(), nullptr, count.data(), nullptr) < 0 ||
-        H5Sselect_hyperslab(source_space.id(), H5S_SELECT_SET, origin.data(), nullptr, count.data(), nullptr) < 0 ||
+        H5Sselect_hyperslab(source_space.id(), H5S_SELECT_SET, origin.data(), nullptr, source_count.data(), nullptr) < 0 ||
         H5Pset_virtual(dcpl.id(), space.id(), s.file.c_str(), s.dataset.c_str(), source_space.id()) < 0) {
       throw IoError(fmt::format("cannot map '{}' of '{}' into '{}' in '{}': {}", s.dataset, s.file, dataset, path_,
                                 hdf5_error_reason()));
@@ -529,6 +533,7 @@ XPULSE_WRITE(std::uint8_t)
 XPULSE_WRITE(std::uint16_t)
 XPULSE_WRITE(std::uint32_t)
 XPULSE_WRITE(std::int32_t)
+XPULSE_WRITE(std::uint64_t)
 #undef XPULSE_WRITE
 
 }  // namespace xpulse::io

@@ -103,6 +103,9 @@ struct VirtualSource {
   std::vector<std::size_t> source_offset;
   std::vector<std::size_t> target_offset;
   std::vector<std::size_t> count;
+  // The source box's extent when its rank differs from the target's (the same elements, dimensions of extent 1
+  // added or dropped: a plane of a [frames, 2, y, x] source into a [frames, y, x] target); empty: count.
+  std::vector<std::size_t> source_count;
 };
 
 // Writes a new HDF5 file (truncating any file at `path`).

@@ -27,7 +27,7 @@ std::vector<VirtualSource> row_part_sources(std::span<const RowPart> parts, cons
   for (const RowPart& part : parts) {
     for (const RowSegment& s : part.segments) {
       VirtualSource v{part.file, dataset, std::vector<std::size_t>(dims.size(), 0),
-                      std::vector<std::size_t>(dims.size(), 0), {dims.begin(), dims.end()}};
+                      std::vector<std::size_t>(dims.size(), 0), {dims.begin(), dims.end()}, {}};
       v.source_offset[0] = s.part_row;
       v.target_offset[0] = s.row;
       v.count[0] = s.rows;

@@ -221,6 +221,11 @@ ReduceSummary reduce_frames_file_unguarded(const ReduceRequest& request) {
     if (!(r.checkpoint_seconds > 0.0)) throw InvalidArgument("--checkpoint must be > 0 seconds");
     if (r.follow && world.distributed()) throw InvalidArgument("--follow runs in one process, not under MPI");
     if (r.follow && r.resume) throw InvalidArgument("--resume does not apply to --follow");
+    const std::string stack = stack_or_run_map(r.input, r.run);  // a European XFEL run: its map
+    if (stack != r.input) {
+      if (r.follow) throw InvalidArgument("--follow reads a file being written, not a run directory");
+      r.input = stack, r.data_path = kRunData;
+    }
     if (r.follow) return;  // the follower opens the file itself (follow_file)
     reader = std::make_unique<io::ParallelReader>(
         r.input, r.data_path,

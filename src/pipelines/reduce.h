@@ -10,6 +10,7 @@
 
 #include "io/dataset_follower.h"
 #include "io/parallel_reader.h"
+#include "pipelines/euxfel_run_map.h"
 #include "reduce/frame_reduction.h"
 
 namespace xpulse::pipelines {
@@ -27,6 +28,7 @@ struct ReduceRequest {
   unsigned threads = 1;
   bool allow_missing = false;
   std::string correct;  // input stage, e.g. jungfrau:PEDESTAL,GAIN[,PHOTON_KEV] (pipelines/jungfrau_input.h)
+  RunSelection run;     // input a European XFEL run directory: its detector and frames (euxfel_run_map.h)
   bool resume = false;              // continue from the checkpoints in OUT.journal
   bool merge = false;               // MPI: one standalone output instead of virtual datasets over part files
   double checkpoint_seconds = 60.0;  // write a checkpoint at most this often

@@ -45,8 +45,11 @@ sfx::PeakFinder8 panel_finder(const std::string& path, std::size_t ny, std::size
 
 }  // namespace
 
-SfxPeaksSummary sfx_peaks_file(const SfxPeaksRequest& r) {
+SfxPeaksSummary sfx_peaks_file(const SfxPeaksRequest& request) {
   const auto start = std::chrono::steady_clock::now();
+  SfxPeaksRequest r = request;
+  r.input = stack_or_run_map(r.input, r.run);  // a European XFEL run: its map, whose frames are at kSfxData
+  if (r.input != request.input && r.follow) throw InvalidArgument("--follow reads a file being written, not a run directory");
   if (r.threads < 1) throw InvalidArgument("--threads must be >= 1");
   const int cuda_device = runtime::select_cuda_device(r.device, r.cuda_device);
   const bool use_cuda = cuda_device >= 0;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "io/dataset_follower.h"
+#include "pipelines/euxfel_run_map.h"
 #include "sfx/peakfinder8.h"
 
 namespace xpulse::pipelines {
@@ -25,6 +26,7 @@ struct SfxPeaksRequest {
   int cuda_device = 0;
   std::string geometry;                // optional: a TOML file (io/geometry_file.h) whose detector values override
                                        // the file's, or a CrystFEL .geom of the panels (peaks found per panel)
+  RunSelection run;                    // input a European XFEL run directory (pipelines/euxfel_run_map.h)
   std::string correct;                 // input stage, e.g. jungfrau:PEDESTAL,GAIN[,PHOTON_KEV] (jungfrau_input.h)
   std::size_t frames_per_read = 32;
   bool follow = false;                 // a file still being written: process frames as they arrive
