@@ -38,7 +38,8 @@ void add_geometry(CLI::App& app, Action& action, const std::string& command_line
 void add_geometry_assemble(CLI::App* geometry, Action& action, const std::string& command_line) {
   auto* cmd = geometry->add_subcommand(
       "assemble",
-      "Stored multi-panel frames as images of the detector in the lab (nearest pixel, NaN in the gaps):\n"
+      "Stored multi-panel frames as images of the detector in the lab (nearest pixel or bilinear, NaN in the\n"
+      "gaps):\n"
       "/entry_1/data_1/assembled [frames, height, width], for viewing.");
   auto r = std::make_shared<pipelines::GeometryAssembleRequest>();
   r->threads = runtime::default_thread_count();
@@ -49,6 +50,10 @@ void add_geometry_assemble(CLI::App* geometry, Action& action, const std::string
   cmd->add_option("--first", r->first_frame, "First frame")->capture_default_str();
   cmd->add_option("--end", r->end_frame, "One past the last frame (0: to the end)")->capture_default_str();
   cmd->add_option("--threads", r->threads, "Reader threads (default: all cores)")->capture_default_str();
+  cmd->add_option("--interpolation", r->interpolation,
+                  "nearest (each stored pixel into the assembled pixel holding its centre) or bilinear (each\n"
+                  "assembled pixel from the four stored pixels around it on its panel)")
+      ->capture_default_str();
   cmd->callback([=, &action] {
     action = [=] {
       r->command_line = command_line;

@@ -4,7 +4,7 @@ ptychographic reconstruction (object phase and amplitude, probe, cost) and seria
 with its peaks circled, the powder pattern with resolution rings, the hit rate over frames). PNG or PDF, chosen
 by the output file's extension.
 
-Command line: ``xpulse-plot {maps,dispersion,spectra,trace,spi,ptycho,sfx,all} ...`` (``xpulse-plot --help``).
+Command line: ``xpulse-plot {maps,dispersion,spectra,trace,spi,ptycho,sfx,assembled,all} ...`` (``xpulse-plot --help``).
 From Python::
 
     from xpulse import plot
@@ -15,6 +15,7 @@ From Python::
     plot.ptycho("ptycho.h5", "ptycho.png")
     plot.sfx("frames.cxi", "peaks.h5", "sfx.png")
     plot.sfx_indexed("frames.cxi", "reflections.h5", "indexed.png")
+    plot.assembled("assembled.h5", "detector.png", frame=0)
 """
 import argparse
 import json
@@ -627,6 +628,46 @@ def sfx(frames_path, peaks_path, out, frame=None, dpi=120):
     return _save(fig, out, dpi)
 
 
+def assembled(assembled_path, out, frame=0, log=False, dpi=120):
+    """One frame of 'xpulse geometry assemble' output: the detector as it sits in the lab, axes in mm from the
+    beam, gaps grey; log scale with log=True."""
+    with _open(assembled_path) as f:
+        image = _dataset(f, "/entry_1/data_1/assembled")
+        if image.ndim != 3:
+            raise PlotError(f"'{assembled_path}' /entry_1/data_1/assembled has {image.ndim} dimensions; expected 3")
+        if not 0 <= frame < image.shape[0]:
+            raise PlotError(f"frame {frame} is outside '{assembled_path}' (0..{image.shape[0] - 1})")
+        values = image[frame].astype(np.float64)
+        size, x0, y0 = (float(_attr(image, k, np.nan)) for k in ("pixel_size_m", "x0_m", "y0_m"))
+        units = _units(image, "ADU")
+        geometry = _attr(image, "geometry", "")
+    if not np.isfinite([size, x0, y0]).all():
+        raise PlotError(f"'{assembled_path}' lacks the pixel_size_m, x0_m, y0_m attributes of an assembled image")
+    h, w = values.shape
+    extent = [1e3 * (x0 - size / 2), 1e3 * (x0 + (w - 0.5) * size), 1e3 * (y0 + (h - 0.5) * size),
+              1e3 * (y0 - size / 2)]
+    fig, ax = plt.subplots(figsize=(7, 6.2), layout="constrained")
+    cmap = plt.get_cmap("viridis").copy()
+    cmap.set_bad(BAD_PIXEL)
+    if log:
+        positive = values[np.isfinite(values) & (values > 0)]
+        lo, hi = (np.percentile(positive, [1, 99.9]) if positive.size else (1.0, 10.0))
+        norm, vmin, vmax = colors.LogNorm(vmin=max(lo, 1e-12), vmax=max(hi, lo * 10)), None, None
+        shown = np.where(values > 0, values, np.nan)
+    else:
+        norm = None
+        vmin, vmax = _robust_limits(values, 1.0, 99.9)
+        shown = values
+    im = ax.imshow(np.ma.masked_invalid(shown), origin="upper", extent=extent, cmap=cmap, norm=norm, vmin=vmin,
+                   vmax=vmax, interpolation="nearest")
+    ax.plot([0], [0], marker="+", color="red", markersize=12)  # the beam axis
+    ax.set_xlabel("x (mm)")
+    ax.set_ylabel("y (mm)")
+    ax.set_title(f"frame {frame}" + (f" ({os.path.basename(geometry)})" if geometry else ""))
+    fig.colorbar(im, ax=ax, shrink=0.85).set_label(units)
+    return _save(fig, out, dpi)
+
+
 def _weather_units_from_sqlite(database, run):
     import sqlite3
     if not os.path.exists(database):
@@ -724,6 +765,11 @@ def _parser():
     which.add_argument("--reflections", help="output of 'xpulse sfx process': predictions and indexed peaks")
     x.add_argument("--frame", type=int, help="frame to draw (default: the one with most peaks)")
     x.add_argument("--out", required=True)
+    asm = sub.add_parser("assembled", help="a frame of 'xpulse geometry assemble' output in lab coordinates")
+    asm.add_argument("images", help="output of 'xpulse geometry assemble'")
+    asm.add_argument("--frame", type=int, default=0)
+    asm.add_argument("--log", action="store_true", help="logarithmic colour scale")
+    asm.add_argument("--out", required=True)
     ms = sub.add_parser("sfx-stats", help="merge statistics: CC1/2, CC*, completeness, <I/sigma>, Rsplit by shell")
     ms.add_argument("statistics", help="the .h5 output of 'xpulse sfx merge' (or OUT.stats.h5 beside .mtz/.hkl)")
     ms.add_argument("--out", required=True)
@@ -799,6 +845,8 @@ def main(argv=None):
             written = [ptycho(args.reconstruction, args.out)]
         elif args.figure == "weather":
             written = [weather(args.db, args.run, args.out, units_json=args.units)]
+        elif args.figure == "assembled":
+            written = [assembled(args.images, args.out, frame=args.frame, log=args.log)]
         elif args.figure == "sfx-stats":
             written = [sfx_stats(args.statistics, args.out)]
         elif args.figure == "sfx":

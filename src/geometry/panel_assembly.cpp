@@ -8,7 +8,53 @@
 
 namespace xpulse::geometry {
 
-Assembly plan_assembly(const PanelDetector& detector) {
+namespace {
+
+// For every assembled pixel, the panel under its centre and that panel's four stored pixels around it.
+void plan_bilinear(const PanelDetector& detector, Assembly& a, double x0_px, double y0_px) {
+  const std::size_t n = a.width * a.height, w = static_cast<std::size_t>(detector.frame_width());
+  a.bilinear = true;
+  a.taps.assign(n, {-1, -1, -1, -1});
+  a.weights.assign(n, {0, 0, 0, 0});
+  for (const Panel& p : detector.panels) {
+    // (x, y) = corner + u fs + v ss in pixels; u, v in [0, width] x [0, height] on the panel.
+    const double det = p.fs[0] * p.ss[1] - p.ss[0] * p.fs[1];
+    if (std::abs(det) < 1e-12) throw InputError("panel '" + p.name + "' has parallel fs and ss");
+    double lo_x = INFINITY, hi_x = -INFINITY, lo_y = INFINITY, hi_y = -INFINITY;
+    for (const double u : {0.0, static_cast<double>(p.width())}) {
+      for (const double v : {0.0, static_cast<double>(p.height())}) {
+        const double x = p.corner_x + u * p.fs[0] + v * p.ss[0], y = p.corner_y + u * p.fs[1] + v * p.ss[1];
+        lo_x = std::min(lo_x, x), hi_x = std::max(hi_x, x), lo_y = std::min(lo_y, y), hi_y = std::max(hi_y, y);
+      }
+    }
+    const auto first = [](double lo, double origin) { return static_cast<long>(std::max(0.0, std::floor(lo - origin))); };
+    for (long j = first(lo_y, y0_px); j < static_cast<long>(a.height) && y0_px + static_cast<double>(j) <= hi_y; ++j) {
+      for (long i = first(lo_x, x0_px); i < static_cast<long>(a.width) && x0_px + static_cast<double>(i) <= hi_x; ++i) {
+        const std::size_t at = static_cast<std::size_t>(j) * a.width + static_cast<std::size_t>(i);
+        if (a.taps[at][0] >= 0) continue;  // the first panel that covers it
+        const double dx = x0_px + static_cast<double>(i) - p.corner_x, dy = y0_px + static_cast<double>(j) - p.corner_y;
+        const double u = (dx * p.ss[1] - dy * p.ss[0]) / det, v = (p.fs[0] * dy - p.fs[1] * dx) / det;
+        if (u < 0 || v < 0 || u > p.width() || v > p.height()) continue;
+        // Stored pixel centres sit at u = 0.5, 1.5, ...: interpolate between the two around u - 0.5.
+        const double a_fs = std::clamp(u - 0.5, 0.0, static_cast<double>(p.width() - 1));
+        const double a_ss = std::clamp(v - 0.5, 0.0, static_cast<double>(p.height() - 1));
+        const int f0 = std::min(static_cast<int>(a_fs), p.width() - 1), s0 = std::min(static_cast<int>(a_ss), p.height() - 1);
+        const int f1 = std::min(f0 + 1, p.width() - 1), s1 = std::min(s0 + 1, p.height() - 1);
+        const double tf = a_fs - f0, ts = a_ss - s0;
+        const auto index = [&](int f, int s) {
+          return static_cast<std::int64_t>(static_cast<std::size_t>(p.min_ss + s) * w + static_cast<std::size_t>(p.min_fs + f));
+        };
+        a.taps[at] = {index(f0, s0), index(f1, s0), index(f0, s1), index(f1, s1)};
+        a.weights[at] = {static_cast<float>((1 - tf) * (1 - ts)), static_cast<float>(tf * (1 - ts)),
+                         static_cast<float>((1 - tf) * ts), static_cast<float>(tf * ts)};
+      }
+    }
+  }
+}
+
+}  // namespace
+
+Assembly plan_assembly(const PanelDetector& detector, Interpolation interpolation) {
   if (detector.panels.empty()) throw InputError("the geometry has no panels");
   Assembly a;
   const double res = detector.panels.front().res;
@@ -56,11 +102,21 @@ Assembly plan_assembly(const PanelDetector& detector) {
     a.target[k] = static_cast<std::int64_t>(j * a.width + i);
     ++a.hits[j * a.width + i];
   }
+  if (interpolation == Interpolation::bilinear) plan_bilinear(detector, a, x0, y0);
   return a;
 }
 
 void assemble(const Assembly& plan, const float* frame, float* image) {
   const std::size_t n = plan.width * plan.height;
+  if (plan.bilinear) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& t = plan.taps[i];
+      const auto& wt = plan.weights[i];
+      image[i] = t[0] < 0 ? std::numeric_limits<float>::quiet_NaN()
+                          : wt[0] * frame[t[0]] + wt[1] * frame[t[1]] + wt[2] * frame[t[2]] + wt[3] * frame[t[3]];
+    }
+    return;
+  }
   std::vector<double> sum(n, 0.0);
   for (std::size_t k = 0; k < plan.stored_pixels; ++k) {
     if (plan.target[k] >= 0) sum[static_cast<std::size_t>(plan.target[k])] += frame[k];

@@ -16,7 +16,11 @@ namespace xpulse::pipelines {
 
 GeometryAssembleSummary geometry_assemble(const GeometryAssembleRequest& r) {
   const geometry::PanelDetector detector = io::resolve_panels(io::read_crystfel_geometry(r.geometry));
-  const geometry::Assembly plan = geometry::plan_assembly(detector);
+  if (r.interpolation != "nearest" && r.interpolation != "bilinear") {
+    throw InvalidArgument("--interpolation must be nearest or bilinear, got '" + r.interpolation + "'");
+  }
+  const geometry::Assembly plan = geometry::plan_assembly(
+      detector, r.interpolation == "bilinear" ? geometry::Interpolation::bilinear : geometry::Interpolation::nearest);
   io::ReaderOptions options;
   options.threads = r.threads;
   io::ParallelReader reader(r.input, r.data_path, options);
@@ -54,9 +58,12 @@ GeometryAssembleSummary geometry_assemble(const GeometryAssembleRequest& r) {
   writer.attribute(image, "x0_m", plan.x0);
   writer.attribute(image, "y0_m", plan.y0);
   writer.attribute(image, "description",
-                   "frames placed by their panels' lab positions (nearest pixel, mean where several land); "
+                   r.interpolation == "bilinear"
+                       ? "frames placed by their panels' lab positions (bilinear from the covering panel's pixels); "
+                       : "frames placed by their panels' lab positions (nearest pixel, mean where several land); "
                    "x along the width, y along the height; (x0_m, y0_m) is the centre of pixel [0, 0]; NaN in gaps");
   writer.attribute(image, "geometry", r.geometry);
+  writer.attribute(image, "interpolation", r.interpolation);
   io::write_provenance(writer, r.command_line, r.input);
   writer.close();
   output.commit();

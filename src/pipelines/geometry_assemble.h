@@ -1,6 +1,7 @@
 #pragma once
 // `xpulse geometry assemble`: stored multi-panel frames as images of the detector in the lab, for viewing
-// (geometry/panel_assembly.h): /entry_1/data_1/assembled [frames, height, width] float32, NaN in the gaps.
+// (geometry/panel_assembly.h): /entry_1/data_1/assembled [frames, height, width] float32, NaN in the gaps,
+// nearest-pixel or bilinear.
 #include <cstddef>
 #include <string>
 
@@ -12,6 +13,7 @@ struct GeometryAssembleRequest {
   std::string out;
   std::string data_path = "/entry_1/data_1/data";
   std::size_t first_frame = 0, end_frame = 0;  // end 0: to the end
+  std::string interpolation = "nearest";       // nearest | bilinear
   unsigned threads = 1;
   std::string command_line;
 };

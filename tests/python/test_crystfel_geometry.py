@@ -154,3 +154,59 @@ def test_assemble_bad_input(tmp_path):
     assert not os.path.exists(tmp_path / "a.h5")
     r = run("geometry", "assemble", geom, tmp_path / "none.h5", "--out", tmp_path / "a.h5")
     assert r.returncode == 2 and "none.h5" in r.stderr
+
+
+def test_bilinear_assembly_reproduces_a_linear_field(tmp_path):
+    """Frames whose value is a linear function of each stored pixel's lab position: bilinear assembly gives that
+    function at every assembled pixel centre inside a panel's interior (away from its clamped half-pixel rim),
+    on panels turned by arbitrary angles and slightly tilted; on whole-pixel layouts it equals nearest-pixel
+    assembly."""
+    res = 5000.0
+    panels = {}
+    for m, angle in enumerate([0.3, -1.1, 2.5, 4.0]):
+        fs = (np.cos(angle), np.sin(angle), 1e-3)
+        ss = (-np.sin(angle), np.cos(angle), -2e-3)
+        panels[f"p{m}"] = dict(min_fs=0, max_fs=63, min_ss=48 * m, max_ss=48 * m + 47, fs=fs, ss=ss,
+                               corner_x=float(200 * (m % 2) - 100), corner_y=float(200 * (m // 2) - 100),
+                               coffset=0.0)
+    geom, pixels, data, out = (tmp_path / n for n in ("turned.geom", "pixels.h5", "data.h5", "bilinear.h5"))
+    write_geom(geom, panels, res, 0.1)
+    assert run("geometry", "pixels", geom, "--out", pixels).returncode == 0
+    with h5py.File(pixels, "r") as f:
+        x, y = f["/pixels/x"][()] * res, f["/pixels/y"][()] * res  # in pixels
+    field = (0.7 * x - 1.3 * y + 5.0).astype(np.float32)
+    with h5py.File(data, "w") as f:
+        f["/entry_1/data_1/data"] = field[None]
+    r = run("geometry", "assemble", geom, data, "--out", out, "--interpolation", "bilinear")
+    assert r.returncode == 0, r.stderr
+    with h5py.File(out, "r") as f:
+        image = f["/entry_1/data_1/assembled"]
+        got, size, x0, y0 = image[0], image.attrs["pixel_size_m"], image.attrs["x0_m"], image.attrs["y0_m"]
+        assert image.attrs["interpolation"] == "bilinear"
+    jj, ii = np.mgrid[0:got.shape[0], 0:got.shape[1]]
+    want = 0.7 * (x0 / size + ii) - 1.3 * (y0 / size + jj) + 5.0
+    # Interior: assembled pixels whose four neighbours are assembled too, two pixels deep.
+    inside = ~np.isnan(got)
+    for _ in range(2):
+        inside[1:-1, 1:-1] &= inside[:-2, 1:-1] & inside[2:, 1:-1] & inside[1:-1, :-2] & inside[1:-1, 2:]
+        inside[[0, -1], :] = False
+        inside[:, [0, -1]] = False
+    assert inside.sum() > 0.8 * 4 * 48 * 64
+    np.testing.assert_allclose(got[inside], want[inside], rtol=0, atol=1e-3)
+    r = run("geometry", "assemble", geom, data, "--out", tmp_path / "bad.h5", "--interpolation", "cubic")
+    assert r.returncode == 2 and "--interpolation must be nearest or bilinear" in r.stderr
+
+    # Whole-pixel layout: the same image as nearest.
+    two = two_panels()
+    two["a"]["corner_y"], two["b"]["ss"], two["b"]["corner_y"] = -110.0, (1, 0, 0), 400.0
+    two["b"]["corner_x"] = 15.0  # whole pixels: every stored centre on an assembled centre
+    write_geom(geom, two, res, 0.1)
+    with h5py.File(data, "w") as f:
+        f["/entry_1/data_1/data"] = np.random.default_rng(1).random((1, 200, 256), dtype=np.float32)
+    images = []
+    for mode in ("nearest", "bilinear"):
+        assert run("geometry", "assemble", geom, data, "--out", tmp_path / f"{mode}.h5", "--interpolation",
+                   mode).returncode == 0
+        with h5py.File(tmp_path / f"{mode}.h5", "r") as f:
+            images.append(f["/entry_1/data_1/assembled"][0])
+    np.testing.assert_array_equal(images[0], images[1])

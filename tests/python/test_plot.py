@@ -225,3 +225,28 @@ def test_weather_of_a_recorded_run(tmp_path):
                             tmp_path / "bad.png"], capture_output=True, text=True)
         assert r.returncode == 2 and message in r.stderr, r.stderr
     assert not os.path.exists(tmp_path / "bad.png")
+
+
+def test_assembled_frame_in_lab_coordinates(tmp_path, xpulse):
+    """Two panels assembled by 'xpulse geometry assemble', drawn with lab axes; bad frame and bad file."""
+    geom, data, images = tmp_path / "two.geom", tmp_path / "data.h5", tmp_path / "assembled.h5"
+    lines = ["res = 5000", "clen = 0.1"]
+    for name, (min_ss, corner) in {"a": (0, (-70.0, -60.0)), "b": (50, (10.0, -60.0))}.items():
+        lines += [f"{name}/min_fs = 0", f"{name}/max_fs = 59", f"{name}/min_ss = {min_ss}",
+                  f"{name}/max_ss = {min_ss + 49}", f"{name}/fs = +1y", f"{name}/ss = +1x",
+                  f"{name}/corner_x = {corner[0]}", f"{name}/corner_y = {corner[1]}"]
+    geom.write_text("\n".join(lines) + "\n")
+    ss, fs = np.mgrid[0:100, 0:60]
+    with h5py.File(data, "w") as f:
+        f["/entry_1/data_1/data"] = np.stack([np.hypot(ss - 50.0, fs - 30.0), ss + fs]).astype(np.float32) + 1
+    xpulse("geometry", "assemble", geom, data, "--out", images, "--interpolation", "bilinear")
+    r = subprocess.run([PLOT, "assembled", images, "--frame", "1", "--log", "--out", tmp_path / "a.png"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert_drawn(tmp_path / "a.png", 840, 744)
+    r = subprocess.run([PLOT, "assembled", images, "--frame", "2", "--out", tmp_path / "bad.png"],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "frame 2 is outside" in r.stderr and r.stderr.count("\n") == 1
+    r = subprocess.run([PLOT, "assembled", data, "--out", tmp_path / "bad.png"], capture_output=True, text=True)
+    assert r.returncode == 2 and "has no dataset '/entry_1/data_1/assembled'" in r.stderr
+    assert not os.path.exists(tmp_path / "bad.png")
